@@ -1,0 +1,61 @@
+"""Settings: every knob of a review, as one frozen value.
+
+Built by ``reviewpatch.config`` from defaults, a configuration file and the
+command line (in that order, later wins).  Stages take what they need from
+it; nothing reads the environment or files behind its back.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Settings", "DEFAULT_ARCHIVE"]
+
+from dataclasses import dataclass
+from typing import Any
+
+from reviewpatch.findings import Severity
+
+DEFAULT_ARCHIVE = "https://lore.kernel.org/all"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one review.
+
+    Fetching: ``archive`` (public-inbox base URL), ``cache_dir`` (None: the
+    user cache dir), ``offline`` (cache only), ``refresh`` (ignore the cache),
+    ``timeout`` seconds per request, ``retries`` on 5xx / connection errors.
+
+    Series: ``version`` picks a version of the series (None: the newest).
+
+    Rules: ``select`` / ``ignore`` / ``extend_select`` are rule id prefixes or
+    rule names (longest prefix wins); ``per_file_ignores`` pairs a glob with
+    codes; ``severity_overrides`` pairs a code with a severity;
+    ``rule_options`` pairs a rule name with its option pairs.
+
+    Tree mode: ``tree`` is the path of a git checkout, or None.
+
+    ``fail_on``: the lowest severity that makes the exit code 1.
+    """
+
+    archive: str = DEFAULT_ARCHIVE
+    cache_dir: str | None = None
+    offline: bool = False
+    refresh: bool = False
+    timeout: float = 30.0
+    retries: int = 3
+    version: int | None = None
+    select: tuple[str, ...] = ("RP",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    severity_overrides: tuple[tuple[str, Severity], ...] = ()
+    rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    tree: str | None = None
+    fail_on: Severity = Severity.WARNING
+
+    def options_for(self, rule_name: str) -> dict[str, Any]:
+        """The options configured for one rule (by name)."""
+        for name, pairs in self.rule_options:
+            if name == rule_name:
+                return dict(pairs)
+        return {}
