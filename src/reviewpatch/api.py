@@ -1,0 +1,140 @@
+"""The one public entry point: ``review(source, settings) -> Report``.
+
+source -> fetch -> mail -> thread/series -> patch -> C views -> rules -> Report.
+Fetching and the tree are the only edges that touch the outside world; they
+are injected (HTTP session, stdin, progress callback) so front ends and tests
+control them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["review", "review_mails", "build_selector"]
+
+from contextlib import ExitStack
+from typing import Any, BinaryIO, Callable
+
+from reviewpatch import __version__
+from reviewpatch.engine import check_codes, run_rules
+from reviewpatch.errors import NoPatchError
+from reviewpatch.findings import Report
+from reviewpatch.model import InputProblem, Mail, Series
+from reviewpatch.rules import all_rules
+from reviewpatch.selection import RuleSelector
+from reviewpatch.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+def build_selector(settings: Settings) -> RuleSelector:
+    """The rule selector of ``settings``, after checking that every code and
+    every rule-options table names a known rule."""
+    selector = RuleSelector(
+        select=settings.select,
+        ignore=settings.ignore,
+        extend_select=settings.extend_select,
+        per_file_ignores=settings.per_file_ignores,
+        severity_overrides=settings.severity_overrides,
+    )
+    check_codes(selector, all_rules(), [name for name, _ in settings.rule_options])
+    return selector
+
+
+def review(
+    source: str,
+    settings: Settings | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+    session: Any = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Review the series named by ``source`` (a Message-ID, an archive URL,
+    a file or directory, or ``-`` for ``stdin``)."""
+    from reviewpatch.mail import read_mails
+    from reviewpatch.source import load_source
+
+    settings = settings or Settings()
+    build_selector(settings)  # configuration errors before any network
+    data = load_source(source, settings, stdin=stdin, session=session, progress=progress)
+    mails: list[Mail] = []
+    problems: list[InputProblem] = []
+    for blob in data.blobs:
+        got, bad = read_mails(blob.data, blob.origin)
+        mails.extend(got)
+        problems.extend(bad)
+    if not mails:
+        detail = f": {problems[0].message}" if problems else ""
+        raise NoPatchError(f"{source}: no mail could be read{detail}")
+    meta = (("source", _display_source(source, data.kind)), ("kind", data.kind))
+    return review_mails(
+        tuple(mails),
+        settings,
+        problems=tuple(problems),
+        archive_url=data.archive_url,
+        progress=progress,
+        meta=meta,
+        msgid=data.msgid,
+    )
+
+
+def _display_source(source: str, kind: str) -> str:
+    """The source as shown in reports: never an absolute local path."""
+    if kind in ("msgid", "url", "stdin"):
+        return source
+    from pathlib import PurePath
+
+    return PurePath(source).name or source
+
+
+def review_mails(
+    mails: tuple[Mail, ...],
+    settings: Settings,
+    *,
+    problems: tuple[InputProblem, ...] = (),
+    archive_url: str | None = None,
+    progress: Progress | None = None,
+    meta: tuple[tuple[str, str], ...] = (),
+    msgid: str | None = None,
+) -> Report:
+    """Review already-decoded mails (the pure part of the pipeline)."""
+    from reviewpatch.series import assemble_series
+
+    say = progress or (lambda _msg: None)
+    selector = build_selector(settings)
+    say(f"assembling the series from {len(mails)} mail(s)")
+    series = assemble_series(
+        mails, version=settings.version, problems=problems, archive_url=archive_url
+    )
+    say(f"checking {len(series.patches)} patch(es) of v{series.version}")
+    with ExitStack() as stack:
+        tree = _open_tree(settings, series, stack)
+        findings = run_rules(
+            series,
+            all_rules(),
+            selector,
+            options=settings.options_for,
+            code_factory=lambda: _analyse(series, tree),
+        )
+    rules_run = tuple(r.id for r in all_rules() if selector.is_selected(r.id, r.name))
+    mode = "tree" if settings.tree else "hunk"
+    full_meta = (("tool", f"reviewpatch {__version__}"), ("mode", mode)) + meta
+    if msgid:
+        full_meta += (("msgid", msgid),)
+    return Report(series=series, findings=findings, rules_run=rules_run, meta=full_meta)
+
+
+def _open_tree(settings: Settings, series: Series, stack: ExitStack) -> Any:
+    if not settings.tree:
+        return None
+    from reviewpatch.csource.tree import TreeSource
+
+    tree = TreeSource.open(settings.tree, series)
+    close = getattr(tree, "close", None)
+    if close is not None:
+        stack.callback(close)
+    return tree
+
+
+def _analyse(series: Series, tree: Any) -> Any:
+    from reviewpatch.csource import analyse_series
+
+    return analyse_series(series, tree)

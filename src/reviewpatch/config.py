@@ -1,0 +1,163 @@
+"""Configuration files: ``[tool.reviewpatch]`` in pyproject.toml, a
+``.reviewpatch.toml`` (keys at the top level, or under ``[tool.reviewpatch]``),
+or the file named by ``--config``.
+
+Keys (unknown keys are errors)::
+
+    select = ["RP"]                 # rule id prefixes or names
+    ignore = ["RP203"]
+    extend-select = []
+    fail-on = "warning"             # note | warning | error
+    archive = "https://lore.kernel.org/all"
+    cache-dir = "~/.cache/reviewpatch"
+    timeout = 30
+    retries = 3
+
+    [tool.reviewpatch.per-file-ignores]
+    "Documentation/*" = ["RP3"]
+
+    [tool.reviewpatch.severity]
+    RP202 = "note"
+
+    [tool.reviewpatch.rules.bad-fixes-tag]   # options of one rule
+    min-sha-length = 12
+"""
+
+from __future__ import annotations
+
+__all__ = ["find_config", "load_config", "settings_from_table", "CONFIG_KEYS"]
+
+import os
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from reviewpatch.errors import ConfigError
+from reviewpatch.findings import Severity
+from reviewpatch.settings import Settings
+
+CONFIG_KEYS = (
+    "select",
+    "ignore",
+    "extend-select",
+    "fail-on",
+    "archive",
+    "cache-dir",
+    "timeout",
+    "retries",
+    "per-file-ignores",
+    "severity",
+    "rules",
+)
+
+
+def find_config(start: Path) -> Path | None:
+    """The configuration file that applies in ``start`` (a directory): a
+    ``.reviewpatch.toml`` there, or a pyproject.toml with a
+    ``[tool.reviewpatch]`` table."""
+    dot = start / ".reviewpatch.toml"
+    if dot.is_file():
+        return dot
+    pyproject = start / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        if isinstance(data.get("tool"), dict) and "reviewpatch" in data["tool"]:
+            return pyproject
+    return None
+
+
+def load_config(path: Path, base: Settings | None = None) -> Settings:
+    """Read ``path`` and return ``base`` updated with its settings."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    tool = data.get("tool")
+    if isinstance(tool, dict) and "reviewpatch" in tool:
+        table = tool["reviewpatch"]
+    elif path.name == "pyproject.toml":
+        table = {}
+    else:
+        table = {k: v for k, v in data.items() if k != "tool"}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.reviewpatch] must be a table")
+    return settings_from_table(table, base or Settings(), origin=str(path))
+
+
+def _str_list(value: Any, key: str, origin: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{origin}: '{key}' must be a list of strings")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _severity(value: Any, key: str, origin: str) -> Severity:
+    if not isinstance(value, str):
+        raise ConfigError(f"{origin}: '{key}' must be one of note, warning, error")
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: '{key}': {exc}") from None
+
+
+def _number(value: Any, key: str, origin: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"{origin}: '{key}' must be a non-negative number")
+    return float(value)
+
+
+def _tables(value: Any, key: str, origin: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{origin}: '{key}' must be a table")
+    return value
+
+
+def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -> Settings:
+    """Apply one configuration table to ``base``.  Unknown keys are errors."""
+    unknown = sorted(set(table) - set(CONFIG_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{origin}: unknown configuration key(s): {', '.join(unknown)}"
+            f" (known: {', '.join(CONFIG_KEYS)})"
+        )
+    changes: dict[str, Any] = {}
+    for key in ("select", "ignore", "extend-select"):
+        if key in table:
+            changes[key.replace("-", "_")] = _str_list(table[key], key, origin)
+    if "fail-on" in table:
+        changes["fail_on"] = _severity(table["fail-on"], "fail-on", origin)
+    for key in ("archive", "cache-dir"):
+        if key in table:
+            if not isinstance(table[key], str) or not table[key].strip():
+                raise ConfigError(f"{origin}: '{key}' must be a non-empty string")
+            value = table[key].strip()
+            changes[key.replace("-", "_")] = os.path.expanduser(value) if key == "cache-dir" else value
+    if "timeout" in table:
+        changes["timeout"] = _number(table["timeout"], "timeout", origin)
+    if "retries" in table:
+        changes["retries"] = int(_number(table["retries"], "retries", origin))
+    if "per-file-ignores" in table:
+        pfi = _tables(table["per-file-ignores"], "per-file-ignores", origin)
+        changes["per_file_ignores"] = tuple(
+            (glob, _str_list(codes, f"per-file-ignores.{glob}", origin))
+            for glob, codes in sorted(pfi.items())
+        )
+    if "severity" in table:
+        sev = _tables(table["severity"], "severity", origin)
+        changes["severity_overrides"] = tuple(
+            (code, _severity(value, f"severity.{code}", origin)) for code, value in sorted(sev.items())
+        )
+    if "rules" in table:
+        rules = _tables(table["rules"], "rules", origin)
+        changes["rule_options"] = tuple(
+            (name, tuple(sorted(_tables(opts, f"rules.{name}", origin).items())))
+            for name, opts in sorted(rules.items())
+        )
+    return replace(base, **changes)

@@ -1,0 +1,155 @@
+"""Run the selected rules over a series and turn their hits into findings.
+
+The engine stamps each hit with the rule's id, name, severity (after
+overrides) and confidence, marks hits the commit message explains, drops
+findings of per-file ignores, and turns a rule that crashes into one
+internal-error finding naming the rule and the patch; the other rules still
+run.
+"""
+
+from __future__ import annotations
+
+__all__ = ["run_rules", "INTERNAL_ERROR_ID", "INTERNAL_ERROR_NAME", "check_codes"]
+
+import traceback
+from typing import Any, Callable, Iterable
+
+from reviewpatch.errors import ConfigError
+from reviewpatch.findings import (
+    Confidence,
+    EvidenceLine,
+    Finding,
+    Location,
+    Severity,
+    sort_findings,
+)
+from reviewpatch.model import Patch, Series
+from reviewpatch.rules.explain import is_explained
+from reviewpatch.rules.registry import Hit, RuleContext, RuleSpec, Scope
+from reviewpatch.selection import RuleSelector, best_match
+
+INTERNAL_ERROR_ID = "RP000"
+INTERNAL_ERROR_NAME = "internal-error"
+
+
+def check_codes(selector: RuleSelector, rules: tuple[RuleSpec, ...], known_options: Iterable[str]) -> None:
+    """Every code in the configuration must name at least one rule."""
+    ids = [(r.id, r.name) for r in rules] + [(INTERNAL_ERROR_ID, INTERNAL_ERROR_NAME)]
+    codes: list[tuple[str, str]] = [(c, "select") for c in selector.select]
+    codes += [(c, "ignore") for c in selector.ignore]
+    codes += [(c, "extend-select") for c in selector.extend_select]
+    codes += [(c, "per-file-ignores") for _, cs in selector.per_file_ignores for c in cs]
+    codes += [(c, "severity") for c, _ in selector.severity_overrides]
+    codes += [(c, "rules") for c in known_options]
+    for code, where in codes:
+        if not any(best_match((code,), rid, name) for rid, name in ids):
+            raise ConfigError(f"{where}: {code!r} names no rule (see 'reviewpatch rules')")
+
+
+def _finding(spec: RuleSpec, hit: Hit, patch: Patch | None, selector: RuleSelector) -> Finding:
+    severity = hit.severity or selector.severity_for(spec.id, spec.name, spec.severity)
+    index = hit.patch_index
+    if index is None and patch is not None and not hit.series_wide:
+        index = patch.index
+    explained = hit.explained
+    if not explained and spec.explainable and hit.symbol and patch is not None:
+        explained = is_explained(patch.message, hit.symbol)
+    original = None
+    if explained and severity is not Severity.NOTE:
+        original, severity = severity, Severity.NOTE
+    return Finding(
+        rule_id=spec.id,
+        rule_name=spec.name,
+        severity=severity,
+        confidence=hit.confidence or spec.confidence,
+        message=hit.message,
+        location=Location(
+            patch_index=index,
+            file=hit.file,
+            line=hit.line,
+            side=hit.side,
+            mail_line=hit.mail_line,
+            symbol=hit.symbol,
+        ),
+        evidence=hit.evidence,
+        explained=explained,
+        original_severity=original,
+    )
+
+
+def _crash(spec: RuleSpec, patch: Patch | None, exc: BaseException) -> Finding:
+    where = f"patch {patch.index}" if patch is not None else "the series"
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = frames[-1] if frames else None
+    at = f" ({last.name}, line {last.lineno})" if last else ""
+    return Finding(
+        rule_id=INTERNAL_ERROR_ID,
+        rule_name=INTERNAL_ERROR_NAME,
+        severity=Severity.WARNING,
+        confidence=Confidence.HIGH,
+        message=(
+            f"rule {spec.id} {spec.name} crashed on {where}: "
+            f"{type(exc).__name__}: {exc}{at}; its findings are missing"
+        ),
+        location=Location(patch_index=patch.index if patch is not None else None),
+        evidence=(EvidenceLine(text=f"{type(exc).__name__}: {exc}"),),
+    )
+
+
+def _run_one(
+    spec: RuleSpec, ctx: RuleContext, selector: RuleSelector
+) -> list[Finding]:
+    try:
+        hits = list(spec.run(ctx))
+    except Exception as exc:  # a broken rule must not stop the review
+        return [_crash(spec, ctx.patch, exc)]
+    out = []
+    for hit in hits:
+        finding = _finding(spec, hit, ctx.patch, selector)
+        if not selector.ignored_in_file(spec.id, spec.name, finding.location.file):
+            out.append(finding)
+    return out
+
+
+def run_rules(
+    series: Series,
+    rules: tuple[RuleSpec, ...],
+    selector: RuleSelector,
+    *,
+    options: Callable[[str], dict[str, Any]],
+    code_factory: Callable[[], Any] | None = None,
+) -> tuple[Finding, ...]:
+    """Run every selected rule: series-scope rules once, patch-scope rules
+    once per patch.  ``code_factory`` builds the C analysis, once, only when
+    a selected rule needs it."""
+    selected = [r for r in rules if selector.is_selected(r.id, r.name)]
+    code: Any = None
+    findings: list[Finding] = []
+    if code_factory is not None and any(r.needs_code for r in selected):
+        try:
+            code = code_factory()
+        except Exception as exc:
+            findings.append(_analysis_crash(exc))
+            selected = [r for r in selected if not r.needs_code]
+    for spec in selected:
+        ctx_code = code if spec.needs_code else None
+        opts = options(spec.name)
+        if spec.scope is Scope.SERIES:
+            findings += _run_one(spec, RuleContext(series, None, opts, ctx_code), selector)
+            continue
+        for patch in series.patches:
+            findings += _run_one(spec, RuleContext(series, patch, opts, ctx_code), selector)
+    return sort_findings(findings)
+
+
+def _analysis_crash(exc: BaseException) -> Finding:
+    return Finding(
+        rule_id=INTERNAL_ERROR_ID,
+        rule_name=INTERNAL_ERROR_NAME,
+        severity=Severity.WARNING,
+        confidence=Confidence.HIGH,
+        message=(
+            f"the C analysis crashed: {type(exc).__name__}: {exc}; "
+            "the C semantic rules did not run"
+        ),
+    )
