@@ -1,0 +1,360 @@
+"""Tree mode: whole files from a git checkout instead of diff fragments.
+
+``TreeSource.open(path, series)`` checks that ``path`` is a git repository,
+picks the base the series applies to (its ``base-commit:`` when the
+repository has it, else HEAD) and applies the patches one by one.
+
+The user's repository is never modified.  Every git call runs with a
+temporary index (``GIT_INDEX_FILE``) and a temporary object directory
+(``GIT_OBJECT_DIRECTORY``) that borrows the repository's objects as an
+alternate: ``git apply --cached`` and ``git write-tree`` write only there,
+and nothing touches HEAD, the refs, the index, the working files or the
+worktree list.  ``close()`` (or leaving the ``with`` block) removes the
+temporary directory.
+
+Each applied patch leaves a tree id, so the file after any applied patch is
+one ``git cat-file`` away.  A patch that does not apply (even 3-way) is
+recorded as an ``ApplyProblem`` and the next patches are applied on top of
+the last good state.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TreeSource", "ApplyProblem", "Definition", "Runner"]
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import weakref
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from reviewpatch.csource.gitrun import GitRunner, Runner, clean_env, first_error, open_repo
+from reviewpatch.csource.treedefs import (
+    Definition,
+    definition_patterns,
+    extract_definition,
+    rank_definitions,
+)
+from reviewpatch.errors import TreeError
+from reviewpatch.model import Patch, Series
+
+_HEX_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
+# the name of a function on its definition line, or of a #define
+_IDENT_CALL_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(|#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class ApplyProblem:
+    """A patch of the series that did not apply.  ``git_error`` is git's
+    first error line; ``message`` the one-line text for a report."""
+
+    patch_index: int
+    message: str
+    git_error: str
+    msgid: str = ""
+
+
+def _series_base(series: Series) -> str | None:
+    """The series' ``base-commit:``: from the series, else the cover letter,
+    else the first patch that names one."""
+    candidates = [series.base_commit]
+    candidates += [p.base_commit for p in series.all_patches]
+    for value in candidates:
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def _diff_text(patch: Patch) -> bytes:
+    """The diff part of a patch mail, from its first ``diff --git`` line
+    (or first ``---``/``+++`` pair), for ``git apply``."""
+    lines = patch.mail.body.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("diff --git ")), None)
+    if start is None:
+        start = next(
+            (
+                i
+                for i in range(len(lines) - 1)
+                if lines[i].startswith("--- ") and lines[i + 1].startswith("+++ ")
+            ),
+            0,
+        )
+    return ("\n".join(lines[start:]) + "\n").encode("utf-8", "surrogateescape")
+
+
+class TreeSource:
+    """Whole files of the tree a series targets, before and after it."""
+
+    def __init__(self, git: GitRunner, tmp: str, base: str, base_note: str) -> None:
+        self._git = git
+        self._tmp = tmp
+        self._finalizer = weakref.finalize(self, shutil.rmtree, tmp, True)
+        self.path = git.label
+        self.base = base
+        self.base_note = base_note
+        self.problems: tuple[ApplyProblem, ...] = ()
+        self._before: dict[int, str] = {}
+        self._after: dict[int, str] = {}
+        self._base_tree = ""
+        self._final_tree = ""
+        self._blobs: dict[str, str | None] = {}
+        self._defs: dict[str, tuple[Definition, ...]] = {}
+        self._made_by: dict[tuple[str, str], int] = {}
+        self._changed_by: dict[tuple[str, str], int] = {}
+        self._touching: dict[str, tuple[int, ...]] = {}
+
+    # -- life cycle ---------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str, series: Series, *, runner: Runner = subprocess.run) -> "TreeSource":
+        """Check ``path``, choose the base and apply the series."""
+        git_dir, objects = open_repo(path, runner)
+        tmp = tempfile.mkdtemp(prefix="reviewpatch-tree-")
+        try:
+            for sub in ("objects/info", "objects/pack"):
+                os.makedirs(os.path.join(tmp, sub), exist_ok=True)
+            env = clean_env(
+                {
+                    "GIT_DIR": git_dir,
+                    "GIT_INDEX_FILE": os.path.join(tmp, "index"),
+                    "GIT_OBJECT_DIRECTORY": os.path.join(tmp, "objects"),
+                    "GIT_ALTERNATE_OBJECT_DIRECTORIES": objects,
+                }
+            )
+            git = GitRunner(runner, tmp, env, path)
+            base, note = cls._choose_base(git, series)
+            source = cls(git, tmp, base, note)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        try:
+            source._apply_series(series)
+        except BaseException:
+            source.close()
+            raise
+        return source
+
+    @staticmethod
+    def _choose_base(git: GitRunner, series: Series) -> tuple[str, str]:
+        """(commit id, note) of the base: base-commit if known, else HEAD."""
+        wanted = _series_base(series)
+        if wanted and _HEX_RE.match(wanted):
+            found = git.out("rev-parse", "--verify", "--quiet", f"{wanted}^{{commit}}")
+            if found:
+                return found, f"pre-image from base-commit {found[:12]}"
+        head = git.out("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        if not head:
+            raise TreeError(f"tree {git.label}: no commit to apply the series to (HEAD unborn)")
+        if wanted:
+            why = f"base-commit {wanted[:40]} not in the tree"
+        else:
+            why = "the series names no base-commit"
+        return head, f"pre-image from HEAD {head[:12]}: {why}"
+
+    def close(self) -> None:
+        """Remove the temporary index and objects.  Safe to call twice."""
+        self._finalizer()
+
+    def __enter__(self) -> "TreeSource":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- applying -----------------------------------------------------------
+
+    def _apply_series(self, series: Series) -> None:
+        """Apply every patch with a diff, recording trees and problems."""
+        tree = self._git.out("rev-parse", f"{self.base}^{{tree}}")
+        res = self._git.run("read-tree", self.base)
+        if not tree or res.returncode != 0:
+            raise TreeError(f"tree {self.path}: cannot read base {self.base[:12]}")
+        self._base_tree = tree
+        self._index_series(series)
+        problems: list[ApplyProblem] = []
+        for patch in sorted(series.patches, key=lambda p: p.index):
+            if not patch.files:
+                continue
+            self._before[patch.index] = tree
+            error = self._apply_one(patch, tree)
+            if error is None:
+                tree = self._git.out("write-tree") or tree
+                self._after[patch.index] = tree
+            else:
+                problems.append(self._problem(patch, error))
+        self._final_tree = tree
+        self.problems = tuple(problems)
+
+    def _index_series(self, series: Series) -> None:
+        """Which patch changes, and which makes, each (path, blob)."""
+        touching: dict[str, list[int]] = {}
+        for patch in series.patches:
+            for fd in patch.files:
+                if fd.old_blob:
+                    self._changed_by.setdefault((fd.old_path, fd.old_blob), patch.index)
+                if fd.new_blob:
+                    self._made_by.setdefault((fd.new_path, fd.new_blob), patch.index)
+                for name in {fd.old_path, fd.new_path}:
+                    touching.setdefault(name, []).append(patch.index)
+        self._touching = {k: tuple(v) for k, v in touching.items()}
+
+    def _apply_one(self, patch: Patch, tree: str) -> str | None:
+        """Apply one patch to the temporary index: None, or git's error."""
+        data = _diff_text(patch)
+        plain = self._git.run("apply", "--cached", "--whitespace=nowarn", data=data)
+        if plain.returncode == 0:
+            return None
+        merged = self._git.run("apply", "--cached", "--3way", "--whitespace=nowarn", data=data)
+        if merged.returncode == 0:
+            return None
+        self._git.run("read-tree", tree)
+        return first_error(plain.stderr)
+
+    def _problem(self, patch: Patch, error: str) -> ApplyProblem:
+        where = "base-commit" if self.base_note.startswith("pre-image from base") else "HEAD"
+        return ApplyProblem(
+            patch_index=patch.index,
+            message=f"patch {patch.index} does not apply on {where} {self.base[:12]}: {error}",
+            git_error=error,
+            msgid=patch.mail.msgid,
+        )
+
+    # -- files --------------------------------------------------------------
+
+    def _cat(self, spec: str) -> str | None:
+        """Text of the blob named ``spec`` (cached), None if missing."""
+        if spec not in self._blobs:
+            res = self._git.run("cat-file", "blob", spec)
+            ok = res.returncode == 0
+            self._blobs[spec] = res.stdout.decode("utf-8", "replace") if ok else None
+        return self._blobs[spec]
+
+    def _blob_id(self, blob: str) -> str | None:
+        """Full id of a (possibly abbreviated) blob id, if the tree has it."""
+        if not _HEX_RE.match(blob):
+            return None
+        return self._git.out("rev-parse", "--verify", "--quiet", f"{blob}^{{blob}}")
+
+    def old_file_with_source(
+        self, path: str, blob: str | None = None, *, patch_index: int | None = None
+    ) -> tuple[str | None, str]:
+        """A file as the series saw it, and where it came from.
+
+        By ``blob`` (the diff's ``index`` line) when the repository or the
+        applied patches have it.  A blob the series names but git does not
+        have: the file after the patch that made it, or before the patch
+        that changes it (or ``patch_index``), if that patch applied; None if
+        it did not (the analysis then stays with the hunks).  Otherwise the
+        file at the base, with ``base_note``."""
+        if blob and set(blob) == {"0"}:
+            return None, "no such file (all-zero blob id)"
+        full = self._blob_id(blob) if blob else None
+        if full:
+            return self._cat(full), f"file from blob {blob}"
+        if blob and (path, blob) in self._made_by:
+            owner = self._made_by[(path, blob)]
+            if owner not in self._after:
+                return None, f"patch {owner} did not apply"
+            return self.file_after(owner, path), f"file as patch {owner} left it"
+        if blob and patch_index is None:
+            patch_index = self._changed_by.get((path, blob))
+        if patch_index is not None and patch_index in self._before:
+            if patch_index not in self._after:
+                return None, f"patch {patch_index} did not apply"
+            before = self._before[patch_index]
+            if before != self._base_tree:
+                text = self._cat(f"{before}:{path}")
+                return text, f"pre-image from the tree before patch {patch_index}"
+        return self._cat(f"{self._base_tree}:{path}"), self.base_note
+
+    def old_file(
+        self, path: str, blob: str | None = None, *, patch_index: int | None = None
+    ) -> str | None:
+        """The file ``path`` named by ``blob`` (see ``old_file_with_source``)."""
+        return self.old_file_with_source(path, blob, patch_index=patch_index)[0]
+
+    def new_file(self, path: str) -> str | None:
+        """``path`` after the whole series; None if absent, or if a patch
+        that changes ``path`` did not apply (its post-image is unknown)."""
+        if self._unknown(path):
+            return None
+        return self._cat(f"{self._final_tree}:{path}")
+
+    def _unknown(self, path: str) -> bool:
+        """Whether a patch that changes ``path`` did not apply."""
+        return any(i not in self._after for i in self._touching.get(path, ()))
+
+    def applied(self, patch_index: int) -> bool:
+        """Whether the patch applied (patches without a diff count as not)."""
+        return patch_index in self._after
+
+    def file_after(self, patch_index: int, path: str) -> str | None:
+        """``path`` right after patch ``patch_index``; None if that patch
+        did not apply or the file does not exist then."""
+        tree = self._after.get(patch_index)
+        return None if tree is None else self._cat(f"{tree}:{path}")
+
+    # -- searching ----------------------------------------------------------
+
+    def _grep(self, args: Sequence[str], paths: Sequence[str]) -> list[tuple[str, int, str]]:
+        """``git grep -z -n`` in the post-image tree: (path, line, text)."""
+        tree = self._final_tree
+        res = self._git.run("grep", "-z", "-n", "-I", *args, tree, "--", *paths)
+        if res.returncode not in (0, 1):
+            raise TreeError(f"tree {self.path}: git grep failed: {first_error(res.stderr)}")
+        hits = []
+        prefix = f"{tree}:"
+        for raw in res.stdout.decode("utf-8", "replace").splitlines():
+            parts = raw.split("\0", 2)
+            if len(parts) != 3 or not parts[1].isdigit():
+                continue
+            name = parts[0][len(prefix):] if parts[0].startswith(prefix) else parts[0]
+            hits.append((name, int(parts[1]), parts[2]))
+        return hits
+
+    def grep(self, name: str, *, limit: int = 2000) -> tuple[tuple[str, int, str], ...]:
+        """Whole-word references to ``name`` in the post-image tree, as
+        (path, line, text), at most ``limit``; files whose post-image is
+        unknown (see ``new_file``) are left out."""
+        if not name or "\n" in name:
+            return ()
+        hits = self._grep(("-w", "-F", "-e", name), ())
+        return tuple(h for h in hits if not self._unknown(h[0]))[:limit]
+
+    def find_definitions(self, name: str) -> tuple[Definition, ...]:
+        """Every function definition and ``#define`` of ``name`` in the
+        post-image tree, best first: functions in .c files, functions in
+        headers, macros in headers, macros elsewhere."""
+        if not definition_patterns(name):
+            return ()
+        if name not in self._defs:
+            self.prefetch_definitions((name,))
+        return self._defs[name]
+
+    def prefetch_definitions(self, names: Iterable[str]) -> None:
+        """Look up many names with one ``git grep`` per 100 names (a full
+        tree search costs seconds in a kernel checkout)."""
+        todo = sorted({n for n in names if n not in self._defs and definition_patterns(n)})
+        for i in range(0, len(todo), 100):
+            chunk = todo[i : i + 100]
+            args = [a for n in chunk for a in definition_patterns(n)]
+            hits = self._grep(("-E", *args), ("*.c", "*.h"))
+            found: dict[str, list[Definition]] = {n: [] for n in chunk}
+            wanted = set(chunk)
+            for path, line, text in hits:
+                named = {x for pair in _IDENT_CALL_RE.findall(text) for x in pair if x}
+                for name in wanted.intersection(named):
+                    body = self._cat(f"{self._final_tree}:{path}")
+                    got = None if body is None else extract_definition(path, body, line, name)
+                    if got is not None:
+                        found[name].append(got)
+            for name, defs in found.items():
+                self._defs[name] = rank_definitions(defs)
+
+    def find_definition(self, name: str) -> tuple[str, str] | None:
+        """(path, full text) of the best definition of ``name``, or None."""
+        found = self.find_definitions(name)
+        return (found[0].path, found[0].text) if found else None

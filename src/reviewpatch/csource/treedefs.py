@@ -1,0 +1,142 @@
+"""Definitions in C source text: find where a function body or a
+``#define`` named ``name`` starts and ends.
+
+Used by tree mode (``reviewpatch.csource.tree``): ``git grep`` finds the
+candidate lines with ``definition_patterns``; ``extract_definition`` cuts
+the whole definition out of the file by brace matching (skipping comments,
+strings and character literals) or by following backslash continuations.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Definition", "definition_patterns", "extract_definition", "rank_definitions"]
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MAX_BODY_LINES = 4000
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A C definition.  ``kind`` is "function" or "macro"; ``line`` the
+    1-based line of its first line in ``path``."""
+
+    path: str
+    line: int
+    kind: str
+    text: str
+
+    @property
+    def rank(self) -> int:
+        """0: function in a .c file, 1: function in a header, 2: macro in
+        a header, 3: macro elsewhere."""
+        header = self.path.endswith(".h")
+        if self.kind == "function":
+            return 1 if header else 0
+        return 2 if header else 3
+
+
+def definition_patterns(name: str) -> tuple[str, ...]:
+    """``git grep -E`` arguments matching the first line of a function
+    definition (unindented, ``name`` followed by ``(``) or a ``#define`` of
+    ``name``; empty unless ``name`` is a C identifier."""
+    if not _IDENT_RE.match(name):
+        return ()
+    func = rf"^([A-Za-z_].*[^A-Za-z0-9_])?{name}[[:space:]]*\("
+    macro = rf"^[[:space:]]*#[[:space:]]*define[[:space:]]+{name}([^A-Za-z0-9_]|$)"
+    return ("-e", func, "-e", macro)
+
+
+def extract_definition(path: str, text: str, line: int, name: str) -> Definition | None:
+    """The definition of ``name`` whose first line is ``line`` (1-based) of
+    ``text``; None for a prototype, a call or unbalanced braces."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    if lines[line - 1].lstrip().startswith("#"):
+        return Definition(path, line, "macro", _macro_text(lines, line - 1))
+    got = _function_text(lines, line - 1, name)
+    if got is None:
+        return None
+    return Definition(path, got[0], "function", got[1])
+
+
+def rank_definitions(found: Iterable[Definition]) -> tuple[Definition, ...]:
+    """Best first: functions in .c files, in headers, then macros."""
+    return tuple(sorted(found, key=lambda d: d.rank))
+
+
+def _macro_text(lines: list[str], start: int) -> str:
+    """A ``#define`` line with its backslash continuation lines."""
+    end = start
+    while end < len(lines) - 1 and lines[end].rstrip().endswith("\\"):
+        end += 1
+    return "\n".join(lines[start : end + 1]) + "\n"
+
+
+def _function_text(lines: list[str], start: int, name: str) -> tuple[int, str] | None:
+    """(1-based first line, text) of the function whose name is on line
+    ``start``, through its closing brace; None for a prototype, a call or
+    anything whose braces do not balance."""
+    text = "\n".join(lines[start : start + _MAX_BODY_LINES])
+    end = _body_end(text)
+    if end is None:
+        return None
+    first = start
+    prev = lines[start - 1].rstrip() if start > 0 else ""
+    if lines[start].startswith(name) and prev and not prev.endswith((";", "}", "*/", "{", "\\")):
+        if not prev.lstrip().startswith("#"):
+            first = start - 1
+    head = "\n".join(lines[first:start])
+    return first + 1, (head + "\n" if head else "") + text[:end] + "\n"
+
+
+def _body_end(text: str) -> int | None:
+    """Offset just past the brace that closes the first top-level ``{`` of
+    ``text``, skipping comments, strings and character literals; None when
+    a ``;`` comes first (a prototype) or the braces never balance."""
+    depth = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        two = text[i : i + 2]
+        if two == "/*":
+            close = text.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+            continue
+        if two == "//":
+            close = text.find("\n", i)
+            i = n if close < 0 else close
+            continue
+        if c in "\"'":
+            i = _skip_literal(text, i)
+            continue
+        if c == ";" and depth == 0:
+            return None
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+            if depth < 0:
+                return None
+        i += 1
+    return None
+
+
+def _skip_literal(text: str, i: int) -> int:
+    """Offset just past the string or character literal opened at ``i``."""
+    quote = text[i]
+    j = i + 1
+    while j < len(text):
+        if text[j] == "\\":
+            j += 2
+            continue
+        if text[j] == quote or text[j] == "\n":
+            return j + 1
+        j += 1
+    return j

@@ -1,0 +1,63 @@
+# RP000 internal-error is emitted by the engine itself.
+"""Engine and input rules (RP0xx): what stops a series from being read or
+applied."""
+
+from __future__ import annotations
+
+__all__ = ["patch_does_not_apply", "apply_problems"]
+
+from typing import Any, Iterator
+
+from reviewpatch.findings import Confidence, Severity
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+
+
+def apply_problems(code: Any) -> tuple[Any, ...]:
+    """The ``ApplyProblem`` values of the tree behind the C analysis
+    ``code`` (its ``tree`` attribute); empty in hunk mode or when the
+    analysis has no tree."""
+    tree = getattr(code, "tree", None)
+    problems = getattr(tree, "problems", None) or ()
+    return tuple(p for p in problems if isinstance(getattr(p, "patch_index", None), int))
+
+
+@rule(
+    id="RP001",
+    name="patch-does-not-apply",
+    severity=Severity.ERROR,
+    confidence=Confidence.HIGH,
+    scope=Scope.SERIES,
+    needs_code=True,
+    family="input",
+)
+def patch_does_not_apply(ctx: RuleContext) -> Iterator[Hit]:
+    """A patch of the series does not apply to the tree given with --tree.
+
+    What it does
+        In tree mode the series is applied patch by patch (3-way when the
+        blobs named on the diff's ``index`` lines exist) at its
+        ``base-commit:``, or at HEAD when the tree lacks that commit.  Each
+        patch that git refuses is reported with git's first error line.
+        The analysis of that patch falls back to the diff fragments.
+
+    Why it matters
+        A patch that does not apply cannot be merged as sent: it was made
+        against another tree, depends on a patch that is not in the series,
+        or was damaged by the mailer.  Maintainers ask for a rebase.
+
+    Example
+        base-commit: 1234abcd (a commit the tree has)
+        PATCH 2/3 changes a line that PATCH 1/3 never created:
+        error: patch failed: arch/arm64/kernel/ptrace.c:127
+
+    Use instead
+        Rebase the series on the tree it targets, name that commit with
+        ``git format-patch --base=...`` and send it again; if it depends on
+        other patches, say which in the cover letter.
+    """
+    for problem in apply_problems(ctx.code):
+        yield Hit(
+            message=str(getattr(problem, "message", "")) or "patch does not apply",
+            patch_index=problem.patch_index,
+            symbol=None,
+        )
