@@ -1,0 +1,282 @@
+"""Parse the diff part of a patch mail into FileDiff values.
+
+The diff is handed to ``unidiff`` after a small pre-pass that copes with
+real mail: it finds where the diff ends (the ``-- `` signature and the git
+version line after it), checks that every hunk holds exactly the lines its
+``@@`` header announces (a truncated or hand-edited hunk is a ParseError
+naming the file and the hunk) and keeps the line numbers of the mail so that
+every DiffLine knows its ``mail_line``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["parse_diff", "diff_end", "is_diff_start", "unquote_path"]
+
+import re
+from dataclasses import dataclass
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import Hunk as UHunk
+from unidiff.patch import PatchedFile
+
+from reviewpatch.errors import ParseError
+from reviewpatch.model import DiffLine, FileDiff, Hunk, LineKind
+
+_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_INDEX_RE = re.compile(r"^index ([0-9a-fA-F]+)\.\.([0-9a-fA-F]+)(?: [0-7]{6})?\s*$")
+_RENAME_FROM_RE = re.compile(r"^(?:rename|copy) from (.+)$")
+_RENAME_TO_RE = re.compile(r"^(?:rename|copy) to (.+)$")
+_GIT_HEADER_RE = re.compile(r"^diff --git (\S+) (\S+)$")
+_NULL = "/dev/null"
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
+            "f": "\f", "r": "\r", "v": "\v"}
+
+
+@dataclass(frozen=True)
+class _OpenHunk:
+    """A hunk being checked by the pre-pass: what is still expected."""
+
+    header: str
+    path: str
+    old_left: int
+    new_left: int
+    mail_line: int
+
+
+def is_diff_start(lines: tuple[str, ...] | list[str], i: int) -> bool:
+    """True when ``lines[i]`` starts a diff: a ``diff --git`` line, or a
+    plain ``--- a`` / ``+++ b`` / ``@@`` triple."""
+    line = lines[i]
+    if line.startswith("diff --git "):
+        return True
+    return (
+        line.startswith("--- ")
+        and i + 2 < len(lines)
+        and lines[i + 1].startswith("+++ ")
+        and lines[i + 2].startswith("@@ ")
+    )
+
+
+def unquote_path(path: str) -> str:
+    """A path as git prints it, without quotes, C escapes and a/ b/ prefix."""
+    path = path.strip()
+    if len(path) >= 2 and path[0] == '"' and path[-1] == '"':
+        path = _unescape(path[1:-1])
+    if path != _NULL and len(path) > 2 and path[1] == "/" and path[0] in "abciow12":
+        path = path[2:]
+    return path
+
+
+def _unescape(text: str) -> str:
+    """Undo git's C-style quoting (octal bytes are UTF-8)."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in "01234567" and re.match(r"[0-7]{3}", text[i + 1:i + 4]):
+                out.append(int(text[i + 1:i + 4], 8) & 0xFF)
+                i += 4
+                continue
+            out += _ESCAPES.get(nxt, nxt).encode()
+            i += 2
+            continue
+        out += ch.encode()
+        i += 1
+    return out.decode("utf-8", errors="replace")
+
+
+def _counts(match: re.Match[str]) -> tuple[int, int]:
+    old = int(match.group(2)) if match.group(2) is not None else 1
+    new = int(match.group(4)) if match.group(4) is not None else 1
+    return old, new
+
+
+def _hunk_step(hunk: _OpenHunk, line: str) -> _OpenHunk | None:
+    """Consume one line of an open hunk; None when it does not belong."""
+    kind = line[:1]
+    if kind == "\\":
+        return hunk
+    if kind in ("", " "):
+        if hunk.old_left == 0 or hunk.new_left == 0:
+            return None
+        return _OpenHunk(hunk.header, hunk.path, hunk.old_left - 1, hunk.new_left - 1,
+                         hunk.mail_line)
+    if kind == "-" and hunk.old_left:
+        return _OpenHunk(hunk.header, hunk.path, hunk.old_left - 1, hunk.new_left,
+                         hunk.mail_line)
+    if kind == "+" and hunk.new_left:
+        return _OpenHunk(hunk.header, hunk.path, hunk.old_left, hunk.new_left - 1,
+                         hunk.mail_line)
+    return None
+
+
+def _short(hunk: _OpenHunk, first_mail_line: int, where: str) -> ParseError:
+    return ParseError(
+        f"diff of {hunk.path}: hunk '{hunk.header}' at mail line "
+        f"{first_mail_line + hunk.mail_line} is shorter than its header says "
+        f"({hunk.old_left} old / {hunk.new_left} new lines missing, {where})"
+    )
+
+
+def _long(path: str, header: str, at: int) -> ParseError:
+    return ParseError(
+        f"diff of {path}: hunk '{header}' is longer than its header says "
+        f"(unexpected diff line at mail line {at})"
+    )
+
+
+def _path_of(line: str, current: str) -> str:
+    match = _GIT_HEADER_RE.match(line)
+    if match:
+        return unquote_path(match.group(2))
+    if line.startswith("+++ "):
+        name = unquote_path(line[4:].split("\t")[0])
+        return current if name == _NULL else name
+    return current
+
+
+def diff_end(lines: list[str], first_mail_line: int = 1) -> int:
+    """Check the hunks of ``lines`` and return how many lines belong to the
+    diff (the ``-- `` signature and what follows are cut off).
+
+    Raises ParseError for a hunk whose line counts do not match its header.
+    """
+    path = "?"
+    hunk: _OpenHunk | None = None
+    last: tuple[str, int] | None = None  # header and end of the last closed hunk
+    for i, line in enumerate(lines):
+        if hunk is not None:
+            step = _hunk_step(hunk, line)
+            if step is None:
+                where = f"line {first_mail_line + i} is not a diff line"
+                raise _short(hunk, first_mail_line, where)
+            hunk = step
+            if hunk.old_left == 0 and hunk.new_left == 0:
+                last, hunk = (hunk.header, i), None
+            continue
+        if line.rstrip() == "--":
+            return i
+        match = _HUNK_RE.match(line)
+        if match:
+            old, new = _counts(match)
+            header = match.group(0)
+            hunk = _OpenHunk(header, path, old, new, i)
+            if old == 0 and new == 0:
+                hunk = None
+            continue
+        if last is not None and _overflows(lines, i, last[1]):
+            raise _long(path, last[0], first_mail_line + i)
+        path = _path_of(line, path)
+    if hunk is not None:
+        raise _short(hunk, first_mail_line, "the diff ends early")
+    return len(lines)
+
+
+def _overflows(lines: list[str], i: int, end: int) -> bool:
+    """True when ``lines[i]`` looks like one more diff line right after the
+    hunk that ended at ``end`` (only ``\\`` marker lines may sit between)."""
+    if any(not lines[j].startswith("\\") for j in range(end + 1, i)):
+        return False
+    line = lines[i]
+    if line.startswith(("+++ ", "--- ")) or line.rstrip() in ("--", "---"):
+        return False
+    if line[:1] in ("+", "-"):
+        return True
+    return line[:1] == " " and bool(line.strip())
+
+
+def _blobs(info: list[str]) -> tuple[str | None, str | None]:
+    for line in info:
+        match = _INDEX_RE.match(line.rstrip("\n"))
+        if match:
+            return match.group(1), match.group(2)
+    return None, None
+
+
+def _renamed(info: list[str]) -> tuple[str | None, str | None]:
+    old = new = None
+    for line in info:
+        text = line.rstrip("\n")
+        from_match = _RENAME_FROM_RE.match(text)
+        to_match = _RENAME_TO_RE.match(text)
+        if from_match:
+            old = unquote_path(from_match.group(1))
+        if to_match:
+            new = unquote_path(to_match.group(1))
+    return old, new
+
+
+def _convert_hunk(hunk: UHunk, first_mail_line: int) -> Hunk:
+    lines: list[DiffLine] = []
+    for line in hunk:
+        if line.line_type not in ("+", "-", " "):
+            continue  # "\ No newline" markers and blank separators
+        lines.append(DiffLine(
+            kind=LineKind(line.line_type),
+            text=line.value.rstrip("\n"),
+            old_no=line.source_line_no,
+            new_no=line.target_line_no,
+            mail_line=first_mail_line + line.diff_line_no - 1,
+        ))
+    first = lines[0].mail_line - 1 if lines else first_mail_line
+    return Hunk(
+        old_start=hunk.source_start,
+        old_len=hunk.source_length,
+        new_start=hunk.target_start,
+        new_len=hunk.target_length,
+        section=hunk.section_header.strip(),
+        lines=tuple(lines),
+        mail_line=first,
+    )
+
+
+def _convert_file(pfile: PatchedFile, first_mail_line: int) -> FileDiff:
+    info = list(pfile.patch_info or [])
+    old_path = unquote_path(pfile.source_file)
+    new_path = unquote_path(pfile.target_file)
+    is_new = old_path == _NULL
+    is_deleted = new_path == _NULL
+    ren_old, ren_new = _renamed(info)
+    if is_new:  # git names a new or deleted file alike on both sides
+        old_path = new_path
+    if is_deleted:
+        new_path = old_path
+    old_path, new_path = ren_old or old_path, ren_new or new_path
+    renamed = bool(ren_old or ren_new) or old_path != new_path
+    old_blob, new_blob = _blobs(info)
+    binary = pfile.is_binary_file or any(x.startswith("GIT binary patch") for x in info)
+    return FileDiff(
+        old_path=old_path,
+        new_path=new_path,
+        hunks=tuple(_convert_hunk(h, first_mail_line) for h in pfile),
+        old_blob=old_blob,
+        new_blob=new_blob,
+        is_new=is_new,
+        is_deleted=is_deleted,
+        is_rename=renamed,
+        is_binary=binary,
+        mail_line=first_mail_line + (pfile.diff_line_no or 1) - 1,
+    )
+
+
+def parse_diff(text: str, first_mail_line: int) -> tuple[FileDiff, ...]:
+    """Parse the diff ``text`` whose first line is line ``first_mail_line``
+    of the mail body.  Text after the ``-- `` signature is ignored.
+
+    Raises ParseError (naming the file and hunk) for a malformed diff.
+    """
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()  # the empty piece after the final newline is no line
+    end = diff_end(lines, first_mail_line)
+    body = "".join(line + "\n" for line in lines[:end])
+    try:
+        patchset = PatchSet(body)
+    except UnidiffParseError as exc:
+        raise ParseError(
+            f"diff starting at mail line {first_mail_line} cannot be parsed: {exc}".splitlines()[0]
+        ) from exc
+    return tuple(_convert_file(pfile, first_mail_line) for pfile in patchset)
