@@ -50,7 +50,7 @@ _STAT_EXTRA_RE = re.compile(
     r"^\s*(?:(?:create|delete) mode \d{6} \S.*|mode change \d{6} => \d{6} \S.*"
     r"|(?:rename|copy|rewrite) \S.* \(\d+%\))\s*$"
 )
-_BASE_RE = re.compile(r"^base-commit:\s*([0-9a-fA-F]{7,64})\s*$")
+_BASE_RE = re.compile(r"^base-commit:\s*([0-9a-fA-F]{7,64})\b(?:\s.*)?$")
 _CHANGE_RE = re.compile(r"^change-id:\s*(\S+)\s*$")
 _META_RE = re.compile(r"^(?:base-commit|change-id|prerequisite-patch-id):\s")
 

@@ -1,0 +1,58 @@
+"""The C analysis: the only part of reviewpatch that imports tree-sitter.
+
+``analyse_series(series, tree=None) -> SeriesCode`` parses, once, the old
+and new code of every hunk of every C file of the series (or whole files in
+tree mode) and extracts functions, calls with the chain of conditions they
+run under, tests, macros, includes and definitions.  See ``model`` for the
+facts and ``code.SeriesCode`` for the series-wide questions.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "analyse_series",
+    "SeriesCode",
+    "TreeLike",
+    "NEW",
+    "OLD",
+    "Call",
+    "CodeLine",
+    "Condition",
+    "Definition",
+    "Disjunct",
+    "FileCode",
+    "FlagTest",
+    "Fragment",
+    "Function",
+    "FunctionBody",
+    "GuardedCall",
+    "Include",
+    "Macro",
+    "MovedCall",
+    "PatchCode",
+    "View",
+]
+
+from reviewpatch.csource.analysis import analyse_series
+from reviewpatch.csource.code import SeriesCode
+from reviewpatch.csource.model import (
+    NEW,
+    OLD,
+    Call,
+    CodeLine,
+    Condition,
+    Definition,
+    Disjunct,
+    FileCode,
+    FlagTest,
+    Fragment,
+    Function,
+    FunctionBody,
+    GuardedCall,
+    Include,
+    Macro,
+    MovedCall,
+    PatchCode,
+    View,
+)
+from reviewpatch.csource.protocol import TreeLike

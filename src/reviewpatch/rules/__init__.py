@@ -19,9 +19,12 @@ from reviewpatch.rules.registry import RuleSpec, specs_in
 RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.builtin",
     "reviewpatch.rules.trailers",
+    "reviewpatch.rules.review_tags",
     "reviewpatch.rules.series",
     "reviewpatch.rules.semantic_flow",
     "reviewpatch.rules.semantic_symbols",
+    "reviewpatch.rules.semantic_pairs",
+    "reviewpatch.rules.semantic_claims",
 )
 
 
