@@ -1,0 +1,295 @@
+"""C semantic rules that hold the commit message to what the diff does.
+
+RP308 nfc-claim-changes-behaviour: "no functional change" while a call
+gains or loses a condition.  RP309 claimed-change-missing: "remove foo()"
+while the diff does not remove foo.
+"""
+
+from __future__ import annotations
+
+__all__ = ["nfc_claim", "claims", "Claim", "nfc_claim_changes_behaviour", "claimed_change_missing"]
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.model import LineKind, Patch
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+from reviewpatch.rules.semantic_text import word_re
+
+_NFC_RE = re.compile(
+    r"\bno\s+(?:intended\s+)?(?:functional(?:ity)?|behaviou?ral|behaviou?r|logic(?:al)?)\s+"
+    r"changes?\b|\bwithout\s+(?:any\s+)?functional\s+changes?\b|\bpure(?:ly)?\s+(?:a\s+)?"
+    r"(?:refactor(?:ing)?|code\s+mo(?:ve|vement))\b|\bjust\s+moves?\s+(?:the\s+)?code\b|"
+    r"\bno\s+change\s+in\s+behaviou?r\b|(?<![\w-])NFC(?![\w-])",
+    re.IGNORECASE,
+)
+_IDENT = (
+    r"(?:`[A-Za-z_]\w*(?:\(\))?`|\"?[A-Za-z_]\w*\(\)\"?|\"?_*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b\"?"
+    r"|\"?[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b\"?)"
+)
+_FILLER = (
+    r"(?:(?:the|a|an|new|unused|now[- ]unused|old|local|static|global|generic|dead|"
+    r"redundant|obsolete|deprecated|useless|helper|function|macro|flag|mask|definition|"
+    r"define|constant|wrapper|inline|call|calls|to)\s+){0,3}"
+)
+_VERBS = {
+    "add": "add", "adds": "add", "introduce": "add", "introduces": "add",
+    "remove": "remove", "removes": "remove", "delete": "remove", "deletes": "remove",
+    "drop": "remove", "drops": "remove", "relocate": "move", "relocates": "move",
+    "move": "move", "moves": "move", "rename": "rename", "renames": "rename",
+    "replace": "replace", "replaces": "replace",
+}
+_CLAIM_RE = re.compile(
+    rf"\b({'|'.join(_VERBS)})\s+{_FILLER}({_IDENT}(?:\s*,\s*{_IDENT}|,?\s+(?:and|or)\s+{_IDENT})*)"
+    rf"(?:\s+(?!(?:to|with|by|as|into)\b)\w+)?(?:\s+(?:to|with|by|as|into)\s+{_FILLER}({_IDENT}))?",
+    re.IGNORECASE,
+)
+_HEDGE = frozenset(
+    "not no never will would could should can cannot may might later future follow-up "
+    "followup next subsequent previous previously instead without before after once if "
+    "when whether which that who commit patch patches series revert reverts reverted".split()
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the message: ``action`` is add, remove, move, rename or
+    replace; ``names`` the identifiers it acts on; ``target`` the new name
+    of a rename or replace."""
+
+    action: str
+    names: tuple[str, ...]
+    target: str | None
+    text: str
+
+
+def nfc_claim(message: str) -> str | None:
+    """The "no functional change" phrase of ``message``, or None."""
+    flat = " ".join(message.split())
+    m = _NFC_RE.search(flat)
+    if not m:
+        return None
+    before = flat[max(0, m.start() - 12) : m.start()].lower()
+    return None if re.search(r"\b(?:not|isn't|is not)\s*$", before) else m.group(0)
+
+
+def _bare(token: str) -> str:
+    return token.strip("`\"").removesuffix("()")
+
+
+def _sentences(text: str) -> Iterator[str]:
+    for para in re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.)\s)", text):
+        if para.lstrip().startswith(">") or para.startswith(("    ", "\t")):
+            continue  # quoted mail, logs, code
+        flat = re.sub(r"\(\s*\".*?\"\s*\)", "()", " ".join(para.split()))
+        yield from (s for s in re.split(r"(?<=[.!?;:])\s+", flat) if s)
+
+
+def _hedged(sentence: str, start: int) -> bool:
+    clause = re.split(r"[,(]", sentence[:start])[-1].lower()
+    words = set(re.findall(r"[a-z'-]+", clause))
+    return bool(words & _HEDGE) or "n't" in clause or '("' in sentence
+
+
+def claims(text: str) -> tuple[Claim, ...]:
+    """The add/remove/move/rename/replace claims of ``text`` whose verb is
+    directly followed by identifiers, outside hedged clauses."""
+    out = []
+    for sentence in _sentences(text):
+        for m in _CLAIM_RE.finditer(sentence):
+            if _hedged(sentence, m.start()):
+                continue
+            action = _VERBS[m.group(1).lower()]
+            names = tuple(_bare(t) for t in re.findall(_IDENT, m.group(2)))
+            target = _bare(m.group(3)) if m.group(3) and action in ("rename", "replace") else None
+            out.append(Claim(action, names, target, sentence))
+    return tuple(out)
+
+
+def _seen(patch: Patch, name: str, kind: LineKind) -> bool:
+    """Whether ``name`` appears on a line of ``kind`` (or in the path of a
+    file deleted or created) anywhere in the patch."""
+    names = [name] + ([name[7:]] if name.startswith("CONFIG_") else [])
+    pats = [word_re(n) for n in names]
+    loose = name.islower()  # snake_case words may be part of longer names
+    for fd in patch.files:
+        gone = fd.is_deleted if kind is LineKind.REMOVED else fd.is_new
+        if gone and name in fd.path:
+            return True
+        for hunk in fd.hunks:
+            for ln in hunk.lines:
+                if ln.kind is kind and (any(p.search(ln.text) for p in pats) or loose and name in ln.text):
+                    return True
+    return False
+
+
+def _missing(patch: Patch, claim: Claim) -> Iterator[tuple[str, str]]:
+    """(name, what the diff does not do) for each unmet part of ``claim``."""
+    need = {
+        "add": (LineKind.ADDED,),
+        "remove": (LineKind.REMOVED,),
+        "move": (LineKind.REMOVED, LineKind.ADDED),
+        "rename": (LineKind.REMOVED,),
+        "replace": (LineKind.REMOVED,),
+    }[claim.action]
+    for name in claim.names:
+        for kind in need:
+            if not _seen(patch, name, kind):
+                word = "adds" if kind is LineKind.ADDED else "removes"
+                yield name, f"the diff never {word} a line with {name}"
+                break
+    if claim.target and not _seen(patch, claim.target, LineKind.ADDED):
+        yield claim.target, f"the diff never adds a line with {claim.target}"
+
+
+def _mail_line(patch: Patch, text: str) -> int | None:
+    head = text.split()[:4]
+    if not head:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in head)
+    m = re.search(pattern, patch.mail.body)
+    return patch.mail.body.count("\n", 0, m.start()) + 1 if m else None
+
+
+@rule(
+    id="RP309",
+    name="claimed-change-missing",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    explainable=False,
+)
+def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
+    """The commit message says it adds, removes or moves a symbol the diff
+    does not touch that way.
+
+    What it does
+        Reads the subject and message for clauses such as "remove foo()",
+        "introduce the FOO mask", "move bar() to ...", "rename a to b",
+        "replace x with y", where the verb is directly followed by an
+        identifier (``foo()``, ``FOO_BAR``, ``CONFIG_FOO``, a backticked or
+        snake_case name), and checks that the diff removes (adds, or both)
+        a line naming it.  Hedged clauses ("will remove", "instead of
+        adding", "commit ... removed") are skipped.
+    Why it matters
+        A message that describes a change the diff does not make is either
+        stale (the code changed between versions) or hides a missing part
+        of the patch; reviewers read the message first.
+    Example
+        Remove the now unused rd_load_disk() helper.
+        (the diff does not remove any line naming rd_load_disk)
+    Use instead
+        Make the message describe the diff, or add the missing change.
+    """
+    assert ctx.patch is not None
+    if not ctx.patch.files:
+        return
+    seen: set[str] = set()
+    for claim in claims(ctx.patch.subject.title + ".\n\n" + ctx.patch.message):
+        for name, why in _missing(ctx.patch, claim):
+            if name in seen:
+                continue
+            seen.add(name)
+            quote = claim.text if len(claim.text) <= 160 else claim.text[:157] + "..."
+            yield Hit(
+                message=f'the commit message says "{quote}", but {why}',
+                mail_line=_mail_line(ctx.patch, claim.text),
+                symbol=name,
+                evidence=(EvidenceLine(text=claim.text, label="claim"),),
+            )
+
+
+# -- RP308 ---------------------------------------------------------------------
+
+
+def _mask(text: str) -> str:
+    return re.sub(r"[A-Za-z_]\w*", "I", text)
+
+
+def _ev(line: Any, path: str, label: str) -> EvidenceLine:
+    return EvidenceLine(
+        text=line.text, kind=line.kind, file=path, old_no=line.old_no,
+        new_no=line.new_no, mail_line=line.mail_line, label=label,
+    )
+
+
+def _changes(code: Any, index: int) -> Iterator[tuple[Any, Any, tuple[Any, ...], tuple[Any, ...]]]:
+    """(old call, new call, conditions gained, conditions lost) for each call
+    site of the patch whose conditions changed, renamed conditions aside."""
+    pairs = [(g.old, g.new) for g in code.guarded_calls(index)]
+    pairs += [(m.removed, m.added) for m in code.moved_calls(index)]
+    done = set()
+    for old, new in pairs:
+        if not (old.context_complete and new.context_complete):
+            continue
+        key = (new.path, new.line.new_no, new.callee)
+        if key in done:
+            continue
+        done.add(key)
+        had = {c.key for c in old.conditions}
+        has = {c.key for c in new.conditions}
+        gained = tuple(c for c in new.conditions if c.key not in had)
+        lost = tuple(c for c in old.conditions if c.key not in has)
+        if sorted(_mask(c.key) for c in gained) == sorted(_mask(c.key) for c in lost):
+            continue  # the same conditions, renamed
+        yield old, new, gained, lost
+
+
+@rule(
+    id="RP308",
+    name="nfc-claim-changes-behaviour",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    explainable=True,
+)
+def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
+    """The message claims no functional change, but a call now runs under
+    different conditions.
+
+    What it does
+        When the commit message says "no functional change", "NFC", "no
+        behaviour change", "pure refactor" or "just moves code", it looks
+        for calls that gained or lost a condition: a new ``if``, early
+        ``return``/``goto``, ``&&``/``||`` around an existing call, or a
+        call moved into or out of a conditional block.  Renamed conditions
+        and plain code motion stay quiet.
+    Why it matters
+        "No functional change" tells reviewers they may skim; a call that is
+        now gated (or no longer gated) is exactly what they must check.
+    Example
+        No functional changes intended.
+        -	syscall_exit_work(regs, flags);
+        +	if (unlikely(flags & _TIF_SYSCALL_EXIT_WORK))
+        +		syscall_exit_work(regs, flags);
+    Use instead
+        Drop the claim and explain why the new condition is equivalent, or
+        keep the call unconditional.
+    """
+    assert ctx.patch is not None
+    phrase = nfc_claim(ctx.patch.message)
+    if phrase is None or ctx.code is None:
+        return
+    for old, new, gained, lost in _changes(ctx.code, ctx.patch.index):
+        parts = []
+        if gained:
+            parts.append("now runs only " + " and ".join(_describe(c) for c in gained))
+        if lost:
+            parts.append("no longer runs only " + " and ".join(_describe(c) for c in lost))
+        msg = f'the message says "{phrase}", but {new.callee}() ' + "; it ".join(parts)
+        ev = (_ev(old.line, old.path, "before"),)
+        ev += tuple(_ev(c.line, new.path, "condition") for c in gained if c.line != new.line)
+        ev += (_ev(new.line, new.path, "after"),)
+        yield Hit(msg, file=new.path, line=new.line.new_no, mail_line=new.line.mail_line,
+                  symbol=new.callee, evidence=ev)
+
+
+def _describe(cond: Any) -> str:
+    text = cond.text
+    if cond.kind.startswith("early"):
+        return f"when not ({text}) (early exit)"
+    return f"when not ({text})" if cond.negated else f"if ({text})"

@@ -1,0 +1,187 @@
+"""Series rules (RP2xx): patches missing from the thread, a multi-patch
+series without a cover letter, and a new version without a changelog.
+
+These rules look at the series as a whole (``Scope.SERIES``); a hit about
+the whole series leaves ``patch_index`` None.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "missing_patches",
+    "no_cover_letter",
+    "no_changelog",
+    "has_changelog",
+]
+
+import re
+from typing import Iterable, Iterator
+
+from reviewpatch.findings import Severity
+from reviewpatch.model import Patch
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+
+
+def _counters(numbers: Iterable[int]) -> str:
+    """``1, 3-5 and 9``: sorted counters, runs of three or more as ranges."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    items: list[str] = []
+    for a, b in runs:
+        if b - a >= 2:
+            items.append(f"{a}-{b}")
+        else:
+            items.extend(str(n) for n in range(a, b + 1))
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@rule(id="RP201", name="missing-patches", severity=Severity.ERROR, scope=Scope.SERIES)
+def missing_patches(ctx: RuleContext) -> Iterator[Hit]:
+    """Some patches of the series are not in the thread.
+
+    What it does
+        Reports the counters N/M of the series that no mail of the thread
+        carries.
+    Why it matters
+        A reviewer (and this tool) sees only part of the change: code that
+        the missing patches add or remove is unknown, and the series cannot
+        be applied.  Often the missing patches were sent to other lists
+        only.
+    Example
+        [PATCH v3 0/6], [PATCH v3 2/6] and [PATCH v3 3/6] are in the thread;
+        1/6, 4/6, 5/6 and 6/6 are not.
+    Use instead
+        Fetch the whole thread from an archive that has every patch, or
+        send every patch of a series to every list and reviewer of the cover
+        letter.
+    """
+    series = ctx.series
+    if not series.missing:
+        return
+    missing = sorted(set(series.missing))
+    noun = "Patch" if len(missing) == 1 else "Patches"
+    verb = "is" if len(missing) == 1 else "are"
+    yield Hit(
+        f"{noun} {_counters(missing)} of the {series.total} {verb} missing "
+        f"from the thread (found {len(series.patches)}).",
+        series_wide=True,
+    )
+
+
+@rule(id="RP202", name="no-cover-letter", severity=Severity.WARNING, scope=Scope.SERIES)
+def no_cover_letter(ctx: RuleContext) -> Iterator[Hit]:
+    """A series of more than one patch has no cover letter.
+
+    What it does
+        Fires when the series has two or more patches and no 0/N mail.  It
+        stays quiet when patches are missing from the thread: the cover
+        letter may be among them (missing-patches reports that).
+    Why it matters
+        The cover letter explains what the series does as a whole, how the
+        patches depend on each other, what changed between versions, and
+        gives replies about the whole series a place to go.
+    Example
+        [PATCH 1/3] ..., [PATCH 2/3] ..., [PATCH 3/3] ... with no
+        [PATCH 0/3].
+    Use instead
+        git format-patch --cover-letter (or b4 prep), and describe the
+        series in the 0/N mail.
+    """
+    series = ctx.series
+    count = max(series.total, len(series.patches))
+    if series.cover is not None or count < 2 or series.missing:
+        return
+    yield Hit(
+        f"The series has {count} patches but no cover letter (patch 0/{count}).",
+        series_wide=True,
+    )
+
+
+_VERSION_ARROW = re.compile(r"\bv\d+\s*(?:->|-->|=>|\u2192|\.\.|to)\s*v\d+\b", re.IGNORECASE)
+_VERSION_HEAD = re.compile(r"^[\s\-*#\[(]*v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
+_SINCE = re.compile(r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+v\d+\b", re.IGNORECASE)
+_LOG_HEAD = re.compile(
+    r"^[\s\-*#\[(]*(?:changes|changelog|change\s*log|change\s+history|revision\s+history"
+    r"|version\s+history|history)\b(?P<tail>.*)$",
+    re.IGNORECASE,
+)
+_LOG_TAIL = re.compile(
+    r"^\s*[:\])=\-]*\s*$|.*\bv\d+\b|.*:\s*$"
+    r"|\s*(?:since|from|vs\.?|compared\s+(?:to|with))\s+(?:the\s+)?"
+    r"(?:previous|last|prior|earlier|original)\b",
+    re.IGNORECASE,
+)
+_PREVIOUS = re.compile(
+    r"\b(?:link\s+to|previous|prior|earlier|last|older)\s+(?:v\d+|version|revision|posting"
+    r"|series|iteration|submission|round)\b",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"https?://\S+")
+
+
+def _is_log_line(line: str) -> bool:
+    if _VERSION_ARROW.search(line) or _VERSION_HEAD.match(line) or _SINCE.match(line):
+        return True
+    m = _LOG_HEAD.match(line)
+    if m and _LOG_TAIL.match(m.group("tail")):
+        return True
+    return bool(_PREVIOUS.search(line) and _URL.search(line))
+
+
+def has_changelog(text: str) -> bool:
+    """Whether ``text`` has a changelog section: "Changes in v2", "v1 -> v2",
+    "Changes since v1", "Changelog", "v2:", "Since v1:", or a link to the
+    previous version that says what it is."""
+    return any(_is_log_line(line) for line in text.splitlines())
+
+
+def _patch_text(patch: Patch) -> str:
+    """The notes below ``---`` and the whole mail text before the diff."""
+    head: list[str] = []
+    for text in patch.mail.body.splitlines():
+        if text.startswith("diff --git "):
+            break
+        head.append(text)
+    return patch.notes + "\n" + "\n".join(head)
+
+
+@rule(id="RP203", name="no-changelog", severity=Severity.WARNING, scope=Scope.SERIES)
+def no_changelog(ctx: RuleContext) -> Iterator[Hit]:
+    """A second or later version of a series says nothing of what changed.
+
+    What it does
+        For version 2 or later, looks for a changelog in the cover letter
+        ("Changes in v2:", "v1 -> v2:", "Changes since v1", "Changelog",
+        "v2:", or a link to the previous version with a word on what it is)
+        and in the notes below the "---" line of every patch.  One hit for
+        the series when there is none anywhere.
+    Why it matters
+        Reviewers of the previous version need to know what was done with
+        their comments without diffing the versions by hand;
+        submitting-patches.rst asks for a changelog in every new version.
+    Example
+        [PATCH v2 0/2] with the same text as v1 and no notes in the patches.
+    Use instead
+        Changes in v2:
+        - Use kzalloc() instead of kmalloc() + memset() (Joe Smith)
+        - Link to v1: https://lore.kernel.org/r/<message-id>
+    """
+    series = ctx.series
+    if series.version < 2:
+        return
+    if series.cover is not None and has_changelog(series.cover.mail.body):
+        return
+    if any(has_changelog(_patch_text(p)) for p in series.patches):
+        return
+    where = "the cover letter nor any patch" if series.cover is not None else "any patch"
+    yield Hit(
+        f"This is version {series.version} of the series, but neither {where} says what "
+        f"changed since version {series.version - 1}.",
+        series_wide=True,
+    )

@@ -1,0 +1,326 @@
+"""Helpers shared by the trailer and series rules: trailer name tables,
+comparison of people by address and by name, address checks, misspelled
+trailer names, and access to the lines of a mail body.
+
+Nothing here is a rule; the rules live in ``reviewpatch.rules.trailers``
+and ``reviewpatch.rules.series``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SIGNOFF",
+    "CODEVELOPED",
+    "KNOWN_TRAILERS",
+    "PERSON_TRAILERS",
+    "ATTESTING_TRAILERS",
+    "REPORTED_TRAILERS",
+    "is_named",
+    "norm_name",
+    "same_address",
+    "same_name",
+    "same_person",
+    "is_relay",
+    "shown",
+    "address_problem",
+    "misspelled_of",
+    "body_line",
+    "trailer_key",
+    "trailer_text",
+    "head_lines",
+    "fixes_problem",
+    "fixes_lines",
+    "continues_tag",
+    "signoff_trailers",
+    "trailer_like",
+]
+
+import re
+from typing import Iterator
+
+from reviewpatch.model import Mail, Patch, Person, Trailer
+from reviewpatch.trailers import person_from_value
+
+SIGNOFF = "signed-off-by"
+CODEVELOPED = "co-developed-by"
+
+KNOWN_TRAILERS: tuple[str, ...] = (
+    "Signed-off-by",
+    "Co-developed-by",
+    "Reviewed-by",
+    "Acked-by",
+    "Nacked-by",
+    "Tested-by",
+    "Reported-by",
+    "Reported-and-tested-by",
+    "Reviewed-and-tested-by",
+    "Suggested-by",
+    "Requested-by",
+    "Debugged-by",
+    "Bisected-by",
+    "Analyzed-by",
+    "Helped-by",
+    "Originally-by",
+    "Based-on-patch-by",
+    "Assisted-by",
+    "Cc",
+    "Fixes",
+    "Closes",
+    "Link",
+    "BugLink",
+    "Message-ID",
+    "Change-Id",
+    "Depends-on",
+    "base-commit",
+    "prerequisite-patch-id",
+)
+
+PERSON_TRAILERS = frozenset(
+    {
+        "signed-off-by",
+        "co-developed-by",
+        "reviewed-by",
+        "acked-by",
+        "nacked-by",
+        "tested-by",
+        "reported-by",
+        "reported-and-tested-by",
+        "reviewed-and-tested-by",
+        "suggested-by",
+        "requested-by",
+        "debugged-by",
+        "bisected-by",
+        "analyzed-by",
+        "helped-by",
+        "originally-by",
+        "cc",
+    }
+)
+
+# Trailers by which the person named vouches for the patch themselves.
+ATTESTING_TRAILERS = frozenset(
+    {"reviewed-by", "acked-by", "nacked-by", "tested-by", "reviewed-and-tested-by"}
+)
+
+REPORTED_TRAILERS = frozenset({"reported-by", "reported-and-tested-by"})
+
+_KNOWN_LOWER = frozenset(name.lower() for name in KNOWN_TRAILERS)
+
+_ADDR = r"[A-Za-z0-9._%+=/!#$&'*?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_ADDR_RE = re.compile(_ADDR)
+_PERSON_RE = re.compile(
+    r"^\s*(?:[^<>]*<\s*" + _ADDR + r"\s*>|" + _ADDR + r")"
+    r"(?:\s*\([^()]*\))?\s*(?:[#\[].*)?$"
+)
+_VIA_RE = re.compile(r"\s+via\s+.*$", re.IGNORECASE)
+
+
+def is_named(trailer: Trailer, *names: str) -> bool:
+    """Whether the trailer's name is one of ``names`` (lower case)."""
+    return trailer.name.strip().lower() in names
+
+
+def norm_name(name: str) -> str:
+    """A display name as compared: quotes and a mailing list's ``via X``
+    suffix removed, spaces collapsed, case folded."""
+    text = name.strip().strip("\"'").strip()
+    text = _VIA_RE.sub("", text)
+    return " ".join(text.replace(",", " ").split()).casefold()
+
+
+def same_address(a: Person | None, b: Person | None) -> bool:
+    """Both have an address and it is the same (case-insensitive)."""
+    return bool(a and b and a.key and a.key == b.key)
+
+
+def same_name(a: Person | None, b: Person | None) -> bool:
+    """Both have a display name and it is the same once normalised."""
+    if not a or not b:
+        return False
+    left, right = norm_name(a.name), norm_name(b.name)
+    return bool(left) and left == right
+
+
+def same_person(a: Person | None, b: Person | None) -> bool:
+    """Same address, or (failing that) same name."""
+    return same_address(a, b) or same_name(a, b)
+
+
+def is_relay(person: Person | None) -> bool:
+    """The address is a relay's, not the person's: a mailing list that
+    rewrote the From line ("Jane Doe via linux-foo") or the b4 web relay
+    (``devnull+...``)."""
+    if person is None:
+        return False
+    return bool(_VIA_RE.search(person.name.strip())) or person.key.startswith("devnull+")
+
+
+def shown(person: Person | None) -> str:
+    """A person as written in a message; never an empty string."""
+    text = str(person).strip() if person is not None else ""
+    return text or "(no name or address)"
+
+
+def address_problem(value: str) -> str | None:
+    """Why ``value`` is not a usable ``Name <address>``, or None."""
+    if _PERSON_RE.match(value):
+        return None
+    if _ADDR_RE.search(value):
+        return "is not of the form 'Name <address>'"
+    return "has no e-mail address"
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbours as one edit."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+def misspelled_of(name: str) -> str | None:
+    """The known trailer name that ``name`` looks like a misspelling of, or
+    None when it is known (in any case) or not close to any.  Spaces count
+    as hyphens (``Signed off by``).  One edit is allowed, two when both
+    names end in ``-by`` and are long."""
+    low = name.strip().lower()
+    if low in _KNOWN_LOWER:
+        return None
+    dashed = re.sub(r"[\s_]+", "-", low)
+    best: tuple[int, str] | None = None
+    for known in KNOWN_TRAILERS:
+        k = known.lower()
+        limit = 2 if (k.endswith("-by") and dashed.endswith("-by") and len(k) > 8) else 1
+        if len(k) < 5:
+            limit = 0
+        dist = _distance(dashed, k)
+        if dist <= limit and (best is None or dist < best[0]):
+            best = (dist, known)
+    return best[1] if best else None
+
+
+def body_line(mail: Mail, number: int) -> str:
+    """Line ``number`` (1-based) of the mail body, or "" when out of range."""
+    lines = mail.body.splitlines()
+    if 1 <= number <= len(lines):
+        return lines[number - 1]
+    return ""
+
+
+def head_lines(mail: Mail) -> Iterator[tuple[int, str]]:
+    """(number, text) of the body lines before the ``---`` separator or the
+    first ``diff --git`` line: the commit message and trailer block."""
+    for number, text in enumerate(mail.body.splitlines(), start=1):
+        if text.rstrip() == "---" or text.startswith("diff --git "):
+            return
+        yield number, text
+
+
+def trailer_key(trailer: Trailer) -> tuple[str, str]:
+    """What makes two trailers the same: the name and the person's address,
+    or the value when there is no address (case and spacing ignored)."""
+    name = trailer.name.strip().lower()
+    if trailer.person is not None and trailer.person.key:
+        return name, trailer.person.key
+    return name, " ".join(trailer.value.split()).casefold()
+
+
+def trailer_text(trailer: Trailer) -> str:
+    """The trailer as one line, ``Name: value``."""
+    return f"{trailer.name}: {' '.join(trailer.value.split())}"
+
+
+_FIXES_RE = re.compile(r'^\("(?P<title>.+)"\)$')
+_SHA_RE = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def fixes_problem(value: str, first_line: str = "") -> str | None:
+    """What is wrong with the value of a Fixes: trailer, or None.
+    ``first_line`` is the mail line the trailer starts on, to see whether
+    it was wrapped."""
+    text = " ".join(value.split())
+    if not text:
+        return "has no commit id"
+    sha, _, rest = text.partition(" ")
+    if sha.lower() == "commit":
+        return 'starts with the word "commit"; give the bare commit id'
+    if not _SHA_RE.match(sha):
+        return f'starts with "{sha}", which is not a hexadecimal commit id'
+    if len(sha) < 12:
+        return f"abbreviates the commit id to {len(sha)} digits; use at least 12"
+    if len(sha) > 40:
+        return f"has a commit id of {len(sha)} digits, longer than a full sha1"
+    rest = rest.strip()
+    if not rest:
+        return f'gives no title; use {sha[:12]} ("<commit title>")'
+    if not _FIXES_RE.match(rest):
+        if rest.startswith('("') and not rest.endswith(")"):
+            return 'is cut off or wrapped: the title does not end with ")'
+        return 'does not give the title as ("<commit title>")'
+    line = first_line.rstrip()
+    if line and line.lower().startswith("fixes:") and not line.endswith(")"):
+        return "is wrapped over more than one line; keep it on one line"
+    return None
+
+
+_TRAILER_LINE_RE = re.compile(r"^([A-Za-z][A-Za-z _-]{1,38}[A-Za-z]):\s+\S")
+
+
+def trailer_like(text: str) -> re.Match[str] | None:
+    """A match when the line looks like ``Name: value`` (group 1 the
+    name, which may be misspelled or hold spaces)."""
+    return _TRAILER_LINE_RE.match(text)
+
+
+_SIGNOFF_LINE_RE = re.compile(r"^signed-off-by:\s*(\S.*?)\s*$", re.IGNORECASE)
+
+
+def signoff_trailers(patch: Patch) -> list[Trailer]:
+    """The patch's Signed-off-by trailers; when the trailer parser found
+    none, the Signed-off-by lines above ``---`` (a stray line can make a
+    trailer block unrecognisable, and that must not read as no sign-off)."""
+    found = [t for t in patch.trailers if is_named(t, SIGNOFF)]
+    if found:
+        return found
+    for number, text in head_lines(patch.mail):
+        match = _SIGNOFF_LINE_RE.match(text)
+        if match:
+            value = match.group(1)
+            person = person_from_value(value)
+            found.append(Trailer("Signed-off-by", value, person, patch.msgid, number, text))
+    return found
+
+
+_FIXES_LINE_RE = re.compile(r"^fixes:\s*(.*)$", re.IGNORECASE)
+
+
+def fixes_lines(patch: Patch) -> Iterator[tuple[int, str, str, str]]:
+    """(line, value, line text, next line text) of every Fixes: tag: the
+    parsed trailers, and Fixes: lines above ``---`` the trailer parser did
+    not take (a wrapped tag can break the trailer block)."""
+    parsed = {t.line: t for t in patch.trailers if is_named(t, "fixes")}
+    head = list(head_lines(patch.mail))
+    seen: set[int] = set()
+    for i, (number, text) in enumerate(head):
+        following = head[i + 1][1] if i + 1 < len(head) else ""
+        match = _FIXES_LINE_RE.match(text)
+        if number in parsed:
+            seen.add(number)
+            yield number, parsed[number].value, text, following
+        elif match:
+            yield number, match.group(1), text, following
+    for number, t in parsed.items():
+        if number not in seen:
+            yield number, t.value, body_line(patch.mail, number), ""
+
+
+def continues_tag(text: str) -> bool:
+    """The line looks like the rest of a wrapped tag, not a new trailer."""
+    return bool(text.strip()) and not trailer_like(text)

@@ -1,0 +1,418 @@
+"""Trailer rules (RP101-RP108): the sign-off chain, co-developers, Fixes:
+tags, duplicated, malformed and misspelled trailers, Reported-by without a
+link.
+
+Each rule reads the patch's own trailer block (``Patch.trailers``, in mail
+order), and for Signed-off-by and Fixes: also the lines above ``---`` that
+the trailer parser did not take.  A hit about one trailer sets ``mail_line``
+to that trailer's line so the reply can quote it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "missing_signoff",
+    "from_signoff_mismatch",
+    "signoff_chain_order",
+    "codeveloper_without_signoff",
+    "bad_fixes_tag",
+    "duplicate_trailer",
+    "malformed_trailer",
+    "reported_by_without_closes",
+]
+
+from typing import Iterator
+
+from reviewpatch.findings import Confidence, Severity
+from reviewpatch.model import Patch, Trailer
+from reviewpatch.rules.registry import Hit, RuleContext, rule
+from reviewpatch.rules.trailer_util import (
+    CODEVELOPED,
+    PERSON_TRAILERS,
+    REPORTED_TRAILERS,
+    SIGNOFF,
+    address_problem,
+    continues_tag,
+    fixes_lines,
+    fixes_problem,
+    head_lines,
+    is_named,
+    is_relay,
+    misspelled_of,
+    same_address,
+    same_name,
+    same_person,
+    shown,
+    signoff_trailers,
+    trailer_key,
+    trailer_like,
+    trailer_text,
+)
+
+# The rules on review tags (RP109, RP110, RP111) live in
+# reviewpatch.rules.review_tags.
+
+
+def _patch(ctx: RuleContext) -> Patch:
+    if ctx.patch is None:  # the engine always sets it for PATCH scope
+        raise ValueError("a patch-scope rule ran without a patch")
+    return ctx.patch
+
+
+def _by_address(patch: Patch, trailer: Trailer) -> bool:
+    """The trailer names the patch author by address (or, lacking a parsed
+    person, its value contains the author's address)."""
+    if trailer.person is not None:
+        return same_address(trailer.person, patch.author)
+    key = patch.author.key
+    return bool(key) and key in trailer.value.lower()
+
+
+@rule(id="RP101", name="missing-signoff", severity=Severity.ERROR)
+def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
+    """The patch author has not signed the patch off.
+
+    What it does
+        Looks for a Signed-off-by of the patch author (the in-body From, else
+        the mail's From) among the patch's trailers, comparing addresses
+        without regard to case.  It stays quiet when a Signed-off-by carries
+        the author's name with another address: from-signoff-mismatch
+        reports that case.
+    Why it matters
+        The Signed-off-by is the author's certification of the Developer's
+        Certificate of Origin; maintainers cannot apply a patch without it.
+    Example
+        From: Jane Doe <jane@example.org>
+        ...
+        Reviewed-by: Joe Smith <joe@example.org>
+    Use instead
+        Signed-off-by: Jane Doe <jane@example.org>
+    """
+    patch = _patch(ctx)
+    signoffs = signoff_trailers(patch)
+    if not signoffs:
+        yield Hit(
+            f"The patch has no Signed-off-by; its author {shown(patch.author)} must sign it off."
+        )
+        return
+    if not patch.author.key and not patch.author.name.strip():
+        return  # no author to compare with
+    if any(_by_address(patch, t) or same_name(t.person, patch.author) for t in signoffs):
+        return
+    names = ", ".join(str(t.person) if t.person else t.value for t in signoffs)
+    yield Hit(
+        f"The author {patch.author} has no Signed-off-by; the patch is signed off only by {names}.",
+        mail_line=signoffs[-1].line or None,
+    )
+
+
+@rule(
+    id="RP102",
+    name="from-signoff-mismatch",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+)
+def from_signoff_mismatch(ctx: RuleContext) -> Iterator[Hit]:
+    """The author signs off with the same name but another address.
+
+    What it does
+        When no Signed-off-by carries the author's address but one carries
+        the author's name, reports the two addresses.  This is common when
+        a patch is sent from a personal or kernel.org address and signed off
+        with a company one (or the other way round).  An author address
+        rewritten by a mailing list ("Jane Doe via linux-foo") or by the b4
+        relay is not compared.
+    Why it matters
+        Tools that apply patches (b4, checkpatch) match the author to the
+        sign-off by address; the commit would be authored by one identity
+        and certified by another.
+    Example
+        From: Jane Doe <jane@corp.example>
+        ...
+        Signed-off-by: Jane Doe <jane@kernel.org>
+    Use instead
+        Put an in-body "From: Jane Doe <jane@kernel.org>" first in the body,
+        or sign off with the address of the From line.
+    """
+    patch = _patch(ctx)
+    signoffs = signoff_trailers(patch)
+    if not signoffs or is_relay(patch.author) or any(_by_address(patch, t) for t in signoffs):
+        return
+    for t in signoffs:
+        if t.person is not None and same_name(t.person, patch.author):
+            yield Hit(
+                f"The author is {patch.author} but signs off as {t.person}: the same name "
+                f"with another address ({t.person.email} instead of {patch.author.email}).",
+                mail_line=t.line or None,
+            )
+            return
+
+
+@rule(id="RP103", name="signoff-chain-order", severity=Severity.WARNING)
+def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
+    """The person who sends the patch must add the last Signed-off-by.
+
+    What it does
+        Compares the mail's sender with the Signed-off-by lines.  It fires
+        when the sender's Signed-off-by is not the last one, or when the
+        sender is not the author and has not signed the patch off at all.
+        Only mails that were sent (with a Message-ID) are judged: in a local
+        git format-patch file the From line is the author, not the sender.
+    Why it matters
+        The sign-off chain records, in order, everyone who handled the
+        patch; the one who posts it is the last to handle it.  A patch
+        forwarded without the sender's sign-off lacks their certification.
+    Example
+        From: Joe Smith <joe@example.org>      (the sender)
+        From: Jane Doe <jane@example.org>      (in-body author)
+        Signed-off-by: Jane Doe <jane@example.org>
+    Use instead
+        Signed-off-by: Jane Doe <jane@example.org>
+        Signed-off-by: Joe Smith <joe@example.org>
+    """
+    patch = _patch(ctx)
+    if patch.mail.header("Message-ID") is None:
+        return  # a local file (git format-patch): its From is the author, not a sender
+    sender = patch.mail.sender
+    signoffs = signoff_trailers(patch)
+    own = [i for i, t in enumerate(signoffs) if same_person(t.person, sender)]
+    if own:
+        last = signoffs[-1]
+        if own[-1] != len(signoffs) - 1:
+            who = str(last.person) if last.person else last.value
+            yield Hit(
+                f"The sender {sender} signs off, but not last: the last Signed-off-by is {who}; "
+                "the person who posts the patch should sign off last.",
+                mail_line=signoffs[own[-1]].line or None,
+            )
+        return
+    if same_person(sender, patch.author) or not sender.key or is_relay(sender):
+        return
+    yield Hit(
+        f"The patch by {patch.author} is sent by {sender}, who has not added a Signed-off-by; "
+        "whoever handles and posts a patch must sign it off.",
+        mail_line=signoffs[-1].line if signoffs and signoffs[-1].line else None,
+    )
+
+
+@rule(id="RP104", name="codeveloper-without-signoff", severity=Severity.ERROR)
+def codeveloper_without_signoff(ctx: RuleContext) -> Iterator[Hit]:
+    """Every Co-developed-by must be followed at once by that person's
+    Signed-off-by, and must not name the author.
+
+    What it does
+        Checks that the trailer right after each Co-developed-by is a
+        Signed-off-by of the same person (same address, or same name when an
+        address is missing), and that no Co-developed-by names the author.
+    Why it matters
+        Documentation/process/submitting-patches.rst requires it: every
+        co-author certifies the DCO, and the author is already credited by
+        the From line.
+    Example
+        Co-developed-by: Joe Smith <joe@example.org>
+        Signed-off-by: Jane Doe <jane@example.org>
+    Use instead
+        Co-developed-by: Joe Smith <joe@example.org>
+        Signed-off-by: Joe Smith <joe@example.org>
+        Signed-off-by: Jane Doe <jane@example.org>
+    """
+    patch = _patch(ctx)
+    trailers = patch.trailers
+    for i, t in enumerate(trailers):
+        if not is_named(t, CODEVELOPED):
+            continue
+        who = str(t.person) if t.person else t.value.strip()
+        if t.person is not None and same_person(t.person, patch.author):
+            yield Hit(
+                f"Co-developed-by names the author {who}; the author is credited by the From "
+                "line and is not a co-developer.",
+                mail_line=t.line or None,
+            )
+            continue
+        nxt = trailers[i + 1] if i + 1 < len(trailers) else None
+        if nxt is not None and is_named(nxt, SIGNOFF) and _same_trailer_person(t, nxt):
+            continue
+        yield Hit(
+            f"Co-developed-by: {who} is not immediately followed by a Signed-off-by of {who}.",
+            mail_line=t.line or None,
+        )
+
+
+def _same_trailer_person(a: Trailer, b: Trailer) -> bool:
+    if a.person is not None and b.person is not None:
+        return same_person(a.person, b.person)
+    return trailer_key(a)[1] == trailer_key(b)[1]
+
+
+@rule(id="RP105", name="bad-fixes-tag", severity=Severity.WARNING)
+def bad_fixes_tag(ctx: RuleContext) -> Iterator[Hit]:
+    """A Fixes: tag must name the commit by at least 12 hex digits and its
+    title in parentheses and quotes, on one line.
+
+    What it does
+        Checks each Fixes: trailer of the patch for the form
+        Fixes: <12 to 40 hex digits> ("<title>"): a short or non-hex commit
+        id, a missing title, missing quotes or parentheses, or a tag wrapped
+        over two lines.
+    Why it matters
+        Stable maintainers and tools (git, b4, the stable scripts) parse the
+        tag to find the commit to backport to; short ids become ambiguous as
+        the tree grows.
+    Example
+        Fixes: 1f2e3d4c ("mm: fix foo")
+        Fixes: 1f2e3d4c5b6a mm: fix foo
+    Use instead
+        Fixes: 1f2e3d4c5b6a ("mm: fix foo")
+        (git log -1 --abbrev=12 --format='Fixes: %h ("%s")' <commit>)
+    """
+    patch = _patch(ctx)
+    for line, value, text, following in fixes_lines(patch):
+        problem = fixes_problem(value, text)
+        if problem and problem.startswith("is cut off") and continues_tag(following):
+            problem = "is wrapped over more than one line; keep it on one line"
+        if problem:
+            yield Hit(f"The Fixes: tag {problem}.", mail_line=line or None)
+
+
+@rule(id="RP106", name="duplicate-trailer", severity=Severity.WARNING)
+def duplicate_trailer(ctx: RuleContext) -> Iterator[Hit]:
+    """The same trailer appears twice in the patch's trailer block.
+
+    What it does
+        Reports a trailer whose name and person (or value) repeat an earlier
+        one, ignoring case.  A Signed-off-by may repeat when someone else
+        signed off in between (the patch went through that person twice).
+    Why it matters
+        Duplicates come from applying review tags twice by hand or scripts
+        and end up in the permanent history.
+    Example
+        Reviewed-by: Joe Smith <joe@example.org>
+        Reviewed-by: joe smith <JOE@example.org>
+    Use instead
+        Reviewed-by: Joe Smith <joe@example.org>
+    """
+    patch = _patch(ctx)
+    seen: dict[tuple[str, str], int] = {}
+    for i, t in enumerate(patch.trailers):
+        key = trailer_key(t)
+        first = seen.get(key)
+        seen[key] = i
+        if first is None:
+            continue
+        if is_named(t, SIGNOFF) and _other_signoff_between(patch.trailers, first, i, key):
+            continue
+        earlier = patch.trailers[first].line
+        where = f" (first on line {earlier})" if earlier else ""
+        yield Hit(f"The trailer {trailer_text(t)} appears twice{where}.", mail_line=t.line or None)
+
+
+def _other_signoff_between(
+    trailers: tuple[Trailer, ...], a: int, b: int, key: tuple[str, str]
+) -> bool:
+    return any(is_named(t, SIGNOFF) and trailer_key(t) != key for t in trailers[a + 1 : b])
+
+
+@rule(id="RP107", name="malformed-trailer", severity=Severity.WARNING)
+def malformed_trailer(ctx: RuleContext) -> Iterator[Hit]:
+    """A person trailer without a valid address, or a misspelled trailer
+    name.
+
+    What it does
+        Checks that Signed-off-by, Reviewed-by, Acked-by, Tested-by,
+        Reported-by, Suggested-by, Co-developed-by, Cc and the like carry
+        "Name <address>" or a bare address (a "# comment" after it is fine),
+        and looks in the trailer block for names one or two letters away
+        from a known trailer (Signed-of-by, Reviewd-by, Signed off by).
+        Case does not matter (Reviewed-By is fine).
+    Why it matters
+        Tools that collect trailers (git interpret-trailers, b4, patchwork,
+        the kernel's contributor statistics) ignore misspelled names and
+        cannot credit or Cc a person without an address.
+    Example
+        Reviewd-by: Joe Smith <joe@example.org>
+        Suggested-by: Joe Smith
+        Cc: linux-mm
+    Use instead
+        Reviewed-by: Joe Smith <joe@example.org>
+        Suggested-by: Joe Smith <joe@example.org>
+        Cc: linux-mm@kvack.org
+    """
+    patch = _patch(ctx)
+    reported: set[int] = set()
+    for t in patch.trailers:
+        low = t.name.strip().lower()
+        near = misspelled_of(t.name)
+        if near:
+            reported.add(t.line)
+            yield Hit(_misspelling(t.name, near), mail_line=t.line or None)
+        elif low in PERSON_TRAILERS and t.person is None:
+            problem = address_problem(t.value)
+            if problem:
+                reported.add(t.line)
+                yield Hit(f"The trailer {trailer_text(t)} {problem}.", mail_line=t.line or None)
+    yield from _misspelled_lines(patch, reported)
+
+
+def _misspelling(name: str, near: str) -> str:
+    return f'The trailer name "{name}" looks like a misspelling of "{near}".'
+
+
+def _misspelled_lines(patch: Patch, skip: set[int]) -> Iterator[Hit]:
+    """Misspelled trailer names in the last paragraph before ``---`` that
+    the trailer parser did not take for trailers."""
+    block: list[tuple[int, str]] = []
+    for number, text in head_lines(patch.mail):
+        if not text.strip():
+            block = []
+        else:
+            block.append((number, text))
+    parsed = {t.line for t in patch.trailers}
+    for number, text in block:
+        if number in skip or number in parsed:
+            continue
+        m = trailer_like(text)
+        near = misspelled_of(m.group(1)) if m else None
+        if m and near:
+            yield Hit(_misspelling(m.group(1), near), mail_line=number)
+
+
+@rule(
+    id="RP108",
+    name="reported-by-without-closes",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+)
+def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
+    """A Reported-by should be followed by a Closes: (or Link:) to the
+    report.
+
+    What it does
+        Checks the trailer after each Reported-by (after a run of several
+        Reported-by lines, the trailer after the run) for a Closes: or Link:.
+    Why it matters
+        submitting-patches.rst and checkpatch ask for the link so that the
+        report, its reproducer and its discussion can be found from the
+        commit; bug trackers close the report from it.
+    Example
+        Reported-by: Joe Smith <joe@example.org>
+        Signed-off-by: Jane Doe <jane@example.org>
+    Use instead
+        Reported-by: Joe Smith <joe@example.org>
+        Closes: https://lore.kernel.org/all/<message-id>/
+        Signed-off-by: Jane Doe <jane@example.org>
+        (Leave the link out only when the report is not public.)
+    """
+    patch = _patch(ctx)
+    trailers = patch.trailers
+    for i, t in enumerate(trailers):
+        if not is_named(t, *REPORTED_TRAILERS):
+            continue
+        j = i + 1
+        while j < len(trailers) and is_named(trailers[j], *REPORTED_TRAILERS):
+            j += 1
+        if j < len(trailers) and is_named(trailers[j], "closes", "link", "buglink"):
+            continue
+        yield Hit(
+            f"{trailer_text(t)} is not followed by a Closes: link to the report.",
+            mail_line=t.line or None,
+        )

@@ -1,0 +1,419 @@
+"""RP305-RP307: set/clear pairs, removed symbols still used, moved calls
+that lose their include.  Patches are built from diff text by a small
+factory so the rules are tested apart from the mail parsers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reviewpatch.model import DiffLine, FileDiff, Hunk, LineKind, Mail, Patch, Person, Series, Subject
+from reviewpatch.rules.registry import RuleContext
+from reviewpatch.rules.semantic_pairs import set_clear_asymmetry
+from reviewpatch.rules.semantic_symbols import moved_call_missing_include, removed_symbol_still_used
+
+_HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
+_KIND = {" ": LineKind.CONTEXT, "+": LineKind.ADDED, "-": LineKind.REMOVED}
+
+
+def _hunk(header: str, body: list[tuple[int, str]], at: int) -> Hunk:
+    m = _HUNK_RE.match(header)
+    assert m, header
+    old_no, new_no = int(m.group(1)), int(m.group(3))
+    lines = []
+    for mail_line, raw in body:
+        kind = _KIND[raw[:1] or " "]
+        lines.append(DiffLine(kind, raw[1:], None if kind is LineKind.ADDED else old_no,
+                              None if kind is LineKind.REMOVED else new_no, mail_line))
+        old_no += kind is not LineKind.ADDED
+        new_no += kind is not LineKind.REMOVED
+    return Hunk(int(m.group(1)), int(m.group(2) or 1), int(m.group(3)), int(m.group(4) or 1),
+                m.group(5), tuple(lines), at)
+
+
+def parse_diff(text: str, first_line: int = 1) -> tuple[FileDiff, ...]:
+    """A minimal unified diff reader: ``diff --git``, ``---``/``+++``, hunks."""
+    files: list[FileDiff] = []
+    old = new = ""
+    hunks: list[Hunk] = []
+    header, body, at = "", [], 0
+
+    def flush_hunk() -> None:
+        nonlocal header, body
+        if header:
+            hunks.append(_hunk(header, body, at))
+        header, body = "", []
+
+    def flush_file() -> None:
+        nonlocal hunks
+        flush_hunk()
+        if old or new:
+            files.append(FileDiff(old, new, tuple(hunks)))
+        hunks = []
+
+    for no, raw in enumerate(text.splitlines(), first_line):
+        if raw.startswith("diff --git "):
+            flush_file()
+            old = new = ""
+        elif raw.startswith("--- ") and not header:
+            old = raw[4:].removeprefix("a/")
+        elif raw.startswith("+++ ") and not header:
+            new = raw[4:].removeprefix("b/")
+        elif raw.startswith("@@ "):
+            flush_hunk()
+            header, at = raw, no
+        elif header and raw[:1] in (" ", "+", "-", ""):
+            body.append((no, raw))
+    flush_file()
+    return tuple(files)
+
+
+def make_patch(diff: str, message: str = "Change things.", index: int = 1, title: str = "x: y") -> Patch:
+    person = Person("A U Thor", "author@example.org")
+    mail = Mail(f"p{index}@example.org", f"[PATCH {index}/1] {title}", person, "", None, (), diff)
+    subject = Subject(raw=mail.subject, title=title, counter=index, total=1, is_patch=True)
+    return Patch(mail, subject, index, person, message, files=parse_diff(diff))
+
+
+def make_series(*patches: Patch) -> Series:
+    return Series(version=1, total=len(patches), subject="x", cover=None, patches=patches)
+
+
+def run(func: Any, series: Series, code: Any = None) -> list[Any]:
+    return [h for p in series.patches for h in func(RuleContext(series, p, {}, code))]
+
+
+# -- RP306 ---------------------------------------------------------------------
+
+REMOVE_MACRO = """\
+diff --git a/include/linux/initrd.h b/include/linux/initrd.h
+--- a/include/linux/initrd.h
++++ b/include/linux/initrd.h
+@@ -3,8 +3,6 @@
+ #ifndef __LINUX_INITRD_H
+ #define __LINUX_INITRD_H
+ 
+-#define INITRD_MINOR 250 /* shouldn't collide with /dev/ram* */
+-
+ /* starting block # of image */
+ extern int rd_image_start;
+ 
+diff --git a/init/do_mounts_rd.c b/init/do_mounts_rd.c
+--- a/init/do_mounts_rd.c
++++ b/init/do_mounts_rd.c
+@@ -40,6 +40,6 @@ static int __init rd_setup(void)
+ {
+ 	int err;
+ 
+-	err = create_dev("/dev/ram", MKDEV(RAMDISK_MAJOR, 0));
++	err = create_dev("/dev/ram", MKDEV(RAMDISK_MAJOR, INITRD_MINOR));
+ 	/* INITRD_MINOR was the old minor */
+ 	return err;
+"""
+
+
+def test_removed_macro_still_used_fires_on_the_use():
+    hits = run(removed_symbol_still_used, make_series(make_patch(REMOVE_MACRO)))
+    assert len(hits) == 1
+    hit = hits[0]
+    assert hit.symbol == "INITRD_MINOR" and hit.file == "init/do_mounts_rd.c" and hit.line == 43
+    assert [e.label for e in hit.evidence] == ["definition removed", "still used"]
+
+
+def test_use_removed_by_a_later_patch_is_quiet():
+    later = make_patch(
+        """\
+diff --git a/init/do_mounts_rd.c b/init/do_mounts_rd.c
+--- a/init/do_mounts_rd.c
++++ b/init/do_mounts_rd.c
+@@ -40,6 +40,6 @@ static int __init rd_setup(void)
+ {
+ 	int err;
+ 
+-	err = create_dev("/dev/ram", MKDEV(RAMDISK_MAJOR, INITRD_MINOR));
++	err = create_dev("/dev/ram", MKDEV(RAMDISK_MAJOR, 0));
+ 	/* INITRD_MINOR was the old minor */
+ 	return err;
+""",
+        index=2,
+    )
+    assert run(removed_symbol_still_used, make_series(make_patch(REMOVE_MACRO), later)) == []
+
+
+def test_readded_or_declared_symbol_is_quiet():
+    diff = REMOVE_MACRO.replace("-\n /* starting", "-\n+#define INITRD_MINOR 251\n /* starting")
+    diff = diff.replace("@@ -3,8 +3,6 @@", "@@ -3,8 +3,7 @@")
+    assert run(removed_symbol_still_used, make_series(make_patch(diff))) == []
+
+
+REMOVE_FUNC = """\
+diff --git a/fs/init.c b/fs/init.c
+--- a/fs/init.c
++++ b/fs/init.c
+@@ -27,12 +27,6 @@ int __init init_mount(const char *dev_name, const char *dir_name,
+ 	return ret;
+ }
+ 
+-int __init init_umount(const char *name, int flags)
+-{
+-	return path_umount(name, flags);
+-}
+-
+ int __init init_chdir(const char *filename)
+ {
+ 	struct path path;
+"""
+
+
+def test_removed_function_with_only_member_or_comment_uses_is_quiet():
+    other = """\
+diff --git a/init/main.c b/init/main.c
+--- a/init/main.c
++++ b/init/main.c
+@@ -10,3 +10,4 @@ static void foo(void)
+ {
+ 	ops->init_umount(x);
++	/* init_umount() is gone */
+ }
+"""
+    assert run(removed_symbol_still_used, make_series(make_patch(REMOVE_FUNC + other))) == []
+    used = other.replace("+\t/* init_umount() is gone */", "+\tinit_umount(\"/old\", 0);")
+    hits = run(removed_symbol_still_used, make_series(make_patch(REMOVE_FUNC + used)))
+    assert [h.symbol for h in hits] == ["init_umount"]
+
+
+def test_arch_definition_used_by_generic_code_is_only_a_note():
+    diff = """\
+diff --git a/arch/arm64/include/asm/foo.h b/arch/arm64/include/asm/foo.h
+--- a/arch/arm64/include/asm/foo.h
++++ b/arch/arm64/include/asm/foo.h
+@@ -1,3 +1,2 @@
+ #include <x.h>
+-#define arch_foo_flags() 0
+ #include <y.h>
+diff --git a/kernel/foo.c b/kernel/foo.c
+--- a/kernel/foo.c
++++ b/kernel/foo.c
+@@ -1,3 +1,3 @@
+ {
+-	a = 1;
++	a = arch_foo_flags();
+ }
+diff --git a/arch/x86/kernel/foo.c b/arch/x86/kernel/foo.c
+--- a/arch/x86/kernel/foo.c
++++ b/arch/x86/kernel/foo.c
+@@ -1,3 +1,3 @@
+ {
+-	b = 1;
++	b = arch_foo_flags();
+ }
+"""
+    hits = run(removed_symbol_still_used, make_series(make_patch(diff)))
+    assert len(hits) == 1 and hits[0].file == "kernel/foo.c"
+    assert hits[0].severity is not None and hits[0].severity.value == "note"
+
+
+class FakeTree:
+    def __init__(self, files: dict[str, str], defs: dict[str, tuple[str, str]] | None = None):
+        self.files, self.defs = files, defs or {}
+
+    def new_file(self, path: str) -> str | None:
+        return self.files.get(path)
+
+    def find_definition(self, name: str) -> tuple[str, str] | None:
+        return self.defs.get(name)
+
+    def grep(self, name: str) -> tuple[tuple[str, int, str], ...]:
+        out = []
+        for path, text in self.files.items():
+            for no, line in enumerate(text.splitlines(), 1):
+                if re.search(rf"\b{name}\b", line):
+                    out.append((path, no, line))
+        return tuple(out)
+
+
+class FakeCode:
+    def __init__(self, tree: FakeTree):
+        self.tree = tree
+
+
+def test_tree_mode_quiet_when_defined_elsewhere_and_reports_tree_uses():
+    series = make_series(make_patch(REMOVE_FUNC))
+    tree = FakeTree({"fs/namei.c": "void f(void)\n{\n\tinit_umount(\"/\", 0);\n}\n"})
+    hits = run(removed_symbol_still_used, series, FakeCode(tree))
+    assert [(h.file, h.line) for h in hits] == [("fs/namei.c", 3)]
+    tree.defs["init_umount"] = ("fs/other.c", "int init_umount(...)")
+    assert run(removed_symbol_still_used, series, FakeCode(tree)) == []
+
+
+# -- RP307 ---------------------------------------------------------------------
+
+
+def _seed_v16_diff(with_include: bool) -> str:
+    include = "+#include <linux/rseq.h>\n" if with_include else ""
+    head = "@@ -8,6 +8,7 @@" if with_include else "@@ -8,6 +8,6 @@"
+    return f"""\
+diff --git a/arch/arm64/include/asm/syscall.h b/arch/arm64/include/asm/syscall.h
+--- a/arch/arm64/include/asm/syscall.h
++++ b/arch/arm64/include/asm/syscall.h
+{head}
+ #include <uapi/linux/audit.h>
+ #include <linux/compat.h>
+ #include <linux/err.h>
+{include} 
+ typedef long (*syscall_fn_t)(const struct pt_regs *regs);
+ 
+@@ -127,7 +128,10 @@ static __always_inline void syscall_exit_to_user_mode_work(struct pt_regs *regs)
+ {{
+ 	unsigned long flags = read_thread_flags();
+ 
+-	syscall_exit_work(regs, flags);
++	rseq_syscall(regs);
++
++	if (unlikely(flags & _TIF_SYSCALL_EXIT_WORK) || flags & _TIF_SINGLESTEP)
++		syscall_exit_work(regs, flags);
+ }}
+ 
+ #endif	/* __ASM_SYSCALL_H */
+diff --git a/arch/arm64/kernel/ptrace.c b/arch/arm64/kernel/ptrace.c
+--- a/arch/arm64/kernel/ptrace.c
++++ b/arch/arm64/kernel/ptrace.c
+@@ -28,7 +28,6 @@
+ #include <linux/hw_breakpoint.h>
+ #include <linux/regset.h>
+ #include <linux/elf.h>
+-#include <linux/rseq.h>
+ 
+ #include <asm/compat.h>
+ #include <asm/cpufeature.h>
+@@ -2455,8 +2454,6 @@ int syscall_trace_enter(struct pt_regs *regs, unsigned long flags)
+ 
+ void syscall_exit_work(struct pt_regs *regs, unsigned long flags)
+ {{
+-	rseq_syscall(regs);
+-
+ 	audit_syscall_exit(regs);
+ 
+ 	if (flags & _TIF_SYSCALL_TRACEPOINT)
+"""
+
+
+def test_seed_move_with_include_is_quiet_and_without_fires():
+    good = make_series(make_patch(_seed_v16_diff(True)))
+    assert run(moved_call_missing_include, good) == []
+    assert run(removed_symbol_still_used, good) == []
+    bad = run(moved_call_missing_include, make_series(make_patch(_seed_v16_diff(False))))
+    assert len(bad) == 1 and bad[0].symbol == "rseq_syscall"
+    assert bad[0].file == "arch/arm64/include/asm/syscall.h" and bad[0].severity is None
+
+
+def test_include_block_not_visible_gives_a_note_and_tree_settles():
+    diff = _seed_v16_diff(False)
+    start = diff.index("@@ -8,6")
+    diff = diff[:start] + diff[diff.index("@@ -127"):]
+    series = make_series(make_patch(diff))
+    hits = run(moved_call_missing_include, series)
+    assert len(hits) == 1 and hits[0].severity is not None and hits[0].severity.value == "note"
+    with_inc = FakeTree({"arch/arm64/include/asm/syscall.h": "#include <linux/rseq.h>\n"})
+    assert run(moved_call_missing_include, series, FakeCode(with_inc)) == []
+    without = FakeTree({"arch/arm64/include/asm/syscall.h": "#include <linux/err.h>\n"})
+    hits = run(moved_call_missing_include, series, FakeCode(without))
+    assert len(hits) == 1 and hits[0].severity is None
+
+
+# -- RP305 ---------------------------------------------------------------------
+
+SINGLE_STEP = """\
+diff --git a/arch/arm64/kernel/debug-monitors.c b/arch/arm64/kernel/debug-monitors.c
+--- a/arch/arm64/kernel/debug-monitors.c
++++ b/arch/arm64/kernel/debug-monitors.c
+@@ -385,11 +385,18 @@ void user_enable_single_step(struct task_struct *task)
+ 	if (!test_and_set_ti_thread_flag(ti, TIF_SINGLESTEP))
+ 		set_regs_spsr_ss(task_pt_regs(task));
++
++	/*
++	 * Ensure that a trap is triggered once stepping out of a system
++	 * call prior to executing any user instruction.
++	 */
++	set_task_syscall_work(task, SYSCALL_EXIT_TRAP);
+ }
+ NOKPROBE_SYMBOL(user_enable_single_step);
+ 
+ void user_disable_single_step(struct task_struct *task)
+ {
+ 	clear_ti_thread_flag(task_thread_info(task), TIF_SINGLESTEP);
++	clear_task_syscall_work(task, SYSCALL_EXIT_TRAP);
+ }
+ NOKPROBE_SYMBOL(user_disable_single_step);
+"""
+
+
+def test_seed_set_with_matching_clear_is_quiet():
+    assert run(set_clear_asymmetry, make_series(make_patch(SINGLE_STEP))) == []
+
+
+def test_set_without_clear_in_visible_partner_fires():
+    diff = SINGLE_STEP.replace("+\tclear_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n", "")
+    hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
+    assert len(hits) == 1
+    assert hits[0].symbol == "SYSCALL_EXIT_TRAP" and hits[0].line == 392
+    assert "user_disable_single_step" in hits[0].message
+
+
+def test_partner_not_visible_is_quiet_unless_tree_shows_it():
+    diff = SINGLE_STEP.split(" NOKPROBE_SYMBOL(user_enable_single_step);")[0]
+    diff = diff.replace("@@ -385,11 +385,18 @@", "@@ -385,2 +385,8 @@")
+    series = make_series(make_patch(diff))
+    assert run(set_clear_asymmetry, series) == []
+    body = "void user_disable_single_step(struct task_struct *task)\n{\n\tfoo(task);\n}\n"
+    tree = FakeTree({"arch/arm64/kernel/debug-monitors.c": body})
+    hits = run(set_clear_asymmetry, series, FakeCode(tree))
+    assert len(hits) == 1 and hits[0].symbol == "SYSCALL_EXIT_TRAP"
+    tree.files["arch/arm64/kernel/debug-monitors.c"] = body.replace(
+        "foo(task);", "clear_task_syscall_work(task, SYSCALL_EXIT_TRAP);"
+    )
+    assert run(set_clear_asymmetry, series, FakeCode(tree)) == []
+
+
+def test_or_assign_flag_needs_and_not_in_partner():
+    diff = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -10,12 +10,13 @@ static void x_start(struct x *x)
+ {
+ 	x->ctrl |= X_CTRL_RUN;
++	x->ctrl |= X_CTRL_IRQ;
+ 	writel(x->ctrl, x->base);
+ }
+ 
+ static void x_stop(struct x *x)
+ {
+ 	x->ctrl &= ~X_CTRL_RUN;
+ 	writel(x->ctrl, x->base);
+ }
+"""
+    hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
+    assert [h.symbol for h in hits] == ["X_CTRL_IRQ"]
+    fixed = diff.replace("\tx->ctrl &= ~X_CTRL_RUN;", "\tx->ctrl &= ~(X_CTRL_RUN | X_CTRL_IRQ);")
+    assert run(set_clear_asymmetry, make_series(make_patch(fixed))) == []
+
+
+def test_clear_removed_from_partner_fires():
+    diff = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -10,11 +10,10 @@ static void x_enable(struct x *x)
+ {
+ 	set_bit(X_FLAG_ON, &x->flags);
+ }
+ 
+ static void x_disable(struct x *x)
+ {
+-	clear_bit(X_FLAG_ON, &x->flags);
+ 	x_flush(x);
+ }
+"""
+    hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
+    assert [h.symbol for h in hits] == ["X_FLAG_ON"] and hits[0].side == "old"

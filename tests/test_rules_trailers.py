@@ -1,0 +1,342 @@
+"""Unit tests of the trailer rules (reviewpatch.rules.trailers) and their
+helpers (reviewpatch.rules.trailer_util), on hand-built patches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewpatch.model import Mail, Patch, Person, Series, Subject, Trailer
+from reviewpatch.rules import trailers as tr
+from reviewpatch.rules.registry import RuleContext, spec_of
+from reviewpatch.settings import Settings
+from reviewpatch.rules.trailer_util import (
+    address_problem,
+    body_line,
+    fixes_problem,
+    misspelled_of,
+    norm_name,
+    same_person,
+)
+
+JANE = Person("Jane Doe", "jane@example.org")
+JOE = Person("Joe Smith", "joe@example.org")
+
+
+def t(name: str, value: str, line: int = 0, person: Person | None = None, parse: bool = True) -> Trailer:
+    """A trailer; the person is parsed from ``Name <addr>`` unless given."""
+    if person is None and parse and "<" in value and value.rstrip().endswith(">"):
+        who, _, addr = value.partition("<")
+        person = Person(who.strip(), addr.rstrip(">").strip())
+    return Trailer(name=name, value=value, person=person, origin_msgid="p1@x", line=line)
+
+
+def make_patch(trailers=(), author=JANE, sender=None, body: str = "", sent: bool = True) -> Patch:
+    sender = sender or author
+    headers = (("From", str(sender)),) + ((("Message-ID", "<p1@x>"),) if sent else ())
+    mail = Mail("p1@x", "[PATCH 1/1] x: y", sender, "", None, (), body, headers=headers)
+    return Patch(mail, Subject(raw="x", title="x: y"), 1, author, "Change.", trailers=tuple(trailers))
+
+
+def run(func, patch: Patch):
+    series = Series(version=1, total=1, subject="x", cover=None, patches=(patch,))
+    return list(spec_of(func).run(RuleContext(series, patch)))
+
+
+SOB_JANE = "Jane Doe <jane@example.org>"
+SOB_JOE = "Joe Smith <joe@example.org>"
+
+
+# -- helpers ---------------------------------------------------------------
+
+
+def test_norm_name_folds_case_quotes_and_via():
+    assert norm_name('"Jane  DOE"') == "jane doe"
+    assert norm_name("Jane Doe via Linux-um") == "jane doe"
+
+
+def test_same_person_by_address_or_name():
+    assert same_person(JANE, Person("J.", "JANE@example.org"))
+    assert same_person(JANE, Person("jane doe", "jane@kernel.org"))
+    assert not same_person(JANE, JOE)
+    assert not same_person(JANE, None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Jane Doe <jane@example.org>", "jane@example.org", "<stable@vger.kernel.org> # 6.1+",
+     "stable@vger.kernel.org # v5.10", '"Doe, Jane" <jane@example.org>',
+     "syzbot+abc123@syzkaller.appspotmail.com", "Jane <jane@example.org> [for the arm part]"],
+)
+def test_address_problem_accepts_valid_values(value):
+    assert address_problem(value) is None
+
+
+@pytest.mark.parametrize(
+    "value, word",
+    [("Jane Doe", "no e-mail"), ("linux-mm", "no e-mail"),
+     ("Jane Doe <jane@example.org", "not of the form"),
+     ("Jane Doe <jane@example.org> on arm64", "not of the form")],
+)
+def test_address_problem_rejects(value, word):
+    assert word in (address_problem(value) or "")
+
+
+@pytest.mark.parametrize(
+    "name, known",
+    [("Signed-of-by", "Signed-off-by"), ("Reviewd-by", "Reviewed-by"),
+     ("Signed off by", "Signed-off-by"), ("Acked-bY", None), ("Reviewed-By", None),
+     ("Tested-on", None), ("Note", None), ("Cc", None), ("Ackd-by", "Acked-by"),
+     ("Suggestd-by", "Suggested-by"), ("Reported-by", None)],
+)
+def test_misspelled_of(name, known):
+    assert misspelled_of(name) == known
+
+
+@pytest.mark.parametrize(
+    "value, first_line, word",
+    [("deadbeef ('x')", "", "8 digits"),
+     ("1234567890ab", "", "no title"),
+     ("commit 1234567890ab (\"x\")", "", "commit"),
+     ("xyz1234567890 (\"x\")", "", "not a hexadecimal"),
+     ("1234567890ab x: fix y", "", "does not give the title"),
+     ('1234567890ab ("x: fix y', "", "cut off"),
+     ('1234567890ab ("x: fix y")', "Fixes: 1234567890ab (\"x: fix", "wrapped"),
+     ("", "", "no commit id")],
+)
+def test_fixes_problem(value, first_line, word):
+    assert word in (fixes_problem(value, first_line) or "")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['1234567890ab ("x: fix y")', 'abcdef0123456789abcdef0123456789abcdef01 ("Revert "x"")',
+     '1234567890AB ("foo(): bar (baz)")'],
+)
+def test_fixes_problem_accepts(value):
+    assert fixes_problem(value, f"Fixes: {value}") is None
+
+
+# -- RP101 / RP102 ---------------------------------------------------------
+
+
+def test_missing_signoff_none_at_all():
+    hits = run(tr.missing_signoff, make_patch([t("Reviewed-by", SOB_JOE, 5)]))
+    assert len(hits) == 1 and "no Signed-off-by" in hits[0].message
+
+
+def test_missing_signoff_other_people_only():
+    hits = run(tr.missing_signoff, make_patch([t("Signed-off-by", SOB_JOE, 7)]))
+    assert len(hits) == 1 and "Joe Smith" in hits[0].message and hits[0].mail_line == 7
+
+
+def test_missing_signoff_quiet_when_present_any_case():
+    patch = make_patch([t("Signed-off-by", "Jane Doe <JANE@Example.org>", 3)])
+    assert run(tr.missing_signoff, patch) == []
+    assert run(tr.from_signoff_mismatch, patch) == []
+
+
+def test_name_match_other_address_goes_to_rp102_only():
+    patch = make_patch([t("Signed-off-by", "Jane Doe <jane@kernel.org>", 9)])
+    assert run(tr.missing_signoff, patch) == []
+    hits = run(tr.from_signoff_mismatch, patch)
+    assert len(hits) == 1 and hits[0].mail_line == 9
+    assert "jane@kernel.org" in hits[0].message and "jane@example.org" in hits[0].message
+
+
+# -- RP103 -----------------------------------------------------------------
+
+
+def test_chain_sender_not_last():
+    patch = make_patch([t("Signed-off-by", SOB_JANE, 4), t("Signed-off-by", SOB_JOE, 5)])
+    hits = run(tr.signoff_chain_order, patch)
+    assert len(hits) == 1 and hits[0].mail_line == 4 and "not last" in hits[0].message
+
+
+def test_chain_forwarder_without_signoff():
+    patch = make_patch([t("Signed-off-by", SOB_JANE, 4)], sender=JOE)
+    hits = run(tr.signoff_chain_order, patch)
+    assert len(hits) == 1 and "Joe Smith" in hits[0].message
+
+
+def test_chain_good_orders():
+    assert run(tr.signoff_chain_order, make_patch([t("Signed-off-by", SOB_JOE, 3), t("Signed-off-by", SOB_JANE, 4),
+                                                   t("Reviewed-by", "Ann <ann@example.com>", 5)])) == []
+    fwd = make_patch([t("Signed-off-by", SOB_JANE, 3), t("Signed-off-by", SOB_JOE, 4)], sender=JOE)
+    assert run(tr.signoff_chain_order, fwd) == []
+    # the author with no sign-off at all is missing-signoff's business
+    assert run(tr.signoff_chain_order, make_patch([])) == []
+
+
+def test_chain_not_judged_on_local_format_patch_file():
+    patch = make_patch([t("Signed-off-by", SOB_JANE, 4), t("Signed-off-by", SOB_JOE, 5)], sent=False)
+    assert run(tr.signoff_chain_order, patch) == []
+
+
+# -- RP104 -----------------------------------------------------------------
+
+
+def test_codeveloper_followed_by_own_signoff_is_fine():
+    patch = make_patch([t("Co-developed-by", SOB_JOE, 3), t("Signed-off-by", SOB_JOE, 4),
+                        t("Signed-off-by", SOB_JANE, 5)])
+    assert run(tr.codeveloper_without_signoff, patch) == []
+
+
+def test_codeveloper_without_signoff_and_author_codeveloper():
+    patch = make_patch([t("Co-developed-by", SOB_JOE, 3), t("Signed-off-by", SOB_JANE, 4),
+                        t("Co-developed-by", SOB_JANE, 5), t("Signed-off-by", SOB_JANE, 6)])
+    hits = run(tr.codeveloper_without_signoff, patch)
+    assert [h.mail_line for h in hits] == [3, 5]
+    assert "not immediately followed" in hits[0].message and "names the author" in hits[1].message
+
+
+def test_codeveloper_last_trailer():
+    hits = run(tr.codeveloper_without_signoff, make_patch([t("Signed-off-by", SOB_JANE, 2),
+                                                           t("Co-developed-by", SOB_JOE, 3)]))
+    assert len(hits) == 1
+
+
+# -- RP105 -----------------------------------------------------------------
+
+
+def test_bad_fixes_tag_uses_mail_line():
+    body = "x\n\nFixes: 1234abcd (\"x: y\")\nSigned-off-by: Jane Doe <jane@example.org>\n"
+    patch = make_patch([t("Fixes", '1234abcd ("x: y")', 3), t("Signed-off-by", SOB_JANE, 4)], body=body)
+    hits = run(tr.bad_fixes_tag, patch)
+    assert len(hits) == 1 and hits[0].mail_line == 3 and "8 digits" in hits[0].message
+
+
+def test_good_fixes_tag():
+    body = 'x\n\nFixes: 1234567890ab ("x: y")\n'
+    patch = make_patch([t("Fixes", '1234567890ab ("x: y")', 3)], body=body)
+    assert run(tr.bad_fixes_tag, patch) == []
+
+
+# -- RP106 -----------------------------------------------------------------
+
+
+def test_duplicate_trailer_case_insensitive():
+    patch = make_patch([t("Reviewed-by", SOB_JOE, 3), t("Reviewed-by", "joe smith <JOE@example.org>", 4),
+                        t("Signed-off-by", SOB_JANE, 5)])
+    hits = run(tr.duplicate_trailer, patch)
+    assert len(hits) == 1 and hits[0].mail_line == 4 and "line 3" in hits[0].message
+
+
+def test_duplicate_signoff_with_handler_between_is_fine():
+    patch = make_patch([t("Signed-off-by", SOB_JANE, 3), t("Signed-off-by", SOB_JOE, 4),
+                        t("Signed-off-by", SOB_JANE, 5)])
+    assert run(tr.duplicate_trailer, patch) == []
+    twice = make_patch([t("Signed-off-by", SOB_JANE, 3), t("Acked-by", SOB_JOE, 4), t("Signed-off-by", SOB_JANE, 5)])
+    assert len(run(tr.duplicate_trailer, twice)) == 1
+
+
+# -- RP107 -----------------------------------------------------------------
+
+
+def test_malformed_person_trailer_without_address():
+    patch = make_patch([t("Suggested-by", "Joe Smith", 3), t("Cc", "linux-mm", 4),
+                        t("Cc", "stable@vger.kernel.org # 6.1", 5), t("Signed-off-by", SOB_JANE, 6)])
+    hits = run(tr.malformed_trailer, patch)
+    assert [h.mail_line for h in hits] == [3, 4]
+
+
+def test_malformed_trailer_name_from_parser_and_from_body():
+    body = "Subject text.\n\nReviewd-by: Joe Smith <joe@example.org>\nSigned-of-by: Jane Doe <jane@example.org>\n---\n"
+    patch = make_patch([t("Reviewd-by", SOB_JOE, 3)], body=body)
+    hits = run(tr.malformed_trailer, patch)
+    assert [h.mail_line for h in hits] == [3, 4]
+    assert '"Signed-off-by"' in hits[1].message
+
+
+def test_malformed_trailer_quiet_on_prose_and_case():
+    body = "Note: this is prose.\nTested on: arm64\n\nReviewed-By: Joe Smith <joe@example.org>\n---\nv2: x\n"
+    patch = make_patch([t("Reviewed-by", SOB_JOE, 4)], body=body)
+    assert run(tr.malformed_trailer, patch) == []
+
+
+# -- RP108 -----------------------------------------------------------------
+
+
+def test_reported_by_without_closes():
+    patch = make_patch([t("Reported-by", SOB_JOE, 3), t("Signed-off-by", SOB_JANE, 4)])
+    hits = run(tr.reported_by_without_closes, patch)
+    assert len(hits) == 1 and hits[0].mail_line == 3
+
+
+def test_reported_by_runs_share_one_closes():
+    patch = make_patch([t("Reported-by", SOB_JOE, 3), t("Reported-by", "Ann <ann@example.com>", 4),
+                        t("Closes", "https://lore.kernel.org/r/1@x", 5), t("Signed-off-by", SOB_JANE, 6)])
+    assert run(tr.reported_by_without_closes, patch) == []
+    assert run(tr.reported_by_without_closes, make_patch([t("Reported-by", SOB_JOE, 3),
+                                                          t("Link", "https://x.org/1", 4)])) == []
+
+
+def test_relay_author_is_not_a_mismatch():
+    relay = Person("Jane Doe via linux-foo", "linux-foo@lists.example.org")
+    patch = make_patch([t("Signed-off-by", SOB_JANE, 3)], author=relay)
+    assert run(tr.from_signoff_mismatch, patch) == []
+    assert run(tr.missing_signoff, patch) == []
+    assert run(tr.signoff_chain_order, patch) == []
+
+
+# -- end to end, through the mail, series and patch parsers ----------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
+
+
+def review_fixture(rule_name: str, file_name: str):
+    from reviewpatch.api import review_mails
+    from reviewpatch.mail import read_mails
+
+    mails, problems = read_mails((FIXTURES / rule_name / file_name).read_bytes(), file_name)
+    report = review_mails(tuple(mails), Settings(), problems=tuple(problems))
+    return report, [f for f in report.findings if f.rule_name == rule_name]
+
+
+@pytest.mark.parametrize(
+    "rule_name, file_name, quoted",
+    [("malformed-trailer", "bad-misspelled-name.mbox", "Reviewd-by:"),
+     ("bad-fixes-tag", "bad-short-sha.mbox", "Fixes: 0123456 "),
+     ("duplicate-trailer", "bad-reviewed-twice.mbox", "Reviewed-by: joe smith"),
+     ("codeveloper-without-signoff", "bad-no-codeveloper-signoff.mbox", "Co-developed-by:"),
+     ("from-signoff-mismatch", "bad-corporate-address.mbox", "Signed-off-by: Jane Doe <jane@kernel.org>")],
+)
+def test_fixture_hit_quotes_the_trailer_line(rule_name, file_name, quoted):
+    report, hits = review_fixture(rule_name, file_name)
+    assert len(hits) == 1
+    patch = report.series.patch(hits[0].location.patch_index)
+    assert patch is not None
+    assert body_line(patch.mail, hits[0].location.mail_line).startswith(quoted)
+
+
+def test_fixture_good_trailers_are_quiet_for_every_trailer_rule():
+    report, _ = review_fixture("malformed-trailer", "good-trailers.mbox")
+    assert [f.rule_id for f in report.findings if f.rule_id.startswith("RP1")] == []
+
+
+def test_wrapped_fixes_outside_the_trailer_block():
+    body = ('Commit message.\n\nFixes: 1234567890ab ("x: add the probe and the\nremove function")\n'
+            "Signed-off-by: Jane Doe <jane@example.org>\n---\n")
+    patch = make_patch([t("Signed-off-by", SOB_JANE, 5)], body=body)
+    hits = run(tr.bad_fixes_tag, patch)
+    assert len(hits) == 1 and hits[0].mail_line == 3 and "wrapped" in hits[0].message
+
+
+def test_fixture_wrapped_fixes_is_reported_as_wrapped():
+    _, hits = review_fixture("bad-fixes-tag", "bad-wrapped.mbox")
+    assert len(hits) == 1 and "wrapped over more than one line" in hits[0].message
+
+
+def test_signoff_outside_a_recognised_trailer_block_still_counts():
+    body = "Commit message.\n\nSigned-off-by: Jane Doe <jane@example.org>\n---\n"
+    patch = make_patch([], body=body)
+    assert run(tr.missing_signoff, patch) == []
+    assert run(tr.signoff_chain_order, patch) == []
+
+
+def test_author_without_name_or_address():
+    nobody = Person("", "")
+    hits = run(tr.missing_signoff, make_patch([], author=nobody))
+    assert len(hits) == 1 and "(no name or address)" in hits[0].message
+    assert run(tr.missing_signoff, make_patch([t("Signed-off-by", SOB_JOE, 3)], author=nobody)) == []
