@@ -54,6 +54,9 @@ def test_rule_example(rule_name: str, path: Path, tmp_path: Path) -> None:
     assert rule_name in known, f"fixtures/rules/{rule_name} names no rule"
     settings = Settings()
     tree = path.parent / "tree"
+    pointer = path.parent / "tree.path"
+    if pointer.is_file():
+        tree = (path.parent / pointer.read_text(encoding="utf-8").strip()).resolve()
     if tree.is_dir():
         settings = Settings(tree=str(_git_tree(tree, tmp_path / "tree")))
     report = review(str(path), settings)

@@ -57,14 +57,18 @@ def review(
     data = load_source(source, settings, stdin=stdin, session=session, progress=progress)
     mails: list[Mail] = []
     problems: list[InputProblem] = []
+    shown = _display_source(source, data.kind)
     for blob in data.blobs:
-        got, bad = read_mails(blob.data, blob.origin)
+        origin = blob.origin
+        if data.kind not in ("msgid", "url", "stdin") and origin.startswith(source):
+            origin = shown + origin[len(source):]
+        got, bad = read_mails(blob.data, origin)
         mails.extend(got)
         problems.extend(bad)
     if not mails:
         detail = f": {problems[0].message}" if problems else ""
         raise NoPatchError(f"{source}: no mail could be read{detail}")
-    meta = (("source", _display_source(source, data.kind)), ("kind", data.kind))
+    meta = (("source", shown), ("kind", data.kind))
     return review_mails(
         tuple(mails),
         settings,
@@ -82,7 +86,7 @@ def _display_source(source: str, kind: str) -> str:
         return source
     from pathlib import PurePath
 
-    return PurePath(source).name or source
+    return PurePath(source.rstrip("/")).name or source
 
 
 def review_mails(

@@ -4,7 +4,7 @@ applied."""
 
 from __future__ import annotations
 
-__all__ = ["patch_does_not_apply", "apply_problems"]
+__all__ = ["patch_does_not_apply", "apply_problems", "unreadable_mail"]
 
 from typing import Any, Iterator
 
@@ -61,3 +61,43 @@ def patch_does_not_apply(ctx: RuleContext) -> Iterator[Hit]:
             patch_index=problem.patch_index,
             symbol=None,
         )
+
+
+@rule(
+    id="RP002",
+    name="unreadable-mail",
+    severity=Severity.WARNING,
+    confidence=Confidence.HIGH,
+    scope=Scope.SERIES,
+    family="input",
+)
+def unreadable_mail(ctx: RuleContext) -> Iterator[Hit]:
+    """A mail of the thread could not be read, or a patch mail could not be
+    parsed; the rest of the series was reviewed without it.
+
+    What it does
+        Reports every mail that was set aside while reading the input: a
+        mail with no header block, a broken MIME structure, a diff whose
+        hunks do not add up, a Message-ID used twice for different mails.
+        The message names the mail (file and position, or Message-ID).
+
+    Why it matters
+        A patch that was not read was not reviewed.  Knowing which mail was
+        dropped tells the reviewer what to look at by hand, or that the
+        archive copy is damaged and the series should be fetched again.
+
+    Example
+        series.mbox:3: hunk @@ -10,7 +10,8 @@ of kernel/fork.c has 7 lines,
+        its header says 8
+
+    Use instead
+        Re-fetch the thread (``--refresh``), or ask the author to resend
+        the damaged patch (``git send-email`` rather than a mail client that
+        rewraps lines).
+    """
+    for problem in ctx.series.problems:
+        where = problem.origin + (f" <{problem.msgid}>" if problem.msgid else "")
+        message = problem.message
+        if message.startswith(problem.origin):
+            message = message[len(problem.origin):].lstrip(": ")
+        yield Hit(message=f"{where}: {message}; it was left out of the review")
