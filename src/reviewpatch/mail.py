@@ -35,6 +35,7 @@ from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 from reviewpatch.errors import ParseError
+from reviewpatch.addresses import parse_person, split_addresses
 from reviewpatch.model import InputProblem, Mail, Person
 
 _FROM_LINE_STRICT = re.compile(
@@ -47,11 +48,6 @@ _BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(=\?)")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _ANGLE_ID = re.compile(r"<([^<>\s]+)>")
 _BARE_ID = re.compile(r"^[^\s<>@]+@[^\s<>]+$")
-_OBFUSCATED = re.compile(
-    r"([\w.+=-]+)(?:\s+at\s+|\s*[(\[]at[)\]]\s*)([\w-]+(?:\.[\w-]+)+)", re.IGNORECASE
-)
-_EMAIL_TOKEN = re.compile(r"[^\s<>\"(),;]+@[^\s<>\"(),;]+")
-_ANGLE_ADDR = re.compile(r"^(.*?)<([^<>]*)>(.*)$", re.DOTALL)
 _DIFF_START = re.compile(r"^(?:diff --git |--- \S.*\n\+\+\+ \S|Index: \S)", re.MULTILINE)
 _KEY_HEADERS = ("from", "subject", "message-id", "date")
 _PATCH_TYPES = (
@@ -355,73 +351,12 @@ def _named_patch(part: Message) -> bool:
     return bool(_DIFF_START.search(_part_text(part)))
 
 
-def _split_addresses(text: str) -> list[str]:
-    """Split an address list on commas outside quotes, <> and comments."""
-    items: list[str] = []
-    buf: list[str] = []
-    quoted = False
-    depth = 0
-    escape = False
-    for char in text:
-        if escape:
-            escape = False
-        elif char == "\\" and quoted:
-            escape = True
-        elif char == '"':
-            quoted = not quoted
-        elif not quoted and char in "<(":
-            depth += 1
-        elif not quoted and char in ">)" and depth:
-            depth -= 1
-        elif char in ",;" and not quoted and not depth:
-            items.append("".join(buf))
-            buf = []
-            continue
-        buf.append(char)
-    items.append("".join(buf))
-    return [item.strip() for item in items if item.strip()]
-
-
 def parse_address_list(text: str) -> tuple[Person, ...]:
     """Every address of a From/To/Cc header value (raw, possibly with
     RFC 2047 encoded names), as Person values."""
     people: list[Person] = []
-    for item in _split_addresses(_FOLD.sub(" ", text)):
+    for item in split_addresses(_FOLD.sub(" ", text)):
         person = parse_person(decode_header_value(item))
         if person is not None:
             people.append(person)
     return tuple(people)
-
-
-def _clean_name(name: str) -> str:
-    """A display name without quotes, escapes, comment parentheses."""
-    name = name.strip().strip(",;").strip()
-    if len(name) >= 2 and name[0] == name[-1] == '"':
-        name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    if len(name) >= 2 and name[0] == "(" and name[-1] == ")":
-        name = name[1:-1]
-    return " ".join(name.split())
-
-
-def parse_person(text: str) -> Person | None:
-    """Parse ``Name <user@host>``, ``user@host (Name)``, ``user@host`` or a
-    web-archive obfuscated ``Name user at host.tld`` into a Person.
-    Returns None when no address can be found."""
-    text = " ".join(text.split())
-    if not text:
-        return None
-    if "@" not in text:
-        text = _OBFUSCATED.sub(r"\1@\2", text)
-    match = _ANGLE_ADDR.match(text)
-    if match:
-        addr = match.group(2).strip()
-        if "@" not in addr:
-            return None
-        name = _clean_name(match.group(1)) or _clean_name(match.group(3))
-        return Person(name, addr)
-    token = _EMAIL_TOKEN.search(text)
-    if token is None:
-        return None
-    addr = token.group(0).strip(".")
-    rest = (text[: token.start()] + " " + text[token.end() :]).strip()
-    return Person(_clean_name(rest), addr)
