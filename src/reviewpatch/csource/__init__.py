@@ -10,9 +10,6 @@ facts and ``code.SeriesCode`` for the series-wide questions.
 from __future__ import annotations
 
 __all__ = [
-    "analyse_series",
-    "SeriesCode",
-    "TreeLike",
     "NEW",
     "OLD",
     "Call",
@@ -30,7 +27,10 @@ __all__ = [
     "Macro",
     "MovedCall",
     "PatchCode",
+    "SeriesCode",
+    "TreeLike",
     "View",
+    "analyse_series",
 ]
 
 from reviewpatch.csource.analysis import analyse_series

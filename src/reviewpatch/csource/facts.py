@@ -1,0 +1,263 @@
+"""Parse one view with tree-sitter-c and extract its facts: functions,
+calls with their condition chains, tests, definitions, macros, includes
+and identifiers."""
+
+from __future__ import annotations
+
+__all__ = ["build_fragment", "parse_c"]
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tree_sitter_c
+from tree_sitter import Language, Node, Parser, Tree
+
+from reviewpatch.csource.conditions import condition_chain, disjuncts, normalise
+from reviewpatch.csource.model import (
+    Call,
+    CodeLine,
+    Condition,
+    Definition,
+    Fragment,
+    Function,
+    FunctionBody,
+    View,
+)
+from reviewpatch.csource.prepare import SYNTHETIC_NAME, Prepared, prepare
+from reviewpatch.csource.preproc import identifiers, line_identifiers, read_includes, read_macros
+
+_SKIP_CALLEES = frozenset({"likely", "unlikely"})
+_TEST_PARENTS = {
+    "if_statement": "if",
+    "while_statement": "loop",
+    "for_statement": "loop",
+    "do_statement": "loop",
+    "conditional_expression": "ternary",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_c.language()))
+
+
+def parse_c(text: str) -> Tree:
+    """Parse C text with tree-sitter-c."""
+    return _parser().parse(text.encode("utf-8", "replace"))
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    view: View
+    prep: Prepared
+
+    def line_of_row(self, row: int) -> CodeLine:
+        no = row - self.prep.offset + 1
+        no = max(1, min(no, len(self.view.lines)))
+        return self.view.lines[no - 1]
+
+    def line_of(self, node: Node) -> CodeLine:
+        return self.line_of_row(node.start_point[0])
+
+    def in_view(self, row: int) -> bool:
+        return 0 <= row - self.prep.offset < len(self.view.lines)
+
+
+def _text(node: Node | None) -> str:
+    return " ".join(((node.text or b"") if node is not None else b"").decode("utf-8", "replace").split())
+
+
+def _declarator_name(node: Node | None) -> str | None:
+    """The identifier a declarator declares."""
+    while node is not None:
+        if node.type in ("identifier", "field_identifier", "type_identifier"):
+            return _text(node)
+        inner = node.child_by_field_name("declarator")
+        if inner is None:
+            named = [c for c in node.named_children if "declarator" in c.type or c.type == "identifier"]
+            inner = named[0] if named else None
+        node = inner
+    return None
+
+
+def _function_declarator(node: Node) -> Node | None:
+    decl = node.child_by_field_name("declarator")
+    while decl is not None and decl.type != "function_declarator":
+        decl = decl.child_by_field_name("declarator")
+    return decl
+
+
+def _function(node: Node, ctx: _Ctx) -> Function | None:
+    fdecl = _function_declarator(node)
+    if fdecl is None:
+        return None
+    name = _declarator_name(fdecl.child_by_field_name("declarator"))
+    synthetic = name == SYNTHETIC_NAME
+    params: list[str] = []
+    plist = fdecl.child_by_field_name("parameters")
+    for p in plist.named_children if plist is not None else ():
+        pname = _declarator_name(p.child_by_field_name("declarator"))
+        if pname:
+            params.append(pname)
+    body = node.child_by_field_name("body")
+    last = body.children[-1] if body is not None and body.children else None
+    closing = last is not None and last.type == "}" and not last.is_missing and ctx.in_view(last.start_point[0])
+    start_row = node.start_point[0] if not synthetic else ctx.prep.offset
+    return Function(
+        name=None if synthetic else name,
+        path=ctx.view.path,
+        side=ctx.view.side,
+        patch_index=ctx.view.patch_index,
+        start=ctx.line_of_row(max(start_row, fdecl.start_point[0]) if not synthetic else start_row),
+        end=ctx.line_of_row(node.end_point[0]),
+        opening_visible=not synthetic,
+        closing_visible=closing,
+        params=tuple(params),
+        signature="" if synthetic else _text(fdecl),
+    )
+
+
+def _call(node: Node, fn: Function | None, ctx: _Ctx) -> Call | None:
+    callee_node = node.child_by_field_name("function")
+    callee = _text(callee_node).replace(" ", "")
+    if not callee or callee in _SKIP_CALLEES or not ctx.in_view(node.start_point[0]):
+        return None
+    args_node = node.child_by_field_name("arguments")
+    args = tuple(_text(a) for a in args_node.named_children) if args_node is not None else ()
+    view = ctx.view
+    return Call(
+        callee=callee,
+        args=args,
+        function=fn.name if fn is not None else None,
+        conditions=condition_chain(node, ctx.line_of) if fn is not None else (),
+        line=ctx.line_of(node),
+        path=view.path,
+        side=view.side,
+        patch_index=view.patch_index,
+        hunk_index=view.hunk_index,
+        context_complete=fn is not None and fn.opening_visible,
+        statement=_text(node),
+    )
+
+
+def _test(node: Node, ctx: _Ctx) -> Condition | None:
+    cond = node.child_by_field_name("condition")
+    if cond is None or not ctx.in_view(cond.start_point[0]):
+        return None
+    return Condition(
+        kind=_TEST_PARENTS[node.type],
+        text=normalise(_text(cond)),
+        negated=False,
+        line=ctx.line_of(cond),
+        any_of=disjuncts(cond),
+    )
+
+
+def _definition(node: Node, fn: Function | None, ctx: _Ctx) -> Definition | None:
+    kind = {"enumerator": "enum", "field_declaration": "member"}.get(node.type)
+    if kind is None or not ctx.in_view(node.start_point[0]):
+        return None
+    line = ctx.line_of(node)
+    if not line.changed:
+        return None
+    if kind == "enum":
+        name = _text(node.child_by_field_name("name"))
+    else:
+        name = _declarator_name(node.child_by_field_name("declarator")) or ""
+    if not name:
+        return None
+    v = ctx.view
+    return Definition(kind, name, line, v.path, v.side, v.patch_index)
+
+
+@dataclass
+class _Acc:
+    """Mutable accumulator local to one walk."""
+
+    functions: list[tuple[Function, Node]]
+    calls: list[tuple[Call, Node | None]]
+    tests: list[tuple[Condition, Node | None]]
+    definitions: list[Definition]
+
+
+def _walk(root: Node, ctx: _Ctx) -> _Acc:
+    acc = _Acc([], [], [], [])
+    stack: list[tuple[Node, Function | None, Node | None]] = [(root, None, None)]
+    while stack:
+        node, fn, fn_node = stack.pop()
+        t = node.type
+        if t == "function_definition":
+            made = _function(node, ctx)
+            if made is not None:
+                fn, fn_node = made, node
+                acc.functions.append((made, node))
+        elif t == "call_expression":
+            call = _call(node, fn, ctx)
+            if call is not None:
+                acc.calls.append((call, fn_node))
+        elif t in _TEST_PARENTS and fn is not None:
+            test = _test(node, ctx)
+            if test is not None:
+                acc.tests.append((test, fn_node))
+        elif t in ("enumerator", "field_declaration"):
+            d = _definition(node, fn, ctx)
+            if d is not None:
+                acc.definitions.append(d)
+        for child in reversed(node.children):
+            stack.append((child, fn, fn_node))
+    return acc
+
+
+def _bodies(acc: _Acc, ctx: _Ctx, source: str) -> tuple[FunctionBody, ...]:
+    out = []
+    for fn, node in acc.functions:
+        if fn.name is None:
+            continue
+        first = fn.start.no
+        last = fn.end.no
+        lines = ctx.view.lines[first - 1 : last]
+        out.append(
+            FunctionBody(
+                function=fn,
+                calls=tuple(c for c, n in acc.calls if n is node),
+                tests=tuple(t for t, n in acc.tests if n is node),
+                identifiers=line_identifiers(lines),
+                lines=lines,
+                complete=fn.complete,
+                source=source,
+            )
+        )
+    return tuple(out)
+
+
+def _function_definitions(acc: _Acc, ctx: _Ctx) -> list[Definition]:
+    out = []
+    for fn, _node in acc.functions:
+        if fn.name and fn.opening_visible and fn.start.changed:
+            v = ctx.view
+            out.append(Definition("function", fn.name, fn.start, v.path, v.side, v.patch_index))
+    return out
+
+
+def build_fragment(view: View, section: str = "") -> Fragment:
+    """Parse ``view`` and extract its facts.  ``section`` is the hunk
+    header's text, used only as the head of a fragment that begins with a
+    function body's ``{`` at column 0."""
+    prep = prepare([ln.text for ln in view.lines], section, whole=view.complete)
+    ctx = _Ctx(view, prep)
+    tree = parse_c(prep.text)
+    acc = _walk(tree.root_node, ctx)
+    macros = read_macros(view, prep.masked)
+    macro_defs = [
+        Definition("macro", m.name, m.line, m.path, m.side, m.patch_index) for m in macros if m.line.changed
+    ]
+    return Fragment(
+        view=view,
+        functions=tuple(f for f, _ in acc.functions),
+        calls=tuple(c for c, _ in acc.calls),
+        macros=macros,
+        includes=read_includes(view, prep.masked),
+        definitions=tuple(_function_definitions(acc, ctx) + macro_defs + acc.definitions),
+        identifiers=identifiers(prep.masked),
+        bodies=_bodies(acc, ctx, "file" if view.complete else "hunk"),
+    )

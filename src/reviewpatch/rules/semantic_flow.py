@@ -1,0 +1,397 @@
+"""RP30x: control flow around calls — calls that moved under new conditions,
+calls newly gated by a flag mask, and the masks that gate them."""
+
+from __future__ import annotations
+
+__all__ = [
+    "gate_misses_flag",
+    "gated_callee_side_effects",
+    "mask_member_unused",
+    "moved_call_conditional",
+]
+
+import re
+from collections.abc import Iterator
+
+from reviewpatch.csource import Call, CodeLine, Condition, SeriesCode
+from reviewpatch.csource.gates import Gate, describe, gates, test_leaves
+from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+
+_TREE_HINT = "--tree would settle it"
+_GENERIC_WORDS = frozenset({"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"})
+
+
+def _ev(line: CodeLine, path: str, label: str) -> EvidenceLine:
+    return EvidenceLine(
+        text=line.text,
+        kind=line.kind,
+        file=path,
+        old_no=line.old_no,
+        new_no=line.new_no,
+        mail_line=line.mail_line,
+        label=label,
+    )
+
+
+def _call_ev(call: Call, label: str) -> EvidenceLine:
+    return _ev(call.line, call.path, label)
+
+
+def _fn(name: str | None) -> str:
+    return f"{name}()" if name else "an unknown function (fragment incomplete)"
+
+
+def _hit(call: Call, message: str, symbol: str, evidence: tuple[EvidenceLine, ...], **kw: object) -> Hit:
+    side = "new" if call.side == "new" else "old"
+    line = call.line.new_no if side == "new" else call.line.old_no
+    return Hit(
+        message=message,
+        patch_index=call.patch_index,
+        file=call.path,
+        line=line,
+        side=side,
+        mail_line=call.line.mail_line,
+        symbol=symbol,
+        evidence=evidence,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _code(ctx: RuleContext) -> SeriesCode | None:
+    return ctx.code if isinstance(ctx.code, SeriesCode) and ctx.patch is not None else None
+
+
+@rule(
+    id="RP301",
+    name="moved-call-conditional",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    explainable=True,
+    family="semantic",
+)
+def moved_call_conditional(ctx: RuleContext) -> Iterator[Hit]:
+    """A call moved to another place now runs under conditions it did not have.
+
+    What it does
+        Pairs each call removed at one place with the same call added at
+        another (another function, hunk, file or patch of the series) and
+        compares the conditions each runs under: enclosing if/else, loops,
+        switch cases, && and || short circuits, ?:, and earlier returns or
+        gotos in the same block.  It fires when the new place adds a
+        condition the old place did not have.
+
+    Why it matters
+        Moving a call is often presented as a clean-up; when the call lands
+        inside a branch, after an early return or behind a short circuit,
+        it silently stops running in some cases.
+
+    Example
+        -	rseq_syscall(regs);        /* top of the slow path, always */
+        +	if (flags & WORK)
+        +		rseq_syscall(regs);
+
+    Use instead
+        Keep the call where it runs in every case it ran before, or say in
+        the commit message why the new condition is enough.
+    """
+    code = _code(ctx)
+    if code is None or ctx.patch is None:
+        return
+    seen: set[tuple[str, int]] = set()
+    for move in code.moved_calls(ctx.patch.index):
+        had = {c.key for c in move.removed.conditions}
+        extra = tuple(c for c in move.added.conditions if c.key not in had)
+        key = (move.added.callee, move.added.line.no)
+        if not extra or key in seen:
+            continue
+        seen.add(key)
+        yield _moved_hit(move.removed, move.added, extra)
+
+
+def _moved_hit(removed: Call, added: Call, extra: tuple[Condition, ...]) -> Hit:
+    what = "; ".join(describe(c) for c in extra)
+    msg = (
+        f"{added.callee}() moved from {_fn(removed.function)} to {_fn(added.function)} "
+        f"now runs {what}; before it ran without that condition"
+    )
+    severity = None
+    if not removed.context_complete:
+        severity = Severity.NOTE
+        msg += f" (the old place's enclosing code is not fully visible; {_TREE_HINT})"
+    evidence = (_call_ev(removed, "removed here"), _call_ev(added, "added here")) + tuple(
+        _ev(c.line, added.path, "condition") for c in extra
+    )
+    return _hit(added, msg, added.callee, evidence, severity=severity)
+
+
+def _gate_text(gate: Gate) -> str:
+    flags = " | ".join(gate.flags)
+    extra = " or other conditions" if gate.opaque else ""
+    return f"if ({gate.text}) — lets through {flags}{extra}"
+
+
+def _gate_ev(gate: Gate) -> tuple[EvidenceLine, ...]:
+    g = gate.guarded
+    out = [_call_ev(g.old, "was called here"), _call_ev(g.new, "now called here")]
+    out += [_ev(c.line, g.new.path, "guard") for c in gate.conditions if c.line != g.new.line]
+    return tuple(out)
+
+
+def _runs_when_gated(code: SeriesCode, gate: Gate, call: Call) -> bool:
+    """True when ``call`` in the callee is itself under a flag test (so it
+    does not simply run on every call of the callee)."""
+    for cond in call.conditions:
+        if cond.negated:
+            continue
+        for var in gate.vars:
+            if test_leaves(code, cond, gate.param_for(var)):
+                return True
+    return False
+
+
+def _partial(gate: Gate) -> str:
+    body = gate.body
+    if body is None:
+        return f"the body of {gate.callee}() is not in the series; {_TREE_HINT}"
+    if body.complete:
+        return f"from the whole body of {gate.callee}() ({body.source})"
+    return f"the hunks show only part of {gate.callee}(); {_TREE_HINT}"
+
+
+@rule(
+    id="RP302",
+    name="gated-callee-side-effects",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    explainable=True,
+    family="semantic",
+)
+def gated_callee_side_effects(ctx: RuleContext) -> Iterator[Hit]:
+    """A call that ran unconditionally is now gated by a flag test: what the callee did is skipped when no flag is set.
+
+    What it does
+        Finds call sites newly wrapped in a flag test such as
+        ``if (flags & MASK)``, expands the mask macros (across the whole
+        series), and lists every call inside the callee that is not itself
+        guarded by a flag the new guard lets through: those now stop
+        running when the guard is false.  One finding per such call; with
+        only part of the callee visible a note says so.
+
+    Why it matters
+        Gating a slow path behind a "work pending" mask is a common
+        optimisation; anything the slow path did unconditionally (auditing,
+        accounting, debug checks) silently stops on the fast path.
+
+    Example
+        -	syscall_exit_work(regs, flags);
+        +	if (flags & _TIF_SYSCALL_EXIT_WORK)
+        +		syscall_exit_work(regs, flags);
+        where syscall_exit_work() calls audit_syscall_exit() unconditionally.
+
+    Use instead
+        Move the unconditional work out of the gated function, add its
+        flag to the mask, or explain in the commit message why skipping it
+        is safe.
+    """
+    code = _code(ctx)
+    if code is None or ctx.patch is None:
+        return
+    for gate in gates(code, ctx.patch.index):
+        yield from _gate_hits(code, gate)
+
+
+def _gate_hits(code: SeriesCode, gate: Gate) -> Iterator[Hit]:
+    new = gate.guarded.new
+    head = f"{gate.callee}() now runs only {_gate_text(gate)}"
+    body = gate.body
+    skipped = [c for c in body.calls if not _runs_when_gated(code, gate, c)] if body else []
+    seen: set[str] = set()
+    for inner in skipped:
+        if inner.callee in seen:
+            continue
+        seen.add(inner.callee)
+        msg = f"{head}; {inner.callee}() in {gate.callee}() ran on every call and is now skipped when no such flag is set"
+        if body is not None and not body.complete:
+            msg += f" ({_partial(gate)})"
+        yield _hit(new, msg, inner.callee, _gate_ev(gate) + (_call_ev(inner, f"in {gate.callee}()"),))
+    if body is None or not body.complete:
+        msg = f"{head}; {_partial(gate)} to list everything that is now skipped"
+        yield _hit(new, msg, gate.callee, _gate_ev(gate), severity=Severity.NOTE)
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in name.lower().split("_") if len(w) >= 4 and w not in _GENERIC_WORDS}
+
+
+def _distinctive(member: str, members: tuple[str, ...]) -> set[str]:
+    others: set[str] = set()
+    for m in members:
+        if m != member:
+            others |= _words(m)
+    return _words(member) - others
+
+
+def _used_by_name(code: SeriesCode, gate: Gate, member: str, members: tuple[str, ...]) -> Call | None:
+    words = _distinctive(member, members)
+    body = gate.body
+    if not words or body is None:
+        return None
+    for call in body.calls:
+        if _runs_when_gated(code, gate, call):
+            continue
+        if words & set(re.split(r"[_\W]+", call.callee.lower())):
+            return call
+    return None
+
+
+def _used_names(code: SeriesCode, gate: Gate) -> dict[str, str]:
+    """Flags the callee body uses, masks expanded: flag -> identifier used."""
+    out: dict[str, str] = {}
+    body = gate.body
+    for ident in body.identifiers if body else ():
+        if not ident.isupper() and not ident.startswith("_"):
+            continue
+        for leaf in code.expand((ident,)):
+            out.setdefault(leaf, ident)
+    return out
+
+
+@rule(
+    id="RP303",
+    name="mask-member-unused",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    explainable=True,
+    family="semantic",
+)
+def mask_member_unused(ctx: RuleContext) -> Iterator[Hit]:
+    """A member of a mask that gates a callee is never used by the gated code.
+
+    What it does
+        For each call newly gated by a mask, checks every member of the
+        mask (expanded recursively) against the callee's body: a member is
+        used when the body names it (directly or through another mask) or
+        calls a function whose name shares the flag's distinctive word
+        (_TIF_SYSCALL_AUDIT and audit_syscall_exit()).  When only part of
+        the callee is visible, members it cannot confirm give a note.
+
+    Why it matters
+        A mask member the gated code never looks at makes the slow path
+        run for nothing, and usually means the mask was copied from
+        elsewhere or the code that handled the flag was moved away.
+
+    Example
+        #define _TIF_EXIT_WORK (_TIF_SYSCALL_TRACE | _TIF_SECCOMP)
+        if (flags & _TIF_EXIT_WORK)
+                exit_work(regs, flags);   /* never tests _TIF_SECCOMP */
+
+    Use instead
+        Drop the member from the mask, or handle it in the gated code.
+    """
+    code = _code(ctx)
+    if code is None or ctx.patch is None:
+        return
+    for gate in gates(code, ctx.patch.index):
+        used = _used_names(code, gate)
+        done: set[str] = set()
+        for mask, members in gate.masks:
+            for member in members:
+                if member in done or member in used:
+                    continue
+                done.add(member)
+                hit = _unused_hit(code, gate, mask, members, member)
+                if hit is not None:
+                    yield hit
+
+
+def _unused_hit(code: SeriesCode, gate: Gate, mask: str, members: tuple[str, ...], member: str) -> Hit | None:
+    new = gate.guarded.new
+    if _used_by_name(code, gate, member, members) is not None:
+        return None
+    evidence = _gate_ev(gate) + _mask_ev(code, mask)
+    body = gate.body
+    if body is None or not body.complete:
+        msg = (
+            f"{member} (in {mask}) gates {gate.callee}(), but {_partial(gate)}: "
+            "cannot confirm the gated code uses it"
+        )
+        return _hit(new, msg, member, evidence, severity=Severity.NOTE)
+    msg = (
+        f"{member} (in {mask}) gates {gate.callee}(), but {gate.callee}() never tests it "
+        f"nor calls anything named after it ({_partial(gate)})"
+    )
+    return _hit(new, msg, member, evidence)
+
+
+def _mask_ev(code: SeriesCode, mask: str) -> tuple[EvidenceLine, ...]:
+    defs = code.macro_defs(mask)
+    if not defs:
+        return ()
+    return (_ev(defs[0].line, defs[0].path, f"{mask} defined here"),)
+
+
+@rule(
+    id="RP304",
+    name="gate-misses-flag",
+    severity=Severity.ERROR,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    explainable=True,
+    family="semantic",
+)
+def gate_misses_flag(ctx: RuleContext) -> Iterator[Hit]:
+    """The gated code tests a flag the new guard never lets through: that branch is dead.
+
+    What it does
+        For each call newly gated by flag tests, reads the callee's body
+        (what the hunks show, or the whole body in tree mode) and finds
+        tests of the same flags variable whose flags are neither in the
+        guard's masks (expanded) nor let through by another part of the
+        guard.  Such a branch can no longer run.
+
+    Why it matters
+        The guard was meant to let the slow path run whenever it has work;
+        a flag it forgets (single-step, a new tracing flag) silently stops
+        that work, and nothing fails at build time.
+
+    Example
+        if (flags & _TIF_SYSCALL_EXIT_WORK)     /* no _TIF_SINGLESTEP */
+                syscall_exit_work(regs, flags);
+        where syscall_exit_work() tests flags & _TIF_SINGLESTEP.
+
+    Use instead
+        Add the flag to the mask or to the guard (|| flags & FLAG).
+    """
+    code = _code(ctx)
+    if code is None or ctx.patch is None:
+        return
+    for gate in gates(code, ctx.patch.index):
+        if gate.opaque or gate.body is None:
+            continue
+        lets = set(gate.flags)
+        seen: set[str] = set()
+        for test in gate.body.tests:
+            for var in gate.vars:
+                leaves = test_leaves(code, test, gate.param_for(var))
+                if not leaves or lets & set(leaves) or test.text in seen:
+                    continue
+                seen.add(test.text)
+                yield _dead_hit(gate, test, leaves)
+
+
+def _dead_hit(gate: Gate, test: Condition, leaves: tuple[str, ...]) -> Hit:
+    path = gate.body.function.path if gate.body else gate.guarded.new.path
+    msg = (
+        f"{gate.callee}() tests {' | '.join(leaves)} (if ({test.text})), but the new guard "
+        f"{_gate_text(gate)}: that branch can no longer run"
+    )
+    evidence = _gate_ev(gate) + (_ev(test.line, path, f"tested in {gate.callee}()"),)
+    return _hit(gate.guarded.new, msg, leaves[0], evidence)
