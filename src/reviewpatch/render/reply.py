@@ -1,0 +1,434 @@
+"""Draft replies in the inline style of kernel review.
+
+``render_reply(report, index)`` builds one RFC 5322 message answering patch
+``index`` (0: the cover letter): ``Re: <subject>``, In-Reply-To/References,
+To the author, Cc everyone the patch went to.  The body quotes with ``> ``
+only what carries findings -- the commit message lines concerned, or the
+hunk header and the few diff lines leading to the concerned one -- and
+writes each finding as plain text right below, wrapped at 72 columns.
+Findings with no place in the mail come first, after the attribution.
+No Date or Message-ID (the mail client adds them): the output is
+deterministic.  ``render_reply_command`` is ``--format reply``: one draft,
+or an mbox of one draft per patch with findings; with ``attach_report`` the
+HTML report goes along as report.html and lists that reject HTML parts are
+dropped (with a warning).  Mail content is hostile: header values lose
+control characters and anything that reads as an RFC 2047 encoded word.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HTML_REJECTING_DOMAINS",
+    "is_html_rejecting_list",
+    "message_text",
+    "render_reply",
+    "render_reply_command",
+    "reply_body",
+    "reply_subject",
+]
+
+import hashlib
+import re
+import textwrap
+from collections.abc import Callable, Iterable
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import default as default_policy
+
+from reviewpatch.errors import UsageError
+from reviewpatch.findings import Finding, Report
+from reviewpatch.model import FileDiff, Hunk, Patch, Person
+
+HTML_REJECTING_DOMAINS = ("vger.kernel.org", "lists.infradead.org", "lists.linux.dev",
+                          "lists.ozlabs.org")
+
+WIDTH = 72
+CONTEXT = 3  # diff lines quoted before the concerned one
+GAP_FILL = 4  # a gap this short inside one quote is quoted, not trimmed
+MAX_EVIDENCE = 3
+MBOX_FROM = "From reviewpatch Thu Jan  1 00:00:00 1970"
+
+_HEADER_JUNK = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_BODY_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+_NEW_ITEM = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|\[|[A-Za-z][\w-]*:(\s|$)|---|diff --git )")
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def _header_text(text: str) -> str:
+    """One safe header line: no control characters, no encoded words."""
+    text = _HEADER_JUNK.sub(" ", text)
+    text = text.replace("=?", "= ?").replace("?=", "? =")
+    return " ".join(text.split())
+
+
+def _body_text(text: str) -> str:
+    return _BODY_JUNK.sub("?", text)  # no terminal control sequences
+
+
+def reply_subject(subject: str) -> str:
+    """``Re: <subject>`` with any reply prefixes of ``subject`` removed."""
+    return "Re: " + _REPLY_PREFIX.sub("", _header_text(subject))
+
+
+def is_html_rejecting_list(email: str) -> bool:
+    """True for the addresses of mailing lists that reject HTML parts."""
+    domain = email.strip().lower().rpartition("@")[2]
+    return domain in HTML_REJECTING_DOMAINS
+
+
+def _address(person: Person) -> Address | None:
+    """A header address for ``person``, or None when it cannot be one."""
+    name = _header_text(person.name)
+    email = _header_text(person.email).strip("<>")
+    if not email or " " in email or email.count("@") != 1:
+        return None
+    try:
+        return Address(display_name=name, addr_spec=email)
+    except (ValueError, IndexError):
+        return None
+
+
+def _msgid(text: str) -> str | None:
+    value = _header_text(text).strip().strip("<>")
+    if not value or any(c in value for c in "<> ,;"):
+        return None
+    return f"<{value}>"
+
+
+# -- the body ---------------------------------------------------------------
+
+
+def _wrap(text: str, indent: str = "", first: str = "") -> list[str]:
+    """``text`` wrapped at WIDTH; every output line fits."""
+    out: list[str] = []
+    for para in _body_text(text).split("\n"):
+        lines = textwrap.wrap(para, WIDTH, initial_indent=first or indent,
+                              subsequent_indent=indent, break_on_hyphens=False)
+        out.extend(lines or [""])
+        first = ""
+    return out
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _evidence_lines(finding: Finding, quoted: set[int]) -> list[str]:
+    """Evidence not already visible in the quote or the message, one short
+    line each."""
+    said = _squash(finding.message)
+    shown = [
+        e for e in finding.evidence
+        if (e.mail_line is None or e.mail_line not in quoted) and _squash(e.text) not in said
+    ]
+    out: list[str] = []
+    for ev in shown[:MAX_EVIDENCE]:
+        num = ev.new_no if ev.new_no is not None else ev.old_no
+        where = f"{ev.file}:{num}" if ev.file and num is not None else ""
+        if ev.kind == "-" and where:
+            where += " (old)"
+        parts = [p for p in (ev.label, where) if p]
+        head = (", ".join(parts) + ": ") if parts else ""
+        text = _squash(ev.text)
+        out.extend(_wrap(head + text, indent="    ", first="  - "))
+    if len(shown) > MAX_EVIDENCE:
+        out.append(f"  - and {len(shown) - MAX_EVIDENCE} more")
+    return out
+
+
+def _finding_lines(finding: Finding, quoted: set[int]) -> list[str]:
+    """One finding as plain text: severity, message, rule name, evidence."""
+    text = f"{finding.severity.value.capitalize()}: {finding.message}"
+    if finding.explained:
+        text += " (the commit message seems to explain this)"
+    text += f" [{finding.rule_name}]"
+    return _wrap(text) + _evidence_lines(finding, quoted)
+
+
+class _Quoter:
+    """Accumulates the quoted parts of one patch mail, in mail order."""
+
+    def __init__(self, patch: Patch) -> None:
+        self.patch = patch
+        self.body = patch.mail.body.split("\n")
+        self.last = 0  # last mail line quoted
+        self.file: FileDiff | None = None
+        self.hunk: Hunk | None = None
+        self.out: list[str] = []
+        self.quoted: set[int] = set()
+
+    def _quote(self, numbers: Iterable[int]) -> None:
+        for n in numbers:
+            if n <= self.last or n > len(self.body):
+                continue
+            if self.last and n != self.last + 1:
+                self.out.append("[...]")
+            self.out.append(_body_text(f"> {self.body[n - 1]}".rstrip()))
+            self.quoted.add(n)
+            self.last = n
+
+    def _place(self, line: int) -> tuple[FileDiff, Hunk] | None:
+        for fd in self.patch.files:
+            for hunk in fd.hunks:
+                end = hunk.lines[-1].mail_line if hunk.lines else hunk.mail_line
+                if hunk.mail_line <= line <= end:
+                    return fd, hunk
+        return None
+
+    def _sentence(self, line: int) -> list[int]:
+        """A text line and the lines that continue it (same paragraph, not
+        a new list item or trailer), at most CONTEXT of them."""
+        numbers = [line]
+        for n in range(line + 1, min(len(self.body), line + CONTEXT) + 1):
+            text = self.body[n - 1]
+            if not text.strip() or _NEW_ITEM.match(text) or self._place(n) is not None:
+                break
+            numbers.append(n)
+        return numbers
+
+    def quote_at(self, line: int) -> None:
+        """Quote what leads to mail line ``line`` (1-based)."""
+        place = self._place(line)
+        if place is None:
+            self._quote(self._sentence(line))
+            return
+        fd, hunk = place
+        numbers: list[int] = []
+        if fd is not self.file and fd.mail_line:
+            numbers.append(fd.mail_line)
+        if hunk is not self.hunk:
+            numbers.append(hunk.mail_line)
+        first = hunk.mail_line + 1
+        numbers.extend(range(max(first, line - CONTEXT), line + 1))
+        self.file, self.hunk = fd, hunk
+        self._quote(_fill_gaps(numbers))
+
+    def comment(self, lines: list[str]) -> None:
+        self.out.extend(["", *lines, ""])
+
+    def finish(self) -> None:
+        rest = [s for s in self.body[self.last:] if s.strip() and s.strip() != "--"]
+        if self.last and len(rest) > 2:  # more than the signature below "-- "
+            self.out.append("[...]")
+
+
+def _fill_gaps(numbers: list[int]) -> list[int]:
+    """``numbers`` with each short gap between two of them filled in."""
+    out: list[int] = []
+    for n in numbers:
+        if out and 1 < n - out[-1] <= GAP_FILL + 1:
+            out.extend(range(out[-1] + 1, n))
+        out.append(n)
+    return out
+
+
+def _anchor(finding: Finding, patch: Patch, lines: int) -> int | None:
+    """The mail line a finding belongs under, or None for the top."""
+    loc = finding.location
+    if loc.mail_line is not None and 1 <= loc.mail_line <= lines:
+        return loc.mail_line
+    if not loc.file or loc.line is None:
+        return None
+    return next((dl.mail_line for fd in patch.files if loc.file in (fd.new_path, fd.old_path)
+                 for hunk in fd.hunks for dl in hunk.lines
+                 if (dl.old_no if loc.side == "old" else dl.new_no) == loc.line), None)
+
+
+def _attribution(patch: Patch) -> list[str]:
+    who = patch.mail.sender.name or patch.mail.sender.email or "the author"
+    date = " ".join(patch.mail.date.split())
+    lead = f"On {date}, {who} wrote:" if date else f"{who} wrote:"
+    return _wrap(_header_text(lead))
+
+
+def reply_body(patch: Patch, findings: tuple[Finding, ...], signoff: str = "") -> str:
+    """The plain-text body answering ``patch`` with ``findings``."""
+    quoter = _Quoter(patch)
+    top: list[Finding] = []
+    anchored: dict[int, list[Finding]] = {}
+    for f in findings:
+        line = _anchor(f, patch, len(quoter.body))
+        if line is None:
+            top.append(f)
+        else:
+            anchored.setdefault(line, []).append(f)
+    out = _attribution(patch)
+    for f in top:
+        out += ["", *_finding_lines(f, set())]
+    out += [""] if top else []
+    for line in sorted(anchored):
+        quoter.quote_at(line)
+        block: list[str] = []
+        for f in anchored[line]:
+            block.extend(([""] if block else []) + _finding_lines(f, quoter.quoted))
+        quoter.comment(block)
+    quoter.finish()
+    if not findings:
+        out.extend(["", "reviewpatch found nothing to comment on in this patch.", ""])
+    out.extend(quoter.out)
+    if out and out[-1] != "":
+        out.append("")
+    out.extend(_wrap(signoff) if signoff else ["Thanks,", "[your name]"])
+    return "\n".join(out) + "\n"
+
+
+# -- the message ------------------------------------------------------------
+
+
+def _recipients(
+    patch: Patch, reviewer: Person | None, drop_lists: bool
+) -> tuple[list[Address], list[Address], list[str]]:
+    """(To, Cc, dropped list addresses) for a reply to ``patch``."""
+    skip = {reviewer.key} if reviewer else set()
+    seen: set[str] = set()
+    to: list[Address] = []
+    cc: list[Address] = []
+    dropped: list[str] = []
+    mail = patch.mail
+    candidates = [(patch.author, to)] + [(p, cc) for p in (mail.sender, *mail.to, *mail.cc)]
+    for person, bucket in candidates:
+        key = person.key
+        if not key or key in seen or key in skip:
+            continue
+        seen.add(key)
+        addr = _address(person)
+        if addr is None:
+            continue
+        if drop_lists and is_html_rejecting_list(key):
+            dropped.append(addr.addr_spec)
+            continue
+        bucket.append(addr)
+    if not to and cc:
+        to.append(cc.pop(0))
+    return to, cc, dropped
+
+
+def _home_index(report: Report) -> int | None:
+    """The patch that series-wide findings are answered on: the cover
+    letter, else the first patch."""
+    patches = report.series.all_patches
+    return patches[0].index if patches else None
+
+
+def _set_body(msg: EmailMessage, body: str) -> None:
+    longest = max((len(s.encode("utf-8")) for s in body.split("\n")), default=0)
+    limit = default_policy.max_line_length or 78
+    cte = None if longest <= limit else "quoted-printable"  # never base64
+    msg.set_content(body, charset="utf-8", cte=cte)
+
+
+def render_reply(
+    report: Report, patch_index: int, *, include_series: bool | None = None,
+    reviewer: Person | None = None, date: str | None = None,
+    html_attachment: str | None = None, drop_lists: bool = False, signoff: str = "",
+) -> EmailMessage:
+    """A draft reply to patch ``patch_index`` (0: the cover letter).
+
+    ``include_series``: also answer the series-wide findings (default: only
+    on the cover letter, or the first patch when there is none).
+    ``reviewer`` sets From and is left out of the recipients; ``date`` sets
+    Date; ``html_attachment`` attaches that HTML as report.html;
+    ``drop_lists`` leaves out lists that reject HTML.
+    """
+    patch = report.series.patch(patch_index)
+    if patch is None:
+        known = ", ".join(str(p.index) for p in report.series.all_patches) or "none"
+        raise UsageError(f"--reply {patch_index}: the series has no such patch (known: {known})")
+    if include_series is None:
+        include_series = patch_index == _home_index(report)
+    findings = report.for_patch(patch.index)
+    if include_series:
+        findings = report.for_patch(None) + findings
+    msg = EmailMessage()
+    sender = _address(reviewer) if reviewer is not None else None
+    to, cc, _dropped = _recipients(patch, reviewer, drop_lists)
+    for name, value in (("From", sender), ("To", to), ("Cc", cc)):
+        if value:
+            msg[name] = value
+    msg["Subject"] = reply_subject(patch.mail.subject)
+    if date:
+        msg["Date"] = _header_text(date)
+    own = _msgid(patch.msgid)
+    if own:
+        msg["In-Reply-To"] = own
+        refs = [r for r in (_msgid(x) for x in patch.mail.references) if r and r != own]
+        msg["References"] = " ".join(dict.fromkeys(refs + [own]))
+    body = reply_body(patch, findings, signoff)
+    _set_body(msg, body)
+    if html_attachment is not None:
+        msg.add_attachment(html_attachment, subtype="html", charset="utf-8", filename="report.html")
+        digest = hashlib.sha256((body + html_attachment).encode("utf-8", "replace")).hexdigest()
+        msg.set_boundary(f"reviewpatch-{digest[:32]}")  # deterministic, not in the text
+    return msg
+
+
+def _targets(report: Report, which: str) -> list[int]:
+    if which.strip().lower() == "all":
+        wanted = {f.location.patch_index for f in report.findings}
+        home = _home_index(report)
+        if None in wanted and home is not None:
+            wanted.add(home)
+        return [p.index for p in report.series.all_patches if p.index in wanted]
+    try:
+        return [int(which)]
+    except ValueError:
+        raise UsageError(f"--reply {which!r}: give a patch number or 'all'") from None
+
+
+def _reviewer(report: Report) -> Person | None:
+    value = report.meta_value("reviewer")
+    if not value:
+        return None
+    name, _, email = value.rpartition("<")
+    return Person(name.strip().strip('"'), email.strip().rstrip(">").strip())
+
+
+def _html(report: Report) -> str:
+    try:
+        from reviewpatch.render.html import render_html
+    except ImportError as exc:
+        raise UsageError(f"--attach-report: the HTML renderer is unavailable ({exc})") from None
+    return render_html(report)
+
+
+def render_reply_command(
+    report: Report, which: str, *, attach_report: bool, warn: Callable[[str], None]
+) -> str:
+    """The text of ``--format reply``: one message for ``which`` = N, an
+    mbox of one draft per patch with findings for ``which`` = "all"."""
+    targets = _targets(report, which)
+    html = _html(report) if attach_report else None
+    reviewer = _reviewer(report)
+    single = which.strip().lower() != "all"
+    messages: list[EmailMessage] = []
+    dropped: list[str] = []
+    for index in targets:
+        msg = render_reply(
+            report, index, include_series=True if single else None, reviewer=reviewer,
+            html_attachment=html, drop_lists=attach_report,
+        )
+        patch = report.series.patch(index)
+        if attach_report and patch is not None:
+            dropped += _recipients(patch, reviewer, True)[2]
+        messages.append(msg)
+    if dropped:
+        lists = ", ".join(dict.fromkeys(dropped))
+        warn(f"left {lists} out of the draft: those lists reject mail with HTML parts; "
+             "consider sending the report to the author only")
+    if not messages:
+        warn("no findings: no reply drafted")
+        return ""
+    if single:
+        return message_text(messages[0])
+    return "".join(f"{MBOX_FROM}\n{_mangle(message_text(m))}\n" for m in messages)
+
+
+def message_text(msg: EmailMessage) -> str:
+    """The message as text, an 8bit body kept as 8bit.  (``as_string``
+    would turn an 8bit UTF-8 body into base64.)"""
+    return msg.as_bytes(policy=default_policy).decode("utf-8", "replace")
+
+
+def _mangle(text: str) -> str:
+    """mboxrd quoting of body lines that would read as a From_ line."""
+    return re.sub(r"^(>*From )", r">\1", text, flags=re.MULTILINE)
