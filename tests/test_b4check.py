@@ -51,6 +51,10 @@ def test_patch_with_a_warning() -> None:
     # series-scope rules mean nothing for one patch seen alone
     assert "missing-patches" not in result["details"]
     assert "no-cover-letter" not in result["details"]
+    # details is the structured list b4's review interface renders per line
+    entries = json.loads(result["details"])
+    assert {e["status"] for e in entries} <= {"pass", "warn", "fail"}
+    assert any(e["status"] == "warn" and "nfc-claim" in e["description"] for e in entries)
 
 
 @pytest.mark.skipif(not MISSING_SIGNOFF.exists(), reason="missing-signoff fixture absent")

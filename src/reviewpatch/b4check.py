@@ -5,7 +5,12 @@ one patch mail (RFC 2822) on stdin and reads a JSON array from stdout, one
 object per result::
 
     [{"tool": "reviewpatch", "status": "pass" | "warn" | "fail",
-      "summary": "one line", "url": "", "details": "multi-line text"}]
+      "summary": "one line", "url": "",
+      "details": "[{\"status\": \"warn\", \"description\": \"...\"}, ...]"}]
+
+``details`` is itself a JSON list with one entry per finding: b4's review
+interface shows such a list as one line per finding with a coloured status
+dot (and falls back to plain text for anything else).
 
 Wire it in with git config (the key may be given several times, one check
 command each)::
@@ -89,7 +94,9 @@ def b4_results(report: Report) -> list[dict[str, Any]]:
             "status": _STATUS[worst],
             "summary": _summary(findings),
             "url": "",
-            "details": "\n".join(_detail_line(f) for f in findings),
+            "details": json.dumps(
+                [{"status": _STATUS[f.severity], "description": _detail_line(f)} for f in findings]
+            ),
         }
     ]
 
