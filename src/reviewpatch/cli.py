@@ -139,6 +139,18 @@ def _render(report: Report, fmt: str, args: argparse.Namespace, env: Environment
     )
 
 
+def _with_reviewer(report: Report, env: Environment) -> Report:
+    """Name the reviewer (git's user.name / user.email) as the draft's From."""
+    from reviewpatch.fetch import read_git_config
+
+    lookup = env.git_config or read_git_config
+    name, email = lookup("user.name"), lookup("user.email")
+    if not email:
+        return report
+    who = f"{name} <{email}>" if name else email
+    return replace(report, meta=report.meta + (("reviewer", who),))
+
+
 def _exit_code(report: Report, fail_on: Severity) -> int:
     worst = max((f.severity.rank for f in report.findings), default=-1)
     return int(ExitCode.FINDINGS if worst >= fail_on.rank else ExitCode.OK)
@@ -154,6 +166,8 @@ def _review(argv: Sequence[str], env: Environment) -> int:
     if args.verbose or (not args.quiet and getattr(env.stderr, "isatty", lambda: False)()):
         progress = lambda msg: print(f"reviewpatch: {msg}", file=env.stderr, flush=True)  # noqa: E731
     report = review(args.source, settings, stdin=env.stdin, session=env.session, progress=progress)
+    if fmt == "reply":
+        report = _with_reviewer(report, env)
     tty = getattr(env.stdout, "isatty", lambda: False)()
     color = args.color == "always" or (args.color == "auto" and tty and not args.output
                                        and "NO_COLOR" not in env.environ)

@@ -311,9 +311,10 @@ def _home_index(report: Report) -> int | None:
 
 
 def _set_body(msg: EmailMessage, body: str) -> None:
+    """Plain 8bit UTF-8, as kernel mail is sent; quoted-printable only for a
+    line over RFC 5322's 998-octet limit.  Never base64."""
     longest = max((len(s.encode("utf-8")) for s in body.split("\n")), default=0)
-    limit = default_policy.max_line_length or 78
-    cte = None if longest <= limit else "quoted-printable"  # never base64
+    cte = "8bit" if longest <= 998 else "quoted-printable"
     msg.set_content(body, charset="utf-8", cte=cte)
 
 
