@@ -187,6 +187,28 @@ def test_refresh_refetches_and_rewrites(public_inbox: PublicInbox, tmp_path: Pat
     assert cache.get(public_inbox.base_url, COVER, "thread") == fresh
 
 
+def test_stale_thread_is_fetched_again(public_inbox: PublicInbox, tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    path = cache.put(public_inbox.base_url, COVER, "thread", b"From stale\n\nold\n")
+    written = path.stat().st_mtime
+    young = live_client(public_inbox, tmp_path, max_age=600.0, clock=lambda: written + 10)
+    assert young.thread_mbox(COVER) == b"From stale\n\nold\n"
+    old = live_client(public_inbox, tmp_path, max_age=600.0, clock=lambda: written + 601)
+    assert sorted(msgids_in(old.thread_mbox(COVER))) == sorted(THREAD)
+
+
+def test_stale_thread_is_used_when_the_archive_is_down(tmp_path: Path) -> None:
+    said: list[str] = []
+    client, adapter, _ = stub_client(
+        tmp_path, {"t.mbox.gz": [(503, b"busy")]}, max_age=1.0, clock=lambda: 1e12,
+        progress=said.append,
+    )
+    client.cache.put(STUB, "a@b", "thread", MBOX)
+    assert client.thread_mbox("a@b") == MBOX
+    assert adapter.seen, "a stale entry must be fetched again first"
+    assert any("using the cached thread" in m for m in said)
+
+
 def test_cache_is_keyed_by_base_url(public_inbox: PublicInbox, tmp_path: Path) -> None:
     live_client(public_inbox, tmp_path).thread_mbox(COVER)
     other = ArchiveClient(

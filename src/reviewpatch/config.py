@@ -10,6 +10,7 @@ Keys (unknown keys are errors)::
     fail-on = "warning"             # note | warning | error
     archive = "https://lore.kernel.org/all"
     cache-dir = "~/.cache/reviewpatch"
+    cache-max-age = 600             # seconds; a cached thread older is fetched again
     timeout = 30
     retries = 3
 
@@ -46,6 +47,7 @@ CONFIG_KEYS = (
     "cache-dir",
     "timeout",
     "retries",
+    "cache-max-age",
     "per-file-ignores",
     "severity",
     "rules",
@@ -141,6 +143,8 @@ def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -
             changes[key.replace("-", "_")] = os.path.expanduser(value) if key == "cache-dir" else value
     if "timeout" in table:
         changes["timeout"] = _number(table["timeout"], "timeout", origin)
+    if "cache-max-age" in table:
+        changes["cache_max_age"] = _number(table["cache-max-age"], "cache-max-age", origin)
     if "retries" in table:
         changes["retries"] = int(_number(table["retries"], "retries", origin))
     if "per-file-ignores" in table:

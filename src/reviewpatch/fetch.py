@@ -164,6 +164,13 @@ class Cache:
         except OSError:
             return None
 
+    def age(self, base: str, msgid: str, kind: str, now: float) -> float | None:
+        """Seconds since the entry was written, or None when absent."""
+        try:
+            return max(0.0, now - self.path_for(base, msgid, kind).stat().st_mtime)
+        except OSError:
+            return None
+
     def put(self, base: str, msgid: str, kind: str, data: bytes) -> Path:
         """Store ``data`` atomically; raises OSError when the disk refuses."""
         path = self.path_for(base, msgid, kind)
@@ -188,7 +195,10 @@ class ArchiveClient:
     """A public-inbox client with a cache.
 
     ``offline`` reads only the cache; ``refresh`` ignores the cache and
-    rewrites it.  ``retries`` is the number of retries after the first
+    rewrites it.  A cached thread older than ``max_age`` seconds is fetched
+    again (replies keep coming); when that fetch fails the old copy is used
+    and the progress callback says so.  A single raw mail never changes and
+    never expires.  ``retries`` is the number of retries after the first
     attempt on 5xx answers, timeouts and connection errors; ``sleep`` waits
     between them (exponential backoff).
     """
@@ -203,6 +213,8 @@ class ArchiveClient:
     refresh: bool = False
     agent: str = field(default_factory=user_agent)
     progress: Progress = _no_progress
+    max_age: float | None = None
+    clock: Callable[[], float] = time.time
 
     @property
     def base(self) -> str:
@@ -214,7 +226,7 @@ class ArchiveClient:
         has no thread for it but serves the mail itself, that one mail."""
         mid = normalize_msgid(msgid)
         cached = self._cached(mid, "thread")
-        if cached is not None:
+        if cached is not None and (self.offline or self._fresh(mid, "thread")):
             return cached
         if self.offline:
             raw = self.cache.get(self.base, mid, "raw")
@@ -226,6 +238,11 @@ class ArchiveClient:
             body = self._get(url, mid)
         except NotFoundError:
             return self.raw(mid)
+        except FetchError as exc:
+            if cached is None:
+                raise
+            self.progress(f"using the cached thread of <{mid}>: {exc}")
+            return cached
         data = _maybe_gunzip(body, url)
         self._store(mid, "thread", data)
         return data
@@ -252,6 +269,12 @@ class ArchiveClient:
         if data is not None:
             self.progress(f"using cached {kind} of <{mid}> (--refresh fetches it again)")
         return data
+
+    def _fresh(self, mid: str, kind: str) -> bool:
+        if self.max_age is None:
+            return True
+        age = self.cache.age(self.base, mid, kind, self.clock())
+        return age is not None and age <= self.max_age
 
     def _not_cached(self, mid: str) -> NotFoundError:
         return NotFoundError(

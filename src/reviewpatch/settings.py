@@ -23,7 +23,8 @@ class Settings:
 
     Fetching: ``archive`` (public-inbox base URL), ``cache_dir`` (None: the
     user cache dir), ``offline`` (cache only), ``refresh`` (ignore the cache),
-    ``timeout`` seconds per request, ``retries`` on 5xx / connection errors.
+    ``timeout`` seconds per request, ``retries`` on 5xx / connection errors,
+    ``cache_max_age`` seconds after which a cached thread is fetched again.
 
     Series: ``version`` picks a version of the series (None: the newest).
 
@@ -43,6 +44,7 @@ class Settings:
     refresh: bool = False
     timeout: float = 30.0
     retries: int = 3
+    cache_max_age: float = 600.0
     version: int | None = None
     select: tuple[str, ...] = ("RP",)
     ignore: tuple[str, ...] = ()

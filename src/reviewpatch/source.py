@@ -160,6 +160,7 @@ def _from_archive(
             retries=settings.retries,
             offline=settings.offline,
             refresh=settings.refresh,
+            max_age=settings.cache_max_age,
             sleep=sleep or time.sleep,
             progress=progress or (lambda _m: None),
         )
