@@ -161,8 +161,11 @@ def test_unparsable_patch_becomes_problem() -> None:
     )
     s = assemble_series(mails)
     assert [p.index for p in s.patches] == [1]
-    assert s.missing == (2,)
+    # present but unreadable: an input problem naming the patch, not missing
+    assert s.missing == ()
+    assert s.total == 2
     assert [p.msgid for p in s.problems] == ["p2@x"]
+    assert "(patch 2/2)" in s.problems[0].origin
     with pytest.raises(NoPatchError):
         assemble_series(mails[1:])
 

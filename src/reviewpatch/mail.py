@@ -90,8 +90,10 @@ def split_mbox(data: bytes) -> tuple[bytes, ...]:
     """Split mbox bytes into the raw mails, without the ``From `` lines.
 
     The first line may be any ``From `` line; later separators must look
-    like a real one (``From sender Day Mon DD HH:MM...``).  Lines escaped
-    mboxrd-style (``>From``) are unescaped.  Line ends become LF.
+    like a real one (``From sender Day Mon DD HH:MM...``) and follow a blank
+    line, or be followed by a header line (a damaged mail may lack the blank
+    line, and must not swallow the next mail).  Lines escaped mboxrd-style
+    (``>From``) are unescaped.  Line ends become LF.
     """
     text = data.replace(b"\r\n", b"\n")
     lines = text.split(b"\n")
@@ -99,7 +101,7 @@ def split_mbox(data: bytes) -> tuple[bytes, ...]:
     current: list[bytes] | None = None
     for number, line in enumerate(lines):
         first = number == 0 and line.startswith(b"From ")
-        if first or (_FROM_LINE_STRICT.match(line) and (number == 0 or not lines[number - 1])):
+        if first or (_FROM_LINE_STRICT.match(line) and _starts_mail(lines, number)):
             current = []
             chunks.append(current)
             continue
@@ -112,6 +114,15 @@ def split_mbox(data: bytes) -> tuple[bytes, ...]:
         raw = b"\n".join(chunk).rstrip(b"\n") + b"\n"
         out.append(_MBOXRD_ESCAPED.sub(rb"\1", raw))
     return tuple(c for c in out if c.strip())
+
+
+def _starts_mail(lines: list[bytes], number: int) -> bool:
+    """Whether the From_ line at ``number`` opens a mail: it follows a blank
+    line, or the next line is a header line."""
+    if number == 0 or not lines[number - 1]:
+        return True
+    following = lines[number + 1] if number + 1 < len(lines) else b""
+    return bool(_HEADER_LINE.match(following))
 
 
 def read_mails(data: bytes, origin: str) -> tuple[tuple[Mail, ...], tuple[InputProblem, ...]]:

@@ -153,6 +153,8 @@ def _parse(cand: _Candidate, problems: list[InputProblem]) -> Patch | None:
         return parse_patch(cand.mail, cand.subject)
     except ParseError as exc:
         where = cand.mail.origin or cand.mail.msgid
+        if cand.subject.counter_explicit:
+            where += f" (patch {cand.subject.counter}/{cand.subject.total})"
         problems.append(InputProblem(where, exc.message, cand.mail.msgid))
         return None
 
@@ -201,13 +203,18 @@ def _duplicate_problems(thread: Thread) -> list[InputProblem]:
     return out
 
 
-def _missing(cover: Patch | None, patches: tuple[Patch, ...]) -> tuple[int, ...]:
+def _missing(
+    cover: Patch | None, patches: tuple[Patch, ...], unreadable: frozenset[int] = frozenset()
+) -> tuple[int, ...]:
+    """Counters 1..total with no patch mail.  A patch mail that is there but
+    could not be parsed (``unreadable``) is not missing: it is reported as
+    an input problem."""
     totals = [p.subject.total for p in patches if p.subject.counter_explicit]
     if cover is not None and cover.subject.counter_explicit:
         total = cover.subject.total
     else:
         total = max(totals, default=len(patches))
-    present = {p.subject.counter for p in patches}
+    present = {p.subject.counter for p in patches} | unreadable
     return tuple(n for n in range(1, min(total, _MAX_TOTAL) + 1) if n not in present)
 
 
@@ -275,14 +282,18 @@ def assemble_series(
         detail = f": {found[-1].message}" if found else ""
         raise NoPatchError(f"{source}: no usable patch of v{chosen}{detail}")
     first = cover or patches[0]
+    unreadable = frozenset(c.subject.counter for c in choice.patches) - {
+        p.subject.counter for p in patches
+    }
+    missing = _missing(cover, patches, unreadable)
     base = next((p.base_commit for p in (cover, *patches) if p is not None and p.base_commit), None)
     return Series(
         version=chosen,
-        total=max(len(patches) + len(_missing(cover, patches)), 1),
+        total=max(len(patches) + len(missing) + len(unreadable), 1),
         subject=first.subject.title,
         cover=cover,
         patches=patches,
-        missing=_missing(cover, patches),
+        missing=missing,
         versions=tuple(sorted({c.subject.version for c in cands})),
         duplicates=tuple(d.mail for d in choice.duplicates),
         other_mails=tuple(m for m in thread.mails if m.msgid not in used),
