@@ -7,6 +7,7 @@ import gzip
 from pathlib import Path
 
 import pytest
+from test_rules_semantic_symbols import _seed_v16_diff, make_patch, make_series, run
 
 from reviewpatch.csource import analyse_series
 from reviewpatch.rules.registry import RuleContext
@@ -16,7 +17,6 @@ from reviewpatch.rules.semantic_claims import (
     nfc_claim,
     nfc_claim_changes_behaviour,
 )
-from test_rules_semantic_symbols import _seed_v16_diff, make_patch, make_series, run
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-threads"
 SEED_MESSAGE = """\
@@ -127,9 +127,12 @@ def test_real_threads_give_no_claim_or_symbol_findings(name):
     if not path.exists():
         pytest.skip(f"real thread {path.name} is not available (shared/real-threads)")
     from reviewpatch.mail import read_mails
-    from reviewpatch.series import assemble_series
     from reviewpatch.rules.semantic_pairs import set_clear_asymmetry
-    from reviewpatch.rules.semantic_symbols import moved_call_missing_include, removed_symbol_still_used
+    from reviewpatch.rules.semantic_symbols import (
+        moved_call_missing_include,
+        removed_symbol_still_used,
+    )
+    from reviewpatch.series import assemble_series
 
     mails, _ = read_mails(gzip.decompress(path.read_bytes()), path.name)
     series = assemble_series(tuple(mails))

@@ -7,7 +7,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reviewpatch.model import DiffLine, FileDiff, Hunk, LineKind, Mail, Patch, Person, Series, Subject
+from reviewpatch.csource import analyse_series
+from reviewpatch.model import (
+    DiffLine,
+    FileDiff,
+    Hunk,
+    LineKind,
+    Mail,
+    Patch,
+    Person,
+    Series,
+    Subject,
+)
 from reviewpatch.rules.registry import RuleContext
 from reviewpatch.rules.semantic_pairs import set_clear_asymmetry
 from reviewpatch.rules.semantic_symbols import moved_call_missing_include, removed_symbol_still_used
@@ -79,7 +90,10 @@ def make_series(*patches: Patch) -> Series:
     return Series(version=1, total=len(patches), subject="x", cover=None, patches=patches)
 
 
-def run(func: Any, series: Series, code: Any = None) -> list[Any]:
+def run(func: Any, series: Series, tree: Any = None) -> list[Any]:
+    """Run one rule over every patch, with the C analysis of the series
+    (in tree mode when ``tree`` is given)."""
+    code = analyse_series(series, tree)
     return [h for p in series.patches for h in func(RuleContext(series, p, {}, code))]
 
 
@@ -214,8 +228,16 @@ diff --git a/arch/x86/kernel/foo.c b/arch/x86/kernel/foo.c
 
 
 class FakeTree:
+    """A stand-in for TreeSource: no pre-images (the analysis keeps the
+    hunks), post-images and definitions from dicts, grep over them."""
+
+    problems: tuple[Any, ...] = ()
+
     def __init__(self, files: dict[str, str], defs: dict[str, tuple[str, str]] | None = None):
         self.files, self.defs = files, defs or {}
+
+    def old_file(self, path: str, blob: str | None = None) -> str | None:
+        return None
 
     def new_file(self, path: str) -> str | None:
         return self.files.get(path)
@@ -232,18 +254,13 @@ class FakeTree:
         return tuple(out)
 
 
-class FakeCode:
-    def __init__(self, tree: FakeTree):
-        self.tree = tree
-
-
 def test_tree_mode_quiet_when_defined_elsewhere_and_reports_tree_uses():
     series = make_series(make_patch(REMOVE_FUNC))
     tree = FakeTree({"fs/namei.c": "void f(void)\n{\n\tinit_umount(\"/\", 0);\n}\n"})
-    hits = run(removed_symbol_still_used, series, FakeCode(tree))
+    hits = run(removed_symbol_still_used, series, tree)
     assert [(h.file, h.line) for h in hits] == [("fs/namei.c", 3)]
     tree.defs["init_umount"] = ("fs/other.c", "int init_umount(...)")
-    assert run(removed_symbol_still_used, series, FakeCode(tree)) == []
+    assert run(removed_symbol_still_used, series, tree) == []
 
 
 # -- RP307 ---------------------------------------------------------------------
@@ -307,18 +324,14 @@ def test_seed_move_with_include_is_quiet_and_without_fires():
     assert bad[0].file == "arch/arm64/include/asm/syscall.h" and bad[0].severity is None
 
 
-def test_include_block_not_visible_gives_a_note_and_tree_settles():
+def test_include_block_not_visible_gives_a_note():
     diff = _seed_v16_diff(False)
     start = diff.index("@@ -8,6")
     diff = diff[:start] + diff[diff.index("@@ -127"):]
     series = make_series(make_patch(diff))
     hits = run(moved_call_missing_include, series)
     assert len(hits) == 1 and hits[0].severity is not None and hits[0].severity.value == "note"
-    with_inc = FakeTree({"arch/arm64/include/asm/syscall.h": "#include <linux/rseq.h>\n"})
-    assert run(moved_call_missing_include, series, FakeCode(with_inc)) == []
-    without = FakeTree({"arch/arm64/include/asm/syscall.h": "#include <linux/err.h>\n"})
-    hits = run(moved_call_missing_include, series, FakeCode(without))
-    assert len(hits) == 1 and hits[0].severity is None
+    # tree mode settles it: see test_rules_semantic_tree.py
 
 
 # -- RP305 ---------------------------------------------------------------------
@@ -360,19 +373,11 @@ def test_set_without_clear_in_visible_partner_fires():
     assert "user_disable_single_step" in hits[0].message
 
 
-def test_partner_not_visible_is_quiet_unless_tree_shows_it():
+def test_partner_not_visible_is_quiet():
     diff = SINGLE_STEP.split(" NOKPROBE_SYMBOL(user_enable_single_step);")[0]
     diff = diff.replace("@@ -385,11 +385,18 @@", "@@ -385,2 +385,8 @@")
-    series = make_series(make_patch(diff))
-    assert run(set_clear_asymmetry, series) == []
-    body = "void user_disable_single_step(struct task_struct *task)\n{\n\tfoo(task);\n}\n"
-    tree = FakeTree({"arch/arm64/kernel/debug-monitors.c": body})
-    hits = run(set_clear_asymmetry, series, FakeCode(tree))
-    assert len(hits) == 1 and hits[0].symbol == "SYSCALL_EXIT_TRAP"
-    tree.files["arch/arm64/kernel/debug-monitors.c"] = body.replace(
-        "foo(task);", "clear_task_syscall_work(task, SYSCALL_EXIT_TRAP);"
-    )
-    assert run(set_clear_asymmetry, series, FakeCode(tree)) == []
+    assert run(set_clear_asymmetry, make_series(make_patch(diff))) == []
+    # with the partner only in the tree: see test_rules_semantic_tree.py
 
 
 def test_or_assign_flag_needs_and_not_in_partner():
@@ -417,3 +422,55 @@ diff --git a/drivers/x/x.c b/drivers/x/x.c
 """
     hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
     assert [h.symbol for h in hits] == ["X_FLAG_ON"] and hits[0].side == "old"
+
+
+PROBE = """\
+diff --git a/drivers/spi/spi-qux.c b/drivers/spi/spi-qux.c
+--- a/drivers/spi/spi-qux.c
++++ b/drivers/spi/spi-qux.c
+@@ -200,10 +200,13 @@ static int qux_spi_probe(struct platform_device *pdev)
+ 	if (ret)
+ 		return ret;
+ 
++	qux->seed = get_random_u32();
++	set_bit(QUX_FLAG_PROBED, &qux->flags);
++	pm_runtime_enable(&pdev->dev);
+ 	return devm_spi_register_controller(&pdev->dev, host);
+ }
+ 
+ static void qux_spi_remove(struct platform_device *pdev)
+ {
+ 	clk_disable_unprepare(qux->clk);
+ }
+"""
+
+
+def test_probe_enable_without_disable_fires_but_object_flags_and_getters_do_not():
+    hits = run(set_clear_asymmetry, make_series(make_patch(PROBE)))
+    assert [h.symbol for h in hits] == ["pm_runtime_enable"]
+    assert "never undoes it" in hits[0].message
+    fixed = PROBE.replace(" \tclk_disable_unprepare", " \tpm_runtime_disable(&pdev->dev);\n \tclk_disable_unprepare")
+    fixed = fixed.replace("@@ -200,10 +200,13 @@", "@@ -200,11 +200,14 @@")
+    assert run(set_clear_asymmetry, make_series(make_patch(fixed))) == []
+
+
+def test_only_the_flag_added_to_an_existing_set_is_reported():
+    diff = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -10,11 +10,11 @@ static void x_enable(struct x *x)
+ {
+-	x->flags |= X_FLAG_IRQ;
++	x->flags |= X_FLAG_IRQ | X_FLAG_ERR;
+ 	writel(1, x->base);
+ }
+ 
+ static void x_disable(struct x *x)
+ {
+ 	x->flags &= ~X_FLAG_IRQ;
+ 	writel(0, x->base);
+ }
+"""
+    hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
+    assert [h.symbol for h in hits] == ["X_FLAG_ERR"]

@@ -7,11 +7,12 @@ while the diff does not remove foo.
 
 from __future__ import annotations
 
-__all__ = ["nfc_claim", "claims", "Claim", "nfc_claim_changes_behaviour", "claimed_change_missing"]
+__all__ = ["Claim", "claimed_change_missing", "claims", "nfc_claim", "nfc_claim_changes_behaviour"]
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import LineKind, Patch
@@ -47,9 +48,7 @@ _CLAIM_RE = re.compile(
     re.IGNORECASE,
 )
 _HEDGE = frozenset(
-    "not no never will would could should can cannot may might later future follow-up "
-    "followup next subsequent previous previously instead without before after once if "
-    "when whether which that who commit patch patches series revert reverts reverted".split()
+    ["not", "no", "never", "will", "would", "could", "should", "can", "cannot", "may", "might", "later", "future", "follow-up", "followup", "next", "subsequent", "previous", "previously", "instead", "without", "before", "after", "once", "if", "when", "whether", "which", "that", "who", "commit", "patch", "patches", "series", "revert", "reverts", "reverted"]
 )
 
 
@@ -281,7 +280,7 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         if lost:
             parts.append("no longer runs only " + " and ".join(_describe(c) for c in lost))
         msg = f'the message says "{phrase}", but {new.callee}() ' + "; it ".join(parts)
-        ev = (_ev(old.line, old.path, "before"),)
+        ev: tuple[EvidenceLine, ...] = (_ev(old.line, old.path, "before"),)
         ev += tuple(_ev(c.line, new.path, "condition") for c in gained if c.line != new.line)
         ev += (_ev(new.line, new.path, "after"),)
         yield Hit(msg, file=new.path, line=new.line.new_no, mail_line=new.line.mail_line,

@@ -1,195 +1,153 @@
-"""Definitions, includes and references read from the diff text of a series,
-for the symbol rules (RP306, RP307, RP309).
+"""Removed definitions and their remaining uses, for RP306.
 
-A *definition* is a ``#define``, a function definition or prototype, or an
-enum member, seen on one side of a hunk.  Everything is computed from the
-hunks alone; tree mode adds whole files elsewhere.
+Definitions come from the C analysis (``SeriesCode.definitions_removed``,
+``definitions_added``, the macros and functions of every view).  A *use* is
+a whole-identifier occurrence of the name on the new side of a view (hunk
+fragment, or whole file in tree mode), outside comments and strings, that
+is not a member access, a ``defined()``/``#ifdef`` test or a declaration.
 """
 
 from __future__ import annotations
 
-__all__ = [
-    "Def",
-    "Ref",
-    "hunk_definitions",
-    "series_definitions",
-    "references",
-    "include_target",
-    "tree_of",
-]
+__all__ = ["Removed", "Use", "is_declaration", "is_use", "removed_symbols", "tree_uses", "uses"]
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
-from reviewpatch.model import FileDiff, Hunk, LineKind, Series
-from reviewpatch.rules.semantic_text import (
-    SideLine,
-    c_files,
-    function_head,
-    side_lines,
-    word_re,
-)
+from reviewpatch.csource import NEW, OLD, CodeLine, Definition, SeriesCode
+from reviewpatch.errors import ReviewpatchError
+from reviewpatch.rules.semantic_text import masked_lines, word_re
 
-_DEFINE_RE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)")
-_INCLUDE_RE = re.compile(r"^\s*#\s*include\s*([<\"])([^>\"]+)[>\"]")
-_ENUM_OPEN_RE = re.compile(r"^\s*(?:typedef\s+)?enum\b[^;()=]*\{\s*$")
-_ENUM_MEMBER_RE = re.compile(r"^\s+([A-Za-z_]\w*)\s*(?:=[^;{}]*)?,?\s*$")
-_PREPROC_TEST_RE = re.compile(r"^\s*#\s*(?:if|ifdef|ifndef|elif|undef)\b|\bdefined\s*\(?\s*$")
+KINDS = ("macro", "function", "enum")
+_PREPROC_TEST_RE = re.compile(r"^\s*#\s*(?:if|ifdef|ifndef|elif|undef)\b")
+_DEFINED_TAIL_RE = re.compile(r"\bdefined\s*\(?\s*$")
+_NOT_TYPES = frozenset(["return", "else", "case", "goto", "do", "sizeof", "typeof"])
+_TREE_SUFFIXES = (".c", ".h", ".S")
 
 
 @dataclass(frozen=True)
-class Def:
-    """A definition on one side of a hunk.  ``kind`` is "macro", "function",
-    "prototype", "head" (a function head whose end is not shown) or
-    "enum"."""
+class Removed:
+    """A symbol whose definitions the series removes (in series order) and
+    defines again nowhere from the last removal on."""
 
     name: str
-    kind: str
-    path: str
-    patch_index: int
-    line: SideLine
+    defs: tuple[Definition, ...]
 
     @property
-    def is_body(self) -> bool:
-        """True for a definition that gives the symbol a value or a body."""
-        return self.kind in ("macro", "function", "enum")
+    def last(self) -> Definition:
+        return self.defs[-1]
 
 
 @dataclass(frozen=True)
-class Ref:
-    """A use of an identifier on the new side of a hunk."""
+class Use:
+    """A use of a removed symbol on the new side of a view."""
 
     name: str
     path: str
     patch_index: int
-    line: SideLine
+    line: CodeLine
 
 
-def include_target(code: str) -> str | None:
-    """The header named by an ``#include`` line, or None."""
-    m = _INCLUDE_RE.match(code)
-    return m.group(2).strip() if m else None
-
-
-def _head_kind(lines: Sequence[SideLine], start: int) -> str:
-    """"function" or "prototype" for the head at ``lines[start]``; "head"
-    when the hunk ends before telling."""
-    for sl in lines[start:]:
-        code = sl.code.rstrip()
-        after = code.split(")", 1)[1] if ")" in code else code
-        if "{" in after or code.startswith("{"):
-            return "function"
-        if code.endswith(";"):
-            return "prototype"
-    return "head"
-
-
-def _in_enum_at_start(hunk: Hunk, lines: Sequence[SideLine]) -> bool:
-    section = hunk.section.strip()
-    if not re.match(r"^(?:typedef\s+)?enum\b", section):
-        return False
-    for sl in lines:
-        if sl.code.strip():
-            return sl.code[:1] in " \t"
+def _defined_from(code: SeriesCode, name: str, first_patch: int) -> bool:
+    """Whether a patch from ``first_patch`` on still defines ``name``: adds
+    a definition or shows one (context lines, whole files)."""
+    for d in code.definitions_added():
+        if d.name == name and d.kind in KINDS and d.patch_index >= first_patch:
+            return True
+    for fr in code.fragments(NEW):
+        if fr.view.patch_index < first_patch:
+            continue
+        if any(m.name == name for m in fr.macros):
+            return True
+        if any(fn.name == name and fn.opening_visible for fn in fr.functions):
+            return True
     return False
 
 
-def hunk_definitions(
-    hunk: Hunk, side: str, path: str, patch_index: int
-) -> tuple[Def, ...]:
-    """Every definition on ``side`` of ``hunk``."""
-    lines = side_lines(hunk, side)
-    in_enum = _in_enum_at_start(hunk, lines)
-    out: list[Def] = []
-    for i, sl in enumerate(lines):
-        code = sl.code
-        m = _DEFINE_RE.match(code)
-        head = function_head(code)
-        if m:
-            out.append(Def(m.group(1), "macro", path, patch_index, sl))
-        elif head is not None:
-            out.append(Def(head, _head_kind(lines, i), path, patch_index, sl))
-        elif _ENUM_OPEN_RE.match(code):
-            in_enum = True
-        elif code.startswith("}"):
-            in_enum = False
-        elif in_enum:
-            em = _ENUM_MEMBER_RE.match(code)
-            if em:
-                out.append(Def(em.group(1), "enum", path, patch_index, sl))
+def removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
+    """Every macro, function and enum constant the series removes and
+    does not define again, sorted by name."""
+    by_name: dict[str, list[Definition]] = {}
+    for d in code.definitions_removed():
+        if d.kind in KINDS:
+            by_name.setdefault(d.name, []).append(d)
+    out = []
+    for name, defs in sorted(by_name.items()):
+        defs.sort(key=lambda d: d.patch_index)
+        if not _defined_from(code, name, defs[-1].patch_index):
+            out.append(Removed(name, tuple(defs)))
     return tuple(out)
 
 
-def _file_hunks(series: Series) -> Iterator[tuple[int, FileDiff, Hunk]]:
-    for patch in series.patches:
-        for fd in c_files(patch.files):
-            for hunk in fd.hunks:
-                yield patch.index, fd, hunk
-
-
-def series_definitions(series: Series) -> tuple[tuple[Def, ...], tuple[Def, ...], tuple[Def, ...]]:
-    """(removed, added, kept) definitions of the whole series: on removed
-    lines, on added lines, on context lines."""
-    removed: list[Def] = []
-    added: list[Def] = []
-    kept: list[Def] = []
-    for index, fd, hunk in _file_hunks(series):
-        for side, path in (("old", fd.old_path), ("new", fd.new_path)):
-            for d in hunk_definitions(hunk, side, path, index):
-                if d.line.line.kind is LineKind.CONTEXT:
-                    if side == "new":
-                        kept.append(d)
-                elif side == "old":
-                    removed.append(d)
-                else:
-                    added.append(d)
-    return tuple(removed), tuple(added), tuple(kept)
-
-
-def _is_use(code: str, pattern: re.Pattern[str]) -> bool:
-    """A use of the name in ``code``: not a member access, not a
-    preprocessor test of whether it is defined."""
-    if _PREPROC_TEST_RE.search(code) and code.lstrip().startswith("#"):
+def is_declaration(code: str, name: str) -> bool:
+    """Whether a masked line declares ``name`` as a function (a prototype
+    or a definition head: only type words before ``name(``)."""
+    m = re.search(rf"(?<![\w.>]){re.escape(name)}\s*\(", code)
+    if m is None:
         return False
-    for m in pattern.finditer(code):
+    before = code[: m.start()]
+    if not re.fullmatch(r"\s*[A-Za-z_][\w\s\*]*[\s\*]", before):
+        return False
+    return before.split()[0] not in _NOT_TYPES
+
+
+def is_use(code: str, name: str) -> bool:
+    """Whether a masked line uses ``name``: not only as a member, in a
+    ``defined()`` or ``#ifdef`` test, or in a declaration."""
+    if _PREPROC_TEST_RE.match(code) or is_declaration(code, name):
+        return False
+    for m in word_re(name).finditer(code):
         before = code[: m.start()].rstrip()
-        if before.endswith((".", "->")):
-            continue
-        if re.search(r"\bdefined\s*\(?\s*$", before):
+        if before.endswith((".", "->")) or _DEFINED_TAIL_RE.search(before):
             continue
         return True
     return False
 
 
-def references(series: Series, name: str) -> tuple[Ref, ...]:
-    """Uses of ``name`` on the new side (context and added lines) of the
-    series' C hunks that no later patch removes again."""
-    pattern = word_re(name)
-    found: list[Ref] = []
-    for index, fd, hunk in _file_hunks(series):
-        if name not in hunk.new_text:
+def _removed_later(code: SeriesCode, use: Use) -> bool:
+    text = use.line.text.strip()
+    for fr in code.fragments(OLD):
+        if fr.view.patch_index <= use.patch_index or fr.view.path != use.path:
             continue
-        for sl in side_lines(hunk, "new"):
-            if _is_use(sl.code, pattern):
-                found.append(Ref(name, fd.new_path, index, sl))
-    return tuple(r for r in found if not _removed_later(series, r))
-
-
-def _removed_later(series: Series, ref: Ref) -> bool:
-    text = ref.line.text.strip()
-    for index, fd, hunk in _file_hunks(series):
-        if index <= ref.patch_index or fd.old_path != ref.path:
-            continue
-        if any(ln.kind is LineKind.REMOVED and ln.text.strip() == text for ln in hunk.lines):
+        if any(ln.kind == "-" and ln.text.strip() == text for ln in fr.view.lines):
             return True
     return False
 
 
-def tree_of(code: Any) -> Any:
-    """The kernel tree of tree mode from the C analysis, or None."""
-    for holder in (code, getattr(code, "source", None)):
-        tree = getattr(holder, "tree", None)
-        if tree is not None and hasattr(tree, "new_file"):
-            return tree
-    return None
+def uses(code: SeriesCode, name: str) -> tuple[Use, ...]:
+    """Uses of ``name`` on the new side of the series' views that no later
+    patch removes again, one per (path, text), latest patch first."""
+    found: list[Use] = []
+    for fr in code.fragments(NEW):
+        if name not in fr.view.text:
+            continue
+        for line, masked in zip(fr.view.lines, masked_lines(fr.view.lines)):
+            if name in masked and is_use(masked, name):
+                found.append(Use(name, fr.view.path, fr.view.patch_index, line))
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for use in sorted(found, key=lambda u: -u.patch_index):
+        key = (use.path, use.line.text.strip())
+        if key not in seen and not _removed_later(code, use):
+            seen.add(key)
+            out.append(use)
+    return tuple(out)
+
+
+def tree_uses(tree: Any, name: str, skip: set[str]) -> Iterator[tuple[str, int, str]]:
+    """(path, line, text) of uses of ``name`` in the tree after the series,
+    one per file, leaving out the files in ``skip``."""
+    try:
+        hits = tree.grep(name)
+    except (ReviewpatchError, OSError):  # best effort: no tree evidence
+        return
+    for path, no, text in hits:
+        if path in skip or not path.endswith(_TREE_SUFFIXES):
+            continue
+        line = CodeLine(no, text, "", None, no, None)
+        masked = masked_lines((line,))[0]
+        if is_use(masked, name):
+            skip.add(path)
+            yield path, no, text

@@ -3,38 +3,28 @@ and calls that move away from the header that declares them.
 
 RP306 removed-symbol-still-used, RP307 moved-call-missing-include.  The
 set/clear pairing rule RP305 lives in ``semantic_pairs``; the commit message
-claims (RP308, RP309) in ``semantic_claims``.
+claims (RP308, RP309) in ``semantic_claims``.  Definitions, calls and
+includes come from the C analysis (``reviewpatch.csource``).
 """
 
 from __future__ import annotations
 
-__all__ = ["removed_symbol_still_used", "moved_call_missing_include"]
+__all__ = ["moved_call_missing_include", "removed_symbol_still_used"]
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
+from reviewpatch.csource import NEW, OLD, Call, Include, SeriesCode
+from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
-from reviewpatch.model import LineKind, Patch, Series
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
-from reviewpatch.rules.semantic_defs import (
-    Def,
-    Ref,
-    include_target,
-    references,
-    series_definitions,
-    tree_of,
-)
-from reviewpatch.rules.semantic_text import (
-    c_files,
-    calls_in,
-    evidence,
-    side_lines,
-    strip_code,
-    word_re,
-)
+from reviewpatch.rules.semantic_defs import Removed, Use, removed_symbols, tree_uses, uses
+from reviewpatch.rules.semantic_text import evidence, plain_name
 
 _ARCH_RE = re.compile(r"^arch/([^/]+)/")
 _MAX_TREE_REFS = 5
+_WHAT = {"macro": "macro", "function": "function", "enum": "enum value"}
 
 
 def _arch(path: str) -> str | None:
@@ -42,24 +32,11 @@ def _arch(path: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _removed_symbols(series: Series) -> dict[str, tuple[Def, ...]]:
-    """Symbols whose definition the series removes, re-adds nowhere and
-    keeps nowhere in view: name -> the removed definitions."""
-    removed, added, kept = series_definitions(series)
-    still = {d.name for d in added} | {d.name for d in kept}
-    out: dict[str, list[Def]] = {}
-    for d in removed:
-        if d.is_body and d.name not in still:
-            out.setdefault(d.name, []).append(d)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _ref_hit(name: str, defs: tuple[Def, ...], ref: Ref, note: bool) -> Hit:
-    where = defs[-1]
-    line = ref.line.line
-    what = {"macro": "macro", "function": "function", "enum": "enum value"}[where.kind]
+def _use_hit(sym: Removed, use: Use, note: bool) -> Hit:
+    where = sym.last
+    line = use.line
     msg = (
-        f"{what} {name} is still used at {ref.path}:{line.new_no}, but patch "
+        f"{_WHAT[where.kind]} {sym.name} is still used at {use.path}:{line.new_no}, but patch "
         f"{where.patch_index} removes its definition from {where.path} and the "
         "series defines it nowhere else"
     )
@@ -70,40 +47,33 @@ def _ref_hit(name: str, defs: tuple[Def, ...], ref: Ref, note: bool) -> Hit:
         )
     return Hit(
         message=msg,
-        patch_index=ref.patch_index,
-        file=ref.path,
+        patch_index=use.patch_index,
+        file=use.path,
         line=line.new_no,
         mail_line=line.mail_line,
-        symbol=name,
-        evidence=evidence(where.path, (where.line.line,), "definition removed")
-        + evidence(ref.path, (line,), "still used"),
+        symbol=sym.name,
+        evidence=evidence(where.path, (where.line,), "definition removed")
+        + evidence(use.path, (line,), "still used"),
         severity=Severity.NOTE if note else None,
         confidence=Confidence.LOW if note else None,
     )
 
 
-def _tree_hits(tree: Any, name: str, defs: tuple[Def, ...], seen: set[str]) -> Iterator[Hit]:
-    """Uses of ``name`` elsewhere in the post-image tree."""
-    count = 0
-    for path, no, text in tree.grep(name):
-        code, _ = strip_code(text, False)
-        if path in seen or not word_re(name).search(code) or text.lstrip().startswith("*"):
-            continue
-        if not path.endswith((".c", ".h", ".S")):
-            continue
-        seen.add(path)
-        count += 1
-        if count > _MAX_TREE_REFS:
+def _tree_hits(tree: Any, sym: Removed, seen: set[str]) -> Iterator[Hit]:
+    """Uses of the symbol elsewhere in the post-image tree."""
+    where = sym.last
+    for count, (path, no, text) in enumerate(tree_uses(tree, sym.name, seen)):
+        if count >= _MAX_TREE_REFS:
             return
         yield Hit(
             message=(
-                f"{name} is still used at {path}:{no} in the tree after the series, but "
-                f"patch {defs[-1].patch_index} removes its definition from {defs[-1].path}"
+                f"{sym.name} is still used at {path}:{no} in the tree after the series, but "
+                f"patch {where.patch_index} removes its definition from {where.path}"
             ),
             file=path,
             line=no,
-            symbol=name,
-            evidence=evidence(defs[-1].path, (defs[-1].line.line,), "definition removed")
+            symbol=sym.name,
+            evidence=evidence(where.path, (where.line,), "definition removed")
             + (EvidenceLine(text=text, file=path, new_no=no, label="still used"),),
         )
 
@@ -140,15 +110,21 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
         keep the definition until the last user is gone.
     """
     assert ctx.patch is not None
-    tree = tree_of(ctx.code)
-    for name, defs in sorted(_removed_symbols(ctx.series).items()):
-        if defs[-1].patch_index != ctx.patch.index:
+    code = ctx.code
+    if not isinstance(code, SeriesCode):
+        return
+    tree = code.tree
+    for sym in removed_symbols(code):
+        if sym.last.patch_index != ctx.patch.index:
             continue
-        if tree is not None and _defined_in_tree(tree, name):
+        if tree is not None and _defined_in_tree(tree, sym.name):
             continue
-        yield from _hunk_refs(ctx.series, name, defs)
+        seen = {d.path for d in sym.defs}
+        for hit in _use_hits(code, sym):
+            seen.add(hit.file or "")
+            yield hit
         if tree is not None:
-            yield from _tree_hits(tree, name, defs, {d.path for d in defs})
+            yield from _tree_hits(tree, sym, seen)
 
 
 def _defined_in_tree(tree: Any, name: str) -> bool:
@@ -158,59 +134,42 @@ def _defined_in_tree(tree: Any, name: str) -> bool:
     return tree.find_definition(name) is not None
 
 
-def _hunk_refs(series: Series, name: str, defs: tuple[Def, ...]) -> Iterator[Hit]:
-    seen: set[tuple[str, str]] = set()
-    def_arches = {_arch(d.path) for d in defs}
-    for ref in reversed(references(series, name)):
-        key = (ref.path, ref.line.text.strip())
-        if key in seen:
-            continue
-        seen.add(key)
-        ref_arch = _arch(ref.path)
-        if None not in def_arches and ref_arch is not None and ref_arch not in def_arches:
+def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
+    def_arches = {_arch(d.path) for d in sym.defs}
+    for use in uses(code, sym.name):
+        use_arch = _arch(use.path)
+        if None not in def_arches and use_arch is not None and use_arch not in def_arches:
             continue  # another architecture has its own definition
-        note = None not in def_arches and ref_arch is None
-        yield _ref_hit(name, defs, ref, note)
+        note = None not in def_arches and use_arch is None and not code.tree_mode
+        yield _use_hit(sym, use, note)
 
 
 # -- RP307 -------------------------------------------------------------------
 
 
-def _calls_by_file(patch: Patch, kind: LineKind) -> dict[str, dict[str, list[Any]]]:
-    """For removed (or added) lines of ``patch``: path -> call name -> lines."""
-    side = "old" if kind is LineKind.REMOVED else "new"
-    out: dict[str, dict[str, list[Any]]] = {}
-    for fd in c_files(patch.files):
-        path = fd.old_path if side == "old" else fd.new_path
-        for hunk in fd.hunks:
-            for sl in side_lines(hunk, side):
-                if sl.line.kind is not kind:
-                    continue
-                for name, _args, _col in calls_in(sl.code):
-                    out.setdefault(path, {}).setdefault(name, []).append(sl.line)
+def _includes(code: SeriesCode, path: str, side: str, kinds: str) -> dict[str, Include]:
+    """Headers named by ``#include`` lines of ``path`` on ``side`` whose
+    line kind is one of ``kinds``, over the whole series."""
+    out: dict[str, Include] = {}
+    for inc in code.includes(side):
+        if inc.path == path and inc.line.kind in kinds:
+            out.setdefault(inc.target, inc)
     return out
 
 
-def _includes(series: Series, path: str, kinds: tuple[LineKind, ...]) -> dict[str, Any]:
-    """Headers named by ``#include`` lines of ``kinds`` in ``path``."""
-    out: dict[str, Any] = {}
-    for patch in series.patches:
-        for fd in c_files(patch.files):
-            if path not in (fd.old_path, fd.new_path):
-                continue
-            for hunk in fd.hunks:
-                for ln in hunk.lines:
-                    target = include_target(ln.text) if ln.kind in kinds else None
-                    if target:
-                        out.setdefault(target, ln)
-    return out
+def _dropped(code: SeriesCode, path: str) -> dict[str, Include]:
+    """Includes the series removes from ``path`` and does not add back."""
+    dropped = _includes(code, path, OLD, "-")
+    for target in _includes(code, path, NEW, "+"):
+        dropped.pop(target, None)
+    return dropped
 
 
 def _stem(header: str) -> str:
     return header.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", "_")
 
 
-def _pick_header(call: str, removed: dict[str, Any]) -> str | None:
+def _pick_header(call: str, removed: dict[str, Include]) -> str | None:
     """The removed include that most likely declared ``call``: the only
     one, or the only one whose name starts the call's name."""
     named = [h for h in removed if call == _stem(h) or call.startswith(_stem(h) + "_")]
@@ -219,17 +178,13 @@ def _pick_header(call: str, removed: dict[str, Any]) -> str | None:
     return next(iter(removed)) if len(removed) == 1 and not named else None
 
 
-def _old_calls(patch: Patch, path: str, name: str) -> bool:
-    """Whether ``path`` already called ``name`` before the patch (on lines
-    shown as context or removed)."""
-    for fd in c_files(patch.files):
-        if fd.new_path != path:
-            continue
-        for hunk in fd.hunks:
-            for sl in side_lines(hunk, "old"):
-                if any(c[0] == name for c in calls_in(sl.code)):
-                    return True
-    return False
+def _by_path(calls: tuple[Call, ...]) -> dict[str, dict[str, Call]]:
+    """path -> callee -> its first call, for plain function calls."""
+    out: dict[str, dict[str, Call]] = {}
+    for c in calls:
+        if plain_name(c.callee):
+            out.setdefault(c.path, {}).setdefault(c.callee, c)
+    return out
 
 
 @rule(
@@ -263,47 +218,127 @@ def moved_call_missing_include(ctx: RuleContext) -> Iterator[Hit]:
         Move the ``#include`` along with the call.
     """
     assert ctx.patch is not None
-    tree = tree_of(ctx.code)
-    gone = _calls_by_file(ctx.patch, LineKind.REMOVED)
-    came = _calls_by_file(ctx.patch, LineKind.ADDED)
+    code = ctx.code
+    if not isinstance(code, SeriesCode):
+        return
+    gone = _by_path(code.calls_removed(ctx.patch.index))
+    came = _by_path(code.calls_added(ctx.patch.index))
     for src, calls in sorted(gone.items()):
-        dropped = _includes(ctx.series, src, (LineKind.REMOVED,))
-        for inc in _includes(ctx.series, src, (LineKind.ADDED,)):
-            dropped.pop(inc, None)
-        if not dropped:
+        dropped = _dropped(code, src)
+        if not dropped and not code.tree_mode:
             continue
         for dest, added in sorted(came.items()):
             if dest == src:
                 continue
             for name in sorted(set(calls) & set(added)):
-                hit = _check_move(ctx, tree, name, src, dest, dropped, added[name][0])
+                hit = _check_move(code, ctx.patch.index, name, src, dropped, added[name])
                 if hit is not None:
                     yield hit
 
 
 def _check_move(
-    ctx: RuleContext, tree: Any, name: str, src: str, dest: str, dropped: dict[str, Any], line: Any
+    code: SeriesCode, index: int, name: str, src: str, dropped: dict[str, Include], call: Call
 ) -> Hit | None:
-    assert ctx.patch is not None
-    header = _pick_header(name, dropped)
+    dest = call.path
+    header = _pick_header(name, dropped) if dropped else None
+    if header is None and code.tree_mode:
+        return _check_tree_move(code, index, name, src, call)
     if header is None or dest.endswith("/" + header) or dest == header:
         return None
-    if _old_calls(ctx.patch, dest, name):
-        return None
-    visible = _includes(ctx.series, dest, (LineKind.CONTEXT, LineKind.ADDED))
+    if any(c.callee == name and c.path == dest for c in code.calls(OLD, index)):
+        return None  # the file already called it before the patch
+    visible = _includes(code, dest, NEW, "+ ")
     if header in visible:
         return None
-    ev = evidence(src, (dropped[header],), "include removed") + evidence(dest, (line,), "call added")
+    whole = any(fr.view.complete for f in code.files(index) if f.path == dest for fr in f.new)
+    ev = evidence(src, (dropped[header].line,), "include removed") + evidence(dest, (call.line,), "call added")
     base = f"{name}() moved from {src} to {dest}, and the series removes #include <{header}> from {src}"
-    if tree is not None:
-        text = tree.new_file(dest)
-        if text is None or re.search(rf"#\s*include\s*[<\"]{re.escape(header)}[>\"]", text):
-            return None
+    line = call.line
+    if whole:
         msg = f"{base}, but {dest} does not include it"
-        return Hit(msg, file=dest, line=line.new_no, mail_line=line.mail_line, symbol=name, evidence=ev)
-    if not visible:
+    elif code.tree_mode:
+        return None  # the tree could not give the file: say nothing rather than guess
+    elif not visible:
         msg = f"{base}; the includes of {dest} are not in the diff, so whether it includes the header is unknown (--tree would settle it)"
         return Hit(msg, file=dest, line=line.new_no, mail_line=line.mail_line, symbol=name,
                    evidence=ev, severity=Severity.NOTE, confidence=Confidence.LOW)
-    msg = f"{base}, but {dest} neither shows nor adds that include"
+    else:
+        msg = f"{base}, but {dest} neither shows nor adds that include"
     return Hit(msg, file=dest, line=line.new_no, mail_line=line.mail_line, symbol=name, evidence=ev)
+
+
+# -- RP307 in tree mode: the include that stayed behind ------------------------
+
+
+def _header_name(path: str) -> str | None:
+    """How ``path`` is named in an ``#include`` (``include/linux/x.h`` ->
+    ``linux/x.h``, ``arch/arm64/include/asm/x.h`` -> ``asm/x.h``)."""
+    m = re.match(r"^(?:arch/[^/]+/)?include/(?:uapi/|generated/)?(.+\.h)$", path)
+    return m.group(1) if m else None
+
+
+def _declaring_headers(tree: Any, name: str) -> tuple[str, ...]:
+    """Headers that define ``name`` in the tree after the series."""
+    try:
+        finder = getattr(tree, "find_definitions", None)
+        found = [d.path for d in finder(name)] if finder is not None else []
+        if finder is None and (best := tree.find_definition(name)) is not None:
+            found.append(best[0])
+    except (ReviewpatchError, OSError):  # best effort
+        return ()
+    return tuple(dict.fromkeys(h for p in found if (h := _header_name(p)) is not None))
+
+
+def _header_paths(target: str, dest: str, src: str) -> tuple[str, ...]:
+    """Where an included ``target`` may live in the tree."""
+    arches = {a for a in (_arch(dest), _arch(src)) if a}
+    out = [f"include/{target}", f"include/uapi/{target}"]
+    out += [f"arch/{a}/include/{target}" for a in sorted(arches)]
+    out.append(f"{dest.rsplit('/', 1)[0]}/{target}")
+    return tuple(out)
+
+
+def _included(code: SeriesCode, dest: str, src: str, visible: dict[str, Include], header: str) -> bool:
+    """Whether ``dest`` includes ``header`` directly or through one of the
+    headers it includes (one level deep)."""
+    if header in visible:
+        return True
+    pattern = re.compile(rf"^\s*#\s*include\s*[<\"]{re.escape(header)}[>\"]", re.MULTILINE)
+    for target in visible:
+        for path in _header_paths(target, dest, src):
+            try:
+                text = code.tree.new_file(path)
+            except (ReviewpatchError, OSError):  # best effort
+                text = None
+            if text and pattern.search(text):
+                return True
+    return False
+
+
+def _check_tree_move(code: SeriesCode, index: int, name: str, src: str, call: Call) -> Hit | None:
+    """A call moved to ``call.path`` while the header that declares it
+    stays included only by ``src`` (tree mode: both whole files seen)."""
+    dest = call.path
+    wholes = [fr for f in code.files(index) for fr in f.new if fr.view.path == dest]
+    olds = [fr for f in code.files(index) for fr in f.old if fr.view.path == src]
+    if not (wholes and all(fr.view.complete for fr in wholes) and olds and all(fr.view.complete for fr in olds)):
+        return None
+    if any(c.callee == name and c.path == dest for c in code.calls(OLD, index)):
+        return None
+    src_includes = {i.target: i for fr in olds for i in fr.includes}
+    headers = [h for h in _declaring_headers(code.tree, name) if h in src_includes]
+    named = [h for h in src_includes if name == _stem(h) or name.startswith(_stem(h) + "_")]
+    if not headers and len(named) == 1:
+        headers = named
+    if not headers or dest.endswith("/" + headers[0]):
+        return None
+    header = headers[0]
+    visible = {i.target: i for fr in wholes for i in fr.includes}
+    if _included(code, dest, src, visible, header):
+        return None
+    msg = (f"{name}() moved from {src} to {dest}; {src} includes <{header}>, which declares it, "
+           f"but {dest} does not")
+    ev = evidence(src, (src_includes[header].line,), "include of the old caller")
+    ev += evidence(dest, (call.line,), "call added")
+    return Hit(msg, file=dest, line=call.line.new_no, mail_line=call.line.mail_line, symbol=name,
+               evidence=ev, confidence=Confidence.LOW)

@@ -1,116 +1,43 @@
-"""Small, conservative readings of C diff text for the RP305-RP309 rules.
+"""Small rule-side helpers for RP305-RP307 on top of the C analysis.
 
-These helpers work on the lines of one hunk side (context and removed lines
-for the old side, context and added lines for the new side), in kernel
-coding style: function heads start in column 0, bodies are indented, a
-function ends with ``}`` in column 0.  They never guess: where a fact cannot
-be read from the lines (a function whose head is not shown), they say
-``None``.
+``reviewpatch.csource`` is the one place that understands C: it gives the
+functions, calls, includes and definitions of every view.  What these rules
+still read from the text of a view is kept here and kept small:
+
+* ``Scan``: a fragment with its comment-masked lines and the function each
+  line belongs to.  Where a hunk starts inside a function whose head is not
+  shown, csource leaves the function unnamed; the scan then takes the name
+  from git's ``@@`` section header, but only in that case (the fragment
+  starts inside a block and the header looks like a function head).
+* ``word_re``, ``evidence``: whole-word patterns and evidence lines.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "C_SUFFIXES",
-    "SideLine",
-    "is_c_path",
-    "side_lines",
-    "strip_code",
-    "word_re",
-    "calls_in",
-    "function_head",
-    "enclosing_functions",
-    "function_body",
+    "Scan",
     "evidence",
-    "c_files",
-    "KEYWORDS",
+    "hunk_section",
+    "masked_lines",
+    "plain_name",
+    "scan",
+    "section_function",
+    "word_re",
 ]
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
+from reviewpatch.csource import CodeLine, Fragment
+from reviewpatch.csource.prepare import mask_comments
 from reviewpatch.findings import EvidenceLine
-from reviewpatch.model import DiffLine, FileDiff, Hunk, LineKind
+from reviewpatch.model import Patch
 
-C_SUFFIXES = (".c", ".h", ".S", ".inc")
-KEYWORDS = frozenset(
-    "if else for while do switch case default return goto break continue sizeof typeof "
-    "__typeof__ defined alignof _Alignof offsetof __builtin_expect asm __asm__ "
-    "volatile __attribute__ likely unlikely struct union enum".split()
-)
-_CALL_RE = re.compile(r"(?<![\w.>])(?<!->)([A-Za-z_]\w*)\s*\(")
 _HEAD_RE = re.compile(r"^[A-Za-z_][\w \t\*]*?[\s\*]([A-Za-z_]\w*)\s*\(")
-
-
-@dataclass(frozen=True)
-class SideLine:
-    """One line of one side of a hunk: the diff line and its code with
-    comments and string literals blanked out."""
-
-    line: DiffLine
-    code: str
-
-    @property
-    def text(self) -> str:
-        return self.line.text
-
-    @property
-    def changed(self) -> bool:
-        return self.line.kind is not LineKind.CONTEXT
-
-
-def is_c_path(path: str) -> bool:
-    """True for C sources and headers."""
-    return path.endswith(C_SUFFIXES)
-
-
-def strip_code(text: str, in_comment: bool) -> tuple[str, bool]:
-    """``text`` with comments, string and character literals replaced by
-    spaces (``"..."`` keeps its quotes), and whether a ``/* */`` comment is
-    still open at its end."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if in_comment:
-            end = text.find("*/", i)
-            if end < 0:
-                out.append(" " * (n - i))
-                return "".join(out), True
-            out.append(" " * (end + 2 - i))
-            i, in_comment = end + 2, False
-        elif text.startswith("/*", i):
-            in_comment = True
-        elif text.startswith("//", i):
-            out.append(" " * (n - i))
-            break
-        elif text[i] in "\"'":
-            quote, j = text[i], i + 1
-            while j < n and text[j] != quote:
-                j += 2 if text[j] == "\\" else 1
-            out.append(quote + " " * (min(j, n) - i - 1) + (quote if j < n else ""))
-            i = j + 1
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out), in_comment
-
-
-def side_lines(hunk: Hunk, side: str) -> tuple[SideLine, ...]:
-    """The lines of ``side`` ("old" or "new") of ``hunk`` with their code."""
-    skip = LineKind.ADDED if side == "old" else LineKind.REMOVED
-    out: list[SideLine] = []
-    in_comment = False
-    for line in hunk.lines:
-        if line.kind is skip:
-            continue
-        stripped = line.text.lstrip()
-        if not in_comment and stripped.startswith("*") and not stripped.startswith("*/"):
-            code = ""  # a comment continuation line whose opener is not shown
-        else:
-            code, in_comment = strip_code(line.text, in_comment)
-        out.append(SideLine(line, code))
-    return tuple(out)
+_NOT_HEAD = frozenset(["return", "typedef", "else", "extern", "if", "while", "for", "switch", "do"])
+_COMMENT_TAIL_RE = re.compile(r"^\s*\*(?:\s|$|/)")
+_IDENT_RE = re.compile(r"^[A-Za-z_]\w*$")
 
 
 def word_re(name: str) -> re.Pattern[str]:
@@ -118,110 +45,87 @@ def word_re(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")
 
 
-def _balanced(code: str, start: int) -> str:
-    """The text inside the parentheses opening at ``code[start]`` (to the end
-    of the line when they do not close on it)."""
-    depth = 0
-    for i in range(start, len(code)):
-        if code[i] == "(":
-            depth += 1
-        elif code[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return code[start + 1 : i]
-    return code[start + 1 :]
+def plain_name(callee: str) -> bool:
+    """True for a callee that is a plain identifier (not ``ops->fn``)."""
+    return bool(_IDENT_RE.match(callee))
 
 
-def calls_in(code: str) -> tuple[tuple[str, str, int], ...]:
-    """Calls on one line of code: (name, argument text, column)."""
+def masked_lines(lines: Sequence[CodeLine]) -> tuple[str, ...]:
+    """The text of ``lines`` with comments and literals blanked (by the C
+    analysis' own masking); a line that continues a comment whose opener is
+    not shown (`` * text``) is blanked too."""
+    masked = mask_comments([ln.text for ln in lines])
     out = []
-    for m in _CALL_RE.finditer(code):
-        name = m.group(1)
-        if name in KEYWORDS:
-            continue
-        out.append((name, _balanced(code, m.end() - 1), m.start()))
+    opened = False
+    for raw, code in zip(lines, masked):
+        opened = opened or "/*" in raw.text
+        if not opened and _COMMENT_TAIL_RE.match(raw.text):
+            code = ""
+        out.append(code)
     return tuple(out)
 
 
-def function_head(code: str) -> str | None:
-    """The name defined when ``code`` looks like the first line of a
-    function definition head (column 0, a type before the name, not ending
-    in ``;``), else None."""
-    if not code or code[0] in " \t#}{/" or code.rstrip().endswith((";", ",")):
+def section_function(section: str) -> str | None:
+    """The function named by git's hunk section header when it looks like
+    a function definition head, else None."""
+    text = section.strip()
+    if not text or text.endswith((";", ",")) or text[0] in "#{}/ \t":
         return None
-    m = _HEAD_RE.match(code)
-    if not m or "=" in code[: m.start(1)]:
+    m = _HEAD_RE.match(text)
+    if not m or "=" in text[: m.start(1)] or text.split()[0] in _NOT_HEAD:
         return None
-    name = m.group(1)
-    first = code.split()[0]
-    if name in KEYWORDS or first in ("return", "typedef", "else", "extern"):
-        return None
-    return name
+    return m.group(1)
 
 
-def _starts_inside(hunk: Hunk, lines: Sequence[SideLine]) -> str | None:
-    """The function the hunk starts inside, from git's section header, when
-    the first code line is indented (so no other head can stand between)."""
-    name = function_head(hunk.section.strip())
-    if name is None:
-        return None
-    for sl in lines:
-        if not sl.code.strip() or sl.code.lstrip().startswith("#"):
-            continue
-        return name if sl.code[0] in " \t}{" else None
-    return None
+def hunk_section(patch: Patch, path: str, hunk_index: int | None) -> str:
+    """The ``@@`` section header of hunk ``hunk_index`` of ``path`` in
+    ``patch`` ("" for a whole-file view or when unknown)."""
+    if hunk_index is None:
+        return ""
+    for fd in patch.files:
+        if path in (fd.old_path, fd.new_path) and hunk_index < len(fd.hunks):
+            return fd.hunks[hunk_index].section
+    return ""
 
 
-def enclosing_functions(hunk: Hunk, lines: Sequence[SideLine]) -> tuple[str | None, ...]:
-    """For each of ``lines`` (one side of ``hunk``), the name of the function
-    whose head or body holds it, or None (outside any function, or not
-    known)."""
-    current = _starts_inside(hunk, lines)
-    pending: str | None = None
-    out: list[str | None] = []
-    for sl in lines:
-        code = sl.code.rstrip()
-        head = function_head(code)
-        if head is not None:
-            current, pending = (head, None) if code.endswith("{") else (None, head)
-            out.append(head)
-        elif pending is not None:
-            out.append(pending)
-            if code.startswith("{") or code.endswith("{"):
-                current, pending = pending, None
-            elif code.endswith(";"):
-                out[-1] = pending = None
-        elif code.startswith("}"):
-            out.append(current)
-            current = None
-        else:
-            out.append(current)
-    return tuple(out)
+@dataclass(frozen=True)
+class Scan:
+    """A fragment with its masked lines and, per view line, the name of the
+    function that holds it (None outside any function or when unknown)."""
+
+    fragment: Fragment
+    masked: tuple[str, ...]
+    owners: tuple[str | None, ...]
+
+    @property
+    def lines(self) -> tuple[CodeLine, ...]:
+        return self.fragment.view.lines
+
+    def owned(self, name: str) -> tuple[int, ...]:
+        """Indexes of the lines that belong to function ``name``."""
+        return tuple(i for i, o in enumerate(self.owners) if o == name)
 
 
-def function_body(
-    hunk: Hunk, lines: Sequence[SideLine], name: str
-) -> tuple[SideLine, ...] | None:
-    """The lines of function ``name`` in ``lines`` when its head and its
-    closing brace are both shown, else None."""
-    owners = enclosing_functions(hunk, lines)
-    start = None
-    for i, sl in enumerate(lines):
-        if function_head(sl.code) == name:
-            start = i
-        elif start is not None and sl.code.startswith("}") and owners[i] == name:
-            return tuple(lines[start : i + 1])
-    return None
+def scan(fragment: Fragment, section: str = "") -> Scan:
+    """Scan ``fragment``; ``section`` is its hunk's section header."""
+    lines = fragment.view.lines
+    owners: list[str | None] = [None] * len(lines)
+    for fn in fragment.functions:
+        name = fn.name
+        if name is None and fragment.view.hunk_index is not None:
+            name = section_function(section)
+        for no in range(fn.start.no, fn.end.no + 1):
+            if 1 <= no <= len(lines):
+                owners[no - 1] = name
+    return Scan(fragment, masked_lines(lines), tuple(owners))
 
 
-def evidence(
-    path: str, lines: Iterable[DiffLine], label: str = ""
-) -> tuple[EvidenceLine, ...]:
-    """Evidence lines for diff lines of ``path``."""
+def evidence(path: str, lines: Iterable[CodeLine], label: str = "") -> tuple[EvidenceLine, ...]:
+    """Evidence lines for code lines of ``path``."""
     return tuple(
         EvidenceLine(
             text=ln.text,
-            kind=ln.kind.value,
+            kind=ln.kind,
             file=path,
             old_no=ln.old_no,
             new_no=ln.new_no,
@@ -230,8 +134,3 @@ def evidence(
         )
         for ln in lines
     )
-
-
-def c_files(files: Iterable[FileDiff]) -> tuple[FileDiff, ...]:
-    """The files of a patch that are C sources or headers."""
-    return tuple(f for f in files if is_c_path(f.path) and not f.is_binary)

@@ -1,0 +1,163 @@
+"""RP305-RP309 in tree mode, through ``reviewpatch.api.review`` with a real
+git repository built from fixtures/trees/mini-arm64 and series made with
+``git format-patch`` (see tests/treehelp.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from treehelp import build_repo, commit, edit, format_series, seed_series
+
+from reviewpatch.api import review
+from reviewpatch.settings import Settings
+
+DEBUG = "arch/arm64/kernel/debug-monitors.c"
+PTRACE = "arch/arm64/kernel/ptrace.c"
+THREAD_INFO = "arch/arm64/include/asm/thread_info.h"
+ENABLE_END = "\t\tset_regs_spsr_ss(task_pt_regs(task));\n}\nNOKPROBE_SYMBOL(user_enable"
+DISABLE_CLEAR = "\tclear_ti_thread_flag(task_thread_info(task), TIF_SINGLESTEP);\n"
+NFC_MESSAGE = (
+    "Relocate rseq_syscall() to the start of syscall_exit_to_user_mode_work()\n"
+    "and introduce the `_TIF_SYSCALL_EXIT_WORK` mask to gate\n"
+    "syscall_exit_work().\n\n"
+    "No functional changes intended."
+)
+
+
+def _findings(mbox: str, work: Path, rule_id: str, tree: Path | None) -> list:
+    path = work / "series.mbox"
+    path.write_text(mbox)
+    settings = Settings(tree=str(tree)) if tree is not None else Settings()
+    return [f for f in review(str(path), settings).findings if f.rule_id == rule_id]
+
+
+def _series(repo: Path, base: str, *changes: tuple[str, str, str, str]) -> str:
+    """Apply (path, old, new, subject) edits as one commit each; the
+    series from ``base``."""
+    for path, old, new, subject in changes:
+        edit(repo, path, old, new)
+        commit(repo, subject, "A change made for the tree-mode tests.")
+    return format_series(repo, base)
+
+
+def _set_trap() -> tuple[str, str, str, str]:
+    new = ENABLE_END.replace("}\n", "\n\tset_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n}\n", 1)
+    return (DEBUG, ENABLE_END, new, "arm64: debug: trap on syscall exit while stepping")
+
+
+# -- RP305 ---------------------------------------------------------------------
+
+
+def test_rp305_partner_only_in_the_tree_without_the_clear_fires(tmp_path: Path) -> None:
+    repo = tmp_path / "linux"
+    base = build_repo(repo)
+    mbox = _series(repo, base, _set_trap())
+    assert _findings(mbox, tmp_path, "RP305", None) == []  # the partner is not in the hunks
+    hits = _findings(mbox, tmp_path, "RP305", repo)
+    assert len(hits) == 1
+    hit = hits[0]
+    assert hit.location.symbol == "SYSCALL_EXIT_TRAP" and hit.location.file == DEBUG
+    assert "user_disable_single_step" in hit.message and "in the tree" in hit.message
+
+
+def test_rp305_partner_in_the_tree_with_the_clear_is_quiet(tmp_path: Path) -> None:
+    repo = tmp_path / "linux"
+    build_repo(repo)
+    edit(repo, DEBUG, DISABLE_CLEAR, DISABLE_CLEAR + "\tclear_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n")
+    base = commit(repo, "arm64: debug: clear the exit trap on disable")
+    mbox = _series(repo, base, _set_trap())
+    assert "clear_task_syscall_work" not in mbox  # only the tree shows the clear
+    assert _findings(mbox, tmp_path, "RP305", repo) == []
+
+
+# -- RP306 ---------------------------------------------------------------------
+
+
+def test_rp306_removed_macro_used_elsewhere_in_the_tree_fires(tmp_path: Path) -> None:
+    repo = tmp_path / "linux"
+    base = build_repo(repo)
+    mbox = _series(repo, base, (THREAD_INFO, "#define TIF_SINGLESTEP\t\t21\n", "", "arm64: drop TIF_SINGLESTEP"))
+    assert _findings(mbox, tmp_path, "RP306", None) == []  # no use in the hunks
+    hits = _findings(mbox, tmp_path, "RP306", repo)
+    files = {h.location.file for h in hits}
+    assert {DEBUG, PTRACE, THREAD_INFO} <= files  # grep, and the whole post-image file
+    assert all(h.location.symbol == "TIF_SINGLESTEP" for h in hits)
+
+
+def test_rp306_removed_function_still_called_in_its_file_fires(tmp_path: Path) -> None:
+    repo = tmp_path / "linux"
+    base = build_repo(repo)
+    text = (repo / PTRACE).read_text()
+    start = text.index("static inline bool report_single_step(")
+    end = text.index("}\n", start) + 3
+    mbox = _series(repo, base, (PTRACE, text[start:end], "", "arm64: ptrace: drop report_single_step()"))
+    hits = _findings(mbox, tmp_path, "RP306", repo)
+    assert [(h.location.symbol, h.location.file) for h in hits] == [("report_single_step", PTRACE)]
+    assert "bool step = report_single_step(flags);" in hits[0].evidence[-1].text
+
+
+def test_rp306_symbols_removed_with_all_their_users_are_quiet(tmp_path: Path) -> None:
+    repo = tmp_path / "linux"
+    base = build_repo(repo)
+    text = (repo / DEBUG).read_text()
+    start = text.index("void user_rewind_single_step(")
+    end = text.index("NOKPROBE_SYMBOL(user_rewind_single_step);\n") + len("NOKPROBE_SYMBOL(user_rewind_single_step);\n\n")
+    mbox = _series(
+        repo,
+        base,
+        (THREAD_INFO, "#define TIF_32BIT\t\t22\t/* 32bit process */\n", "", "arm64: drop TIF_32BIT"),
+        (THREAD_INFO, "#define _TIF_32BIT\t\t(1 << TIF_32BIT)\n", "", "arm64: drop _TIF_32BIT"),
+        (DEBUG, text[start:end], "", "arm64: debug: drop user_rewind_single_step()"),
+    )
+    assert _findings(mbox, tmp_path, "RP306", repo) == []
+    assert _findings(mbox, tmp_path, "RP306", None) == []
+
+
+# -- RP307, RP308, RP309 on the seed --------------------------------------------
+
+
+def test_rp307_include_left_behind_fires_only_in_tree_mode(tmp_path: Path) -> None:
+    mbox = seed_series(tmp_path, "no-include-move")
+    assert _findings(mbox, tmp_path, "RP307", None) == []  # no include removed: cannot tell
+    repo = tmp_path / "linux"
+    build_repo(repo)
+    hits = _findings(mbox, tmp_path, "RP307", repo)
+    assert [(h.location.symbol, h.location.file) for h in hits] == [
+        ("rseq_syscall", "arch/arm64/include/asm/syscall.h")
+    ]
+    assert "linux/rseq.h" in hits[0].message
+
+
+def test_rp307_include_moved_with_the_call_is_quiet(tmp_path: Path) -> None:
+    mbox = seed_series(tmp_path, "seed")
+    repo = tmp_path / "linux"
+    build_repo(repo)
+    assert _findings(mbox, tmp_path, "RP307", repo) == []
+    assert _findings(mbox, tmp_path, "RP307", None) == []
+
+
+@pytest.fixture
+def seed_nfc(tmp_path: Path) -> tuple[str, Path]:
+    """The seed series whose first patch claims no functional change, and
+    a tree to review it against."""
+    mbox = seed_series(tmp_path, "seed")
+    old = "Call rseq_syscall() before any exit work and only call\nsyscall_exit_work() when one of the exit flags is set."
+    assert old in mbox
+    repo = tmp_path / "linux"
+    build_repo(repo)
+    return mbox.replace(old, NFC_MESSAGE), repo
+
+
+def test_rp308_seed_gating_under_nfc_claim_fires_in_tree_mode(seed_nfc: tuple[str, Path], tmp_path: Path) -> None:
+    mbox, repo = seed_nfc
+    hits = _findings(mbox, tmp_path, "RP308", repo)
+    assert [(h.location.symbol, h.location.file) for h in hits] == [
+        ("syscall_exit_work", "arch/arm64/include/asm/syscall.h")
+    ]
+    assert "_TIF_SYSCALL_EXIT_WORK" in hits[0].message
+
+
+def test_rp309_seed_claims_are_met_in_tree_mode(seed_nfc: tuple[str, Path], tmp_path: Path) -> None:
+    mbox, repo = seed_nfc
+    assert _findings(mbox, tmp_path, "RP309", repo) == []
