@@ -107,3 +107,27 @@ def test_output_file_and_suffix_picks_format(tmp_path):
     code, out, _ = run([str(SAMPLE), "-o", str(target)])
     assert out == ""
     assert json.loads(target.read_text())["format_version"] == 1
+
+
+def test_reply_draft_has_reviewer_date_and_message_id():
+    import email
+    from datetime import datetime, timezone
+
+    out, err = io.StringIO(), io.StringIO()
+    config = {"user.name": "Rev Iewer", "user.email": "rev@example.org"}
+    env = Environment(stdin=_Bytes(b""), stdout=out, stderr=err, environ={}, cwd=ROOT,
+                      git_config=config.get,
+                      clock=lambda: datetime(2026, 7, 1, 9, 30, tzinfo=timezone.utc))
+    code = main([str(SAMPLE), "--reply", "3"], env)
+    assert code in (0, 1), err.getvalue()
+    msg = email.message_from_string(out.getvalue())
+    assert msg["From"] == "Rev Iewer <rev@example.org>"
+    assert msg["Date"] == "Wed, 01 Jul 2026 09:30:00 +0000"
+    assert msg["Message-ID"].endswith("@example.org>")
+    assert msg["Subject"].startswith("Re: [PATCH v16 3/3]")
+    assert "rev@example.org" not in (msg["To"] or "") + (msg["Cc"] or "")
+
+
+def test_unknown_archive_url_scheme_is_a_usage_error():
+    code, _, err = run(["x@y.example", "--archive", "notaurl"])
+    assert code == 2 and "--archive" in err

@@ -345,7 +345,7 @@ def test_connection_refused_on_closed_port(tmp_path: Path) -> None:
         retries=2,
         sleep=sleeps,
     )
-    with pytest.raises(FetchError, match="unreachable.*ConnectionError") as info:
+    with pytest.raises(FetchError, match="unreachable \\(Connection refused; 3 attempt") as info:
         client.thread_mbox("a@b")
     assert not isinstance(info.value, NotFoundError)
     assert sleeps.calls == [0.5, 1.0]
@@ -365,7 +365,7 @@ def test_real_read_timeout_is_retried_then_fails(tmp_path: Path) -> None:
             retries=1,
             sleep=sleeps,
         )
-        with pytest.raises(FetchError, match="unreachable.*Timeout"):
+        with pytest.raises(FetchError, match="unreachable \\(timed out; 2 attempt"):
             client.raw("a@b")
     assert sleeps.calls == [0.5]
 

@@ -15,12 +15,14 @@ __all__ = ["main", "build_parser", "Environment"]
 import argparse
 import os
 import sys
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
 from reviewpatch import __version__
-from reviewpatch.config import find_config, load_config
+from reviewpatch.config import check_archive_url, find_config, load_config
 from reviewpatch.errors import ExitCode, ReviewpatchError, UsageError
 from reviewpatch.findings import Report, Severity
 from reviewpatch.settings import DEFAULT_ARCHIVE, Settings
@@ -39,11 +41,16 @@ class Environment:
     cwd: Path = field(default_factory=Path.cwd)
     session: Any = None
     git_config: Callable[[str], str | None] | None = None
+    clock: Callable[[], datetime] = field(default_factory=lambda: _now)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).astimezone()
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit code 2
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(message)
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -100,7 +107,7 @@ def _settings(args: argparse.Namespace, env: Environment) -> Settings:
         if value not in (None, False):
             changes[name] = value
     if args.archive:
-        changes["archive"] = args.archive
+        changes["archive"] = check_archive_url(args.archive, "--archive")
     if args.cache_dir:
         changes["cache_dir"] = args.cache_dir
     if args.series_version is not None:
@@ -140,15 +147,16 @@ def _render(report: Report, fmt: str, args: argparse.Namespace, env: Environment
 
 
 def _with_reviewer(report: Report, env: Environment) -> Report:
-    """Name the reviewer (git's user.name / user.email) as the draft's From."""
+    """Name the reviewer (git's user.name / user.email) as the draft's From,
+    and date the draft (a draft is a mail, and a mail has a Date)."""
     from reviewpatch.fetch import read_git_config
 
     lookup = env.git_config or read_git_config
     name, email = lookup("user.name"), lookup("user.email")
-    if not email:
-        return report
-    who = f"{name} <{email}>" if name else email
-    return replace(report, meta=report.meta + (("reviewer", who),))
+    meta = report.meta + (("date", format_datetime(env.clock())),)
+    if email:
+        meta += (("reviewer", f"{name} <{email}>" if name else email),)
+    return replace(report, meta=meta)
 
 
 def _exit_code(report: Report, fail_on: Severity) -> int:

@@ -26,9 +26,16 @@ Keys (unknown keys are errors)::
 
 from __future__ import annotations
 
-__all__ = ["find_config", "load_config", "settings_from_table", "CONFIG_KEYS"]
+__all__ = [
+    "find_config",
+    "load_config",
+    "settings_from_table",
+    "check_archive_url",
+    "CONFIG_KEYS",
+]
 
 import os
+import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -92,6 +99,15 @@ def load_config(path: Path, base: Settings | None = None) -> Settings:
     return settings_from_table(table, base or Settings(), origin=str(path))
 
 
+def check_archive_url(url: str, where: str) -> str:
+    """``url`` when it is an http(s) URL; else a ConfigError naming
+    ``where`` (the option or the file and key)."""
+    value = url.strip()
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"{where}: {url!r} is not an http:// or https:// archive URL")
+    return value
+
+
 def _str_list(value: Any, key: str, origin: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
@@ -140,6 +156,8 @@ def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -
             if not isinstance(table[key], str) or not table[key].strip():
                 raise ConfigError(f"{origin}: '{key}' must be a non-empty string")
             value = table[key].strip()
+            if key == "archive":
+                value = check_archive_url(value, f"{origin}: 'archive'")
             changes[key.replace("-", "_")] = os.path.expanduser(value) if key == "cache-dir" else value
     if "timeout" in table:
         changes["timeout"] = _number(table["timeout"], "timeout", origin)
@@ -164,4 +182,16 @@ def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -
             (name, tuple(sorted(_tables(opts, f"rules.{name}", origin).items())))
             for name, opts in sorted(rules.items())
         )
-    return replace(base, **changes)
+    settings = replace(base, **changes)
+    _check_codes(settings, origin)
+    return settings
+
+
+def _check_codes(settings: Settings, origin: str) -> None:
+    """Every rule code of the file must name a rule: say which file when not."""
+    from reviewpatch.api import build_selector
+
+    try:
+        build_selector(settings)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None

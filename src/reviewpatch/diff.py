@@ -116,8 +116,8 @@ def _hunk_step(hunk: _OpenHunk, line: str) -> _OpenHunk | None:
 def _short(hunk: _OpenHunk, first_mail_line: int, where: str) -> ParseError:
     return ParseError(
         f"diff of {hunk.path}: hunk '{hunk.header}' at mail line "
-        f"{first_mail_line + hunk.mail_line} is shorter than its header says "
-        f"({hunk.old_left} old / {hunk.new_left} new lines missing, {where})"
+        f"{first_mail_line + hunk.mail_line} does not match its line counts: "
+        f"{hunk.old_left} old and {hunk.new_left} new line(s) were still expected ({where})"
     )
 
 

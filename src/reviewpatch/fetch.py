@@ -33,6 +33,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -315,8 +316,8 @@ class ArchiveClient:
                 continue
             raise FetchError(f"{url}: the archive answered HTTP {status}")
         raise FetchError(
-            f"archive {self.base} is unreachable ({problem} after {attempts} attempt(s) "
-            f"for {url}); use --offline if the thread is cached, or pass a local mbox"
+            f"archive {self.base} is unreachable ({problem}; {attempts} attempt(s)); "
+            "use --offline if the thread is cached, or pass a local mbox"
         )
 
 
@@ -334,11 +335,22 @@ def _maybe_gunzip(body: bytes, url: str) -> bytes:
     return data
 
 
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^\"')\]]+)")
+
+
 def _short_reason(exc: BaseException) -> str:
-    """One line about a requests exception (its class and first line)."""
-    text = str(exc).splitlines()[0] if str(exc) else ""
+    """A few words about a requests exception: the operating system's
+    reason when one is buried in it ("Connection refused", "Name or service
+    not known"), "timed out" for a timeout, else its class and first line."""
+    text = str(exc)
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    found = _ERRNO_TEXT.findall(text)
+    if found:
+        return found[-1].strip().rstrip(".")
+    first = text.splitlines()[0] if text else ""
     name = type(exc).__name__
-    return f"{name}: {text}"[:300] if text else name
+    return f"{name}: {first}"[:200] if first else name
 
 
 def read_git_config(key: str) -> str | None:

@@ -40,7 +40,8 @@ def explain_rule(spec: RuleSpec) -> str:
 
 def rules_command(args: Sequence[str], out: TextIO) -> int:
     """``reviewpatch rules`` lists every rule; ``reviewpatch rules NAME``
-    explains one (NAME is an id or a name); ``--markdown`` prints the table."""
+    explains one (NAME is an id or a name) and ``reviewpatch rules RP3``
+    lists a family; ``--markdown`` prints the table."""
     if list(args) == ["--markdown"]:
         out.write(rule_table())
         return 0
@@ -48,10 +49,19 @@ def rules_command(args: Sequence[str], out: TextIO) -> int:
         raise UsageError("usage: reviewpatch rules [ID|NAME|--markdown]")
     if args:
         spec = find_rule(args[0])
-        if spec is None:
+        if spec is not None:
+            out.write(explain_rule(spec))
+            return 0
+        prefix = args[0].strip().upper()
+        family = [s for s in all_rules() if s.id.startswith(prefix)] if prefix.startswith("RP") else []
+        if not family:
             raise UsageError(f"no rule called {args[0]!r} (see 'reviewpatch rules')")
-        out.write(explain_rule(spec))
+        _listing(family, out)
         return 0
-    for spec in all_rules():
-        out.write(f"{spec.id}  {spec.name:<36} {spec.severity.value:<8} {spec.doc.summary}\n")
+    _listing(all_rules(), out)
     return 0
+
+
+def _listing(specs: Sequence[RuleSpec], out: TextIO) -> None:
+    for spec in specs:
+        out.write(f"{spec.id}  {spec.name:<36} {spec.severity.value:<8} {spec.doc.summary}\n")

@@ -36,7 +36,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 
 from reviewpatch.errors import UsageError
-from reviewpatch.findings import Finding, Report
+from reviewpatch.findings import Finding, Report, Severity
 from reviewpatch.model import FileDiff, Hunk, Patch, Person
 
 HTML_REJECTING_DOMAINS = ("vger.kernel.org", "lists.infradead.org", "lists.linux.dev",
@@ -337,9 +337,9 @@ def render_reply(
         raise UsageError(f"--reply {patch_index}: the series has no such patch (known: {known})")
     if include_series is None:
         include_series = patch_index == _home_index(report)
-    findings = report.for_patch(patch.index)
+    findings = _worth_saying(report.for_patch(patch.index))
     if include_series:
-        findings = report.for_patch(None) + findings
+        findings = _worth_saying(report.for_patch(None)) + findings
     msg = EmailMessage()
     sender = _address(reviewer) if reviewer is not None else None
     to, cc, _dropped = _recipients(patch, reviewer, drop_lists)
@@ -349,6 +349,7 @@ def render_reply(
     msg["Subject"] = reply_subject(patch.mail.subject)
     if date:
         msg["Date"] = _header_text(date)
+        msg["Message-ID"] = _draft_msgid(date, patch.msgid, reviewer)
     own = _msgid(patch.msgid)
     if own:
         msg["In-Reply-To"] = own
@@ -363,9 +364,23 @@ def render_reply(
     return msg
 
 
+def _worth_saying(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """What goes to the author: warnings and errors.  Notes (what the tool
+    could not see, what the message already explains, trailers to collect)
+    are for the reviewer and stay in the report."""
+    return tuple(f for f in findings if f.severity is not Severity.NOTE)
+
+
+def _draft_msgid(date: str, replied: str, reviewer: Person | None) -> str:
+    """A Message-ID for the draft, stable for one date and patch."""
+    domain = reviewer.email.rpartition("@")[2] if reviewer and "@" in reviewer.email else ""
+    digest = hashlib.sha256(f"{date}\0{replied}".encode("utf-8", "replace")).hexdigest()
+    return f"<reviewpatch-{digest[:20]}@{domain or 'reviewpatch.invalid'}>"
+
+
 def _targets(report: Report, which: str) -> list[int]:
     if which.strip().lower() == "all":
-        wanted = {f.location.patch_index for f in report.findings}
+        wanted = {f.location.patch_index for f in _worth_saying(report.findings)}
         home = _home_index(report)
         if None in wanted and home is not None:
             wanted.add(home)
@@ -406,7 +421,7 @@ def render_reply_command(
     for index in targets:
         msg = render_reply(
             report, index, include_series=True if single else None, reviewer=reviewer,
-            html_attachment=html, drop_lists=attach_report,
+            html_attachment=html, drop_lists=attach_report, date=report.meta_value("date"),
         )
         patch = report.series.patch(index)
         if attach_report and patch is not None:

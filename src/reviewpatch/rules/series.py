@@ -179,9 +179,13 @@ def no_changelog(ctx: RuleContext) -> Iterator[Hit]:
         return
     if any(has_changelog(_patch_text(p)) for p in series.patches):
         return
-    where = "the cover letter nor any patch" if series.cover is not None else "any patch"
+    where = (
+        "neither the cover letter nor any patch says"
+        if series.cover is not None
+        else "no patch says (and there is no cover letter)"
+    )
     yield Hit(
-        f"This is version {series.version} of the series, but neither {where} says what "
+        f"This is version {series.version} of the series, but {where} what "
         f"changed since version {series.version - 1}.",
         series_wide=True,
     )
