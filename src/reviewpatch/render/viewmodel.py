@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 from collections import Counter
+import re
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import quote
@@ -89,7 +90,7 @@ class RuleDocView:
     rule_id: str
     rule_name: str
     summary: str
-    sections: tuple[tuple[str, str], ...]
+    sections: tuple[tuple[str, tuple[tuple[bool, str], ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -292,6 +293,34 @@ def _rule_rows(findings: tuple[Finding, ...], docs: Mapping[str, RuleDoc]) -> tu
     )
 
 
+_META_LABELS = {
+    "tool": "Tool",
+    "mode": "Mode",
+    "source": "Source",
+    "kind": "Input",
+    "msgid": "Message-ID",
+}
+
+
+def _meta(meta: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Report metadata with readable labels (unknown keys are left out)."""
+    return tuple((_META_LABELS[k], v) for k, v in meta if k in _META_LABELS)
+
+
+def _code_spans(text: str) -> tuple[tuple[bool, str], ...]:
+    """Doc text split into (is_code, text) runs at ``double`` or `single`
+    backticks, so code shows as code and no backtick is left over."""
+    parts = re.split(r"``(.+?)``|`([^`\n]+)`", text)
+    out: list[tuple[bool, str]] = []
+    for i in range(0, len(parts), 3):
+        if parts[i]:
+            out.append((False, parts[i]))
+        if i + 2 < len(parts):
+            code = parts[i + 1] if parts[i + 1] is not None else parts[i + 2]
+            out.append((True, code))
+    return tuple(out)
+
+
 def _rule_docs(findings: tuple[Finding, ...], docs: Mapping[str, RuleDoc]) -> tuple[RuleDocView, ...]:
     names: dict[str, str] = {}
     for f in findings:
@@ -314,7 +343,7 @@ def _rule_docs(findings: tuple[Finding, ...], docs: Mapping[str, RuleDoc]) -> tu
                 rule_id=rid,
                 rule_name=names[rid],
                 summary=doc.summary,
-                sections=tuple((title, body) for title, body in sections if body),
+                sections=tuple((title, _code_spans(body)) for title, body in sections if body),
             )
         )
     return tuple(views)
@@ -351,7 +380,7 @@ def build_view(report: Report, docs: Mapping[str, RuleDoc] | None = None) -> Rep
         patch_count=len(series.patches),
         total=series.total,
         missing=", ".join(str(n) for n in series.missing),
-        meta=report.meta,
+        meta=_meta(report.meta),
         status=_status(report.findings),
         finding_total=len(report.findings),
         severity_counts=_counts(report.findings),
