@@ -130,11 +130,11 @@ def test_plain_diff_without_git_header() -> None:
     ("text", "message"),
     [
         ("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n",
-         r"diff of x: hunk '@@ -1,3 \+1,3 @@' .* shorter .* ends early"),
+         r"diff of x: hunk '@@ -1,3 \+1,3 @@' .* does not match its line counts.* ends early"),
         ("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n+d\n",
          r"diff of x: hunk '@@ -1,2 \+1,2 @@' is longer .* mail line 18"),
         ("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\nwrapped\n+c\n",
-         r"diff of x: hunk .* line 17 is not a diff line"),
+         r"diff of x: hunk .*line 17 is not a diff line"),
         ("diff --git a/y b/y\n--- a/y\n+++ b/y\n@@ -1,2 +1,2 @@\n a\n-b\n"
          "diff --git a/z b/z\n", r"diff of y: hunk '@@ -1,2 \+1,2 @@'"),
     ],

@@ -73,7 +73,7 @@ def review(
         tuple(mails),
         settings,
         problems=tuple(problems),
-        archive_url=data.archive_url,
+        archive_url=data.archive_url or settings.archive,
         progress=progress,
         meta=meta,
         msgid=data.msgid,
