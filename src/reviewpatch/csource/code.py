@@ -6,9 +6,9 @@ from __future__ import annotations
 
 __all__ = ["SeriesCode"]
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from reviewpatch.csource.model import (
     NEW,
@@ -31,6 +31,7 @@ from reviewpatch.csource.preproc import read_macros
 from reviewpatch.errors import ReviewpatchError
 
 _MAX_DEPTH = 16
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -186,12 +187,54 @@ class SeriesCode:
         self._cache[key] = best
         return best
 
+    def memo(self, key: Any, factory: Callable[[], T]) -> T:
+        """``factory()``, computed once per series for ``key`` (for
+        analyses built on top of this one, such as flag gates)."""
+        if key not in self._cache:
+            self._cache[key] = factory()
+        return cast(T, self._cache[key])
+
+    def prefetch(self, names: tuple[str, ...]) -> None:
+        """Tree mode: look up the definitions of ``names`` in one batch
+        (``TreeSource.prefetch_definitions``) before they are asked for one
+        by one.  Names the series defines completely are left out."""
+        fetch = getattr(self.tree, "prefetch_definitions", None)
+        if fetch is None:
+            return
+        todo = tuple(n for n in dict.fromkeys(names) if n and not self._known_here(n))
+        if not todo:
+            return
+        try:
+            fetch(todo)
+        except (ReviewpatchError, OSError, UnicodeError):  # best effort: lookups retry one by one
+            return
+
+    def _known_here(self, name: str) -> bool:
+        """True when the series itself defines macro ``name`` or shows a
+        complete body of function ``name`` (no tree lookup needed)."""
+        key = ("here", name)
+        if key not in self._cache:
+            self._cache[key] = any(
+                m.name == name for fr in self.fragments(NEW) for m in fr.macros
+            ) or any(b.complete and b.function.name == name for fr in self.fragments(NEW) for b in fr.bodies)
+        return cast(bool, self._cache[key])
+
+    def _stale(self, path: str) -> bool:
+        """True when a patch that changes ``path`` did not apply, so the
+        tree's copy of it is not what the series leaves."""
+        if not getattr(self.tree, "problems", ()):
+            return False
+        try:
+            return self.tree.new_file(path) is None
+        except (ReviewpatchError, OSError, UnicodeError):  # best effort
+            return True
+
     def _tree_body(self, name: str) -> FunctionBody | None:
         try:
             hit = self.tree.find_definition(name)
         except (ReviewpatchError, OSError, UnicodeError):  # best effort
             return None
-        if not hit:
+        if not hit or self._stale(hit[0]):
             return None
         from reviewpatch.csource.facts import build_fragment
         from reviewpatch.csource.views import text_view

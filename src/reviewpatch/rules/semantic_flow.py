@@ -10,16 +10,15 @@ __all__ = [
     "moved_call_conditional",
 ]
 
-import re
 from collections.abc import Iterator
 
 from reviewpatch.csource import Call, CodeLine, Condition, SeriesCode
-from reviewpatch.csource.gates import Gate, describe, gates, test_leaves
+from reviewpatch.csource.gated import DeadTerm, dead_terms, skipped_calls, used_by_name, used_flags
+from reviewpatch.csource.gates import Gate, describe, gates
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _TREE_HINT = "--tree would settle it"
-_GENERIC_WORDS = frozenset({"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"})
 
 
 def _ev(line: CodeLine, path: str, label: str) -> EvidenceLine:
@@ -140,18 +139,6 @@ def _gate_ev(gate: Gate) -> tuple[EvidenceLine, ...]:
     return tuple(out)
 
 
-def _runs_when_gated(code: SeriesCode, gate: Gate, call: Call) -> bool:
-    """True when ``call`` in the callee is itself under a flag test (so it
-    does not simply run on every call of the callee)."""
-    for cond in call.conditions:
-        if cond.negated:
-            continue
-        for var in gate.vars:
-            if test_leaves(code, cond, gate.param_for(var)):
-                return True
-    return False
-
-
 def _partial(gate: Gate) -> str:
     body = gate.body
     if body is None:
@@ -209,56 +196,34 @@ def _gate_hits(code: SeriesCode, gate: Gate) -> Iterator[Hit]:
     new = gate.guarded.new
     head = f"{gate.callee}() now runs only {_gate_text(gate)}"
     body = gate.body
-    skipped = [c for c in body.calls if not _runs_when_gated(code, gate, c)] if body else []
     seen: set[str] = set()
-    for inner in skipped:
+    for skip in skipped_calls(code, gate):
+        inner = skip.call
         if inner.callee in seen:
             continue
         seen.add(inner.callee)
-        msg = f"{head}; {inner.callee}() in {gate.callee}() ran on every call and is now skipped when no such flag is set"
+        where = _where(gate, skip.via)
+        msg = f"{head}; {inner.callee}() in {where} ran on every call and is now skipped when no such flag is set"
+        if skip.covered_by:
+            msg += (
+                f"; the guard lets through {skip.covered_by}, named after it, so it is taken "
+                f"to be the flag {inner.callee}() acts on"
+            )
         if body is not None and not body.complete:
             msg += f" ({_partial(gate)})"
-        yield _hit(new, msg, inner.callee, _gate_ev(gate) + (_call_ev(inner, f"in {gate.callee}()"),))
+        evidence = _gate_ev(gate) + (_call_ev(inner, f"in {skip.via[-1] if skip.via else gate.callee}()"),)
+        yield _hit(new, msg, inner.callee, evidence, explained=skip.covered_by is not None)
     if body is None or not body.complete:
         msg = f"{head}; {_partial(gate)} to list everything that is now skipped"
         yield _hit(new, msg, gate.callee, _gate_ev(gate), severity=Severity.NOTE)
 
 
-def _words(name: str) -> set[str]:
-    return {w for w in name.lower().split("_") if len(w) >= 4 and w not in _GENERIC_WORDS}
-
-
-def _distinctive(member: str, members: tuple[str, ...]) -> set[str]:
-    others: set[str] = set()
-    for m in members:
-        if m != member:
-            others |= _words(m)
-    return _words(member) - others
-
-
-def _used_by_name(code: SeriesCode, gate: Gate, member: str, members: tuple[str, ...]) -> Call | None:
-    words = _distinctive(member, members)
-    body = gate.body
-    if not words or body is None:
-        return None
-    for call in body.calls:
-        if _runs_when_gated(code, gate, call):
-            continue
-        if words & set(re.split(r"[_\W]+", call.callee.lower())):
-            return call
-    return None
-
-
-def _used_names(code: SeriesCode, gate: Gate) -> dict[str, str]:
-    """Flags the callee body uses, masks expanded: flag -> identifier used."""
-    out: dict[str, str] = {}
-    body = gate.body
-    for ident in body.identifiers if body else ():
-        if not ident.isupper() and not ident.startswith("_"):
-            continue
-        for leaf in code.expand((ident,)):
-            out.setdefault(leaf, ident)
-    return out
+def _where(gate: Gate, via: tuple[str, ...]) -> str:
+    """Where a call sits: the callee, or a helper it passes the flags to."""
+    if not via:
+        return f"{gate.callee}()"
+    chain = " -> ".join(f"{n}()" for n in (gate.callee,) + via)
+    return f"{via[-1]}() (called with the flags: {chain})"
 
 
 @rule(
@@ -299,7 +264,7 @@ def mask_member_unused(ctx: RuleContext) -> Iterator[Hit]:
     if code is None or ctx.patch is None:
         return
     for gate in gates(code, ctx.patch.index):
-        used = _used_names(code, gate)
+        used = used_flags(code, gate)
         done: set[str] = set()
         for mask, members in gate.masks:
             for member in members:
@@ -313,7 +278,7 @@ def mask_member_unused(ctx: RuleContext) -> Iterator[Hit]:
 
 def _unused_hit(code: SeriesCode, gate: Gate, mask: str, members: tuple[str, ...], member: str) -> Hit | None:
     new = gate.guarded.new
-    if _used_by_name(code, gate, member, members) is not None:
+    if used_by_name(code, gate, member, members) is not None:
         return None
     evidence = _gate_ev(gate) + _mask_ev(code, mask)
     body = gate.body
@@ -374,24 +339,26 @@ def gate_misses_flag(ctx: RuleContext) -> Iterator[Hit]:
     if code is None or ctx.patch is None:
         return
     for gate in gates(code, ctx.patch.index):
-        if gate.opaque or gate.body is None:
-            continue
-        lets = set(gate.flags)
-        seen: set[str] = set()
-        for test in gate.body.tests:
-            for var in gate.vars:
-                leaves = test_leaves(code, test, gate.param_for(var))
-                if not leaves or lets & set(leaves) or test.text in seen:
-                    continue
-                seen.add(test.text)
-                yield _dead_hit(gate, test, leaves)
+        seen: set[tuple[str, str]] = set()
+        for dead in dead_terms(code, gate):
+            key = (dead.term, dead.condition.text)
+            if key not in seen:
+                seen.add(key)
+                yield _dead_hit(gate, dead)
 
 
-def _dead_hit(gate: Gate, test: Condition, leaves: tuple[str, ...]) -> Hit:
-    path = gate.body.function.path if gate.body else gate.guarded.new.path
-    msg = (
-        f"{gate.callee}() tests {' | '.join(leaves)} (if ({test.text})), but the new guard "
-        f"{_gate_text(gate)}: that branch can no longer run"
-    )
-    evidence = _gate_ev(gate) + (_ev(test.line, path, f"tested in {gate.callee}()"),)
-    return _hit(gate.guarded.new, msg, leaves[0], evidence)
+def _dead_hit(gate: Gate, dead: DeadTerm) -> Hit:
+    how = f"through {dead.verdict}()" if dead.verdict else ""
+    if dead.via:
+        how = (how + " " if how else "") + f"in {_where(gate, dead.via)}"
+    test = f"if ({dead.condition.text})" + (f", {how}" if how else "")
+    if dead.term == dead.condition.text:
+        dead_what = "that branch can no longer run"
+    else:
+        dead_what = f"its term ({dead.term}) can no longer be true, so that flag alone no longer gets there"
+    msg = f"{gate.callee}() tests {' | '.join(dead.leaves)} ({test}), but the new guard {_gate_text(gate)}: {dead_what}"
+    label = f"tested in {dead.via[-1] if dead.via else gate.callee}()"
+    if dead.verdict:
+        label += f" through {dead.verdict}()"
+    evidence = _gate_ev(gate) + (_ev(dead.condition.line, dead.path, label),)
+    return _hit(gate.guarded.new, msg, dead.leaves[0], evidence)

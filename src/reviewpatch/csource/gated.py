@@ -1,0 +1,172 @@
+"""What a flag gate does to the gated callee: the calls it now skips, the
+flag tests it makes dead, and the mask members the callee uses.
+
+Built on ``gates.Gate`` and its ``reach`` (the callee's flag tests and
+those of the helpers it passes the flags to, see ``helpers``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DeadTerm",
+    "Skipped",
+    "covering_flag",
+    "dead_terms",
+    "distinctive_words",
+    "runs_when_gated",
+    "skipped_calls",
+    "used_by_name",
+    "used_flags",
+]
+
+import re
+from dataclasses import dataclass
+
+from reviewpatch.csource.code import SeriesCode
+from reviewpatch.csource.gates import Gate, term_leaves, test_leaves
+from reviewpatch.csource.helpers import MAX_DEPTH
+from reviewpatch.csource.model import Call, Condition, FunctionBody
+
+_GENERIC_WORDS = frozenset({"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"})
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A call that ran on every call of the callee and now runs only when
+    the guard holds.  ``via`` is the helper chain from the callee down to
+    the function that holds ``call`` (empty: in the callee itself);
+    ``covered_by`` a flag the guard lets through that is named after the
+    call (``_TIF_SYSCALL_AUDIT`` for ``audit_syscall_exit()``)."""
+
+    call: Call
+    via: tuple[str, ...]
+    covered_by: str | None
+
+
+@dataclass(frozen=True)
+class DeadTerm:
+    """An ``||`` term of a flag test in the callee (or a helper, see
+    ``via``) that tests only flags the guard does not let through.
+    ``verdict`` names the helper whose result the term is (``step`` from
+    ``step = report_single_step(flags)``), if any."""
+
+    condition: Condition
+    term: str
+    leaves: tuple[str, ...]
+    path: str
+    via: tuple[str, ...]
+    verdict: str | None
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in name.lower().split("_") if len(w) >= 4 and w not in _GENERIC_WORDS}
+
+
+def distinctive_words(member: str, members: tuple[str, ...]) -> set[str]:
+    """The words of flag ``member`` that no other of ``members`` has."""
+    others: set[str] = set()
+    for m in members:
+        if m != member:
+            others |= _words(m)
+    return _words(member) - others
+
+
+def _named_after(callee: str, words: set[str]) -> bool:
+    return bool(words & set(re.split(r"[_\W]+", callee.lower())))
+
+
+def covering_flag(flags: tuple[str, ...], callee: str) -> str | None:
+    """A flag of ``flags`` whose distinctive word the callee's name has."""
+    for flag in flags:
+        if _named_after(callee, distinctive_words(flag, flags)):
+            return flag
+    return None
+
+
+def runs_when_gated(code: SeriesCode, gate: Gate, call: Call, var: str | None = None) -> bool:
+    """True when ``call`` is itself under a test of the flags (so it did not
+    simply run on every call of the callee).  ``var`` is the flags' name in
+    the function holding ``call`` (default: the callee's parameter)."""
+    names = {var} if var is not None else {gate.param_for(v) for v in gate.vars}
+    names |= {u.var for u in gate.reach.uses if not u.via}
+    for cond in call.conditions:
+        if cond.negated:
+            continue
+        if any(test_leaves(code, cond, v, gate.reach) for v in names):
+            return True
+    return False
+
+
+def skipped_calls(code: SeriesCode, gate: Gate) -> tuple[Skipped, ...]:
+    """Every call the callee (or a helper it passes the flags to) made
+    unconditionally and that the guard now skips when no flag is set.  A
+    helper whose body is known is not itself a skipped call: its calls are."""
+    if gate.body is None:
+        return ()
+    out: list[Skipped] = []
+    _skipped_in(code, gate, gate.body, None, (), out)
+    return tuple(out)
+
+
+def _skipped_in(
+    code: SeriesCode, gate: Gate, body: FunctionBody, var: str | None, via: tuple[str, ...], out: list[Skipped]
+) -> None:
+    for call in body.calls:
+        if runs_when_gated(code, gate, call, var):
+            continue
+        helper = gate.reach.helper(call.callee)
+        if helper is not None and call.callee not in via and len(via) < MAX_DEPTH:
+            _skipped_in(code, gate, helper[0], helper[1], via + (call.callee,), out)
+            continue
+        out.append(Skipped(call, via, covering_flag(gate.flags, call.callee)))
+
+
+def dead_terms(code: SeriesCode, gate: Gate) -> tuple[DeadTerm, ...]:
+    """The flag tests of the callee and its helpers with a term that can
+    no longer be true on its own: it tests only flags the guard does not
+    let through.  Tests whose branch only returns (does no work) are left
+    out; so is everything when the guard also lets other conditions in."""
+    if gate.opaque or gate.body is None:
+        return ()
+    lets = set(gate.flags)
+    out: list[DeadTerm] = []
+    for use in gate.reach.uses:
+        if use.veto:
+            continue
+        for d in use.condition.any_of:
+            leaves = term_leaves(code, d, use.var, gate.reach)
+            if not leaves or lets & set(leaves):
+                continue
+            verdict = gate.reach.predicate(d.text) if not any(t.var == use.var for t in d.tests) else None
+            helper = verdict.helper if verdict is not None else None
+            out.append(DeadTerm(use.condition, d.text, leaves, use.path, use.via, helper))
+    return tuple(out)
+
+
+def used_flags(code: SeriesCode, gate: Gate) -> dict[str, str]:
+    """Flags the callee or its helpers use, masks expanded: flag -> how
+    (the identifier, with the helper that names it)."""
+    out: dict[str, str] = {}
+    body = gate.body
+    named = [(i, "") for i in (body.identifiers if body else ())] + list(gate.reach.identifiers)
+    for ident, helper in named:
+        if not ident.isupper() and not ident.startswith("_"):
+            continue
+        for leaf in code.expand((ident,)):
+            out.setdefault(leaf, f"{ident} in {helper}()" if helper else ident)
+    return out
+
+
+def used_by_name(code: SeriesCode, gate: Gate, member: str, members: tuple[str, ...]) -> Call | None:
+    """A call the gated code makes unconditionally whose name has the
+    distinctive word of ``member`` (``audit_syscall_exit()`` for
+    ``_TIF_SYSCALL_AUDIT``), or None."""
+    words = distinctive_words(member, members)
+    if not words or gate.body is None:
+        return None
+    calls: list[tuple[Call, str | None]] = [(c, None) for c in gate.body.calls]
+    calls += [(c, p) for _, b, p in gate.reach.helpers for c in b.calls]
+    for call, var in calls:
+        if not runs_when_gated(code, gate, call, var) and _named_after(call.callee, words):
+            return call
+    return None

@@ -1,0 +1,193 @@
+"""RP301-RP304 (and RP001, RP307) in tree mode, end to end: a real git
+repository built from fixtures/trees/mini-arm64, series made with
+``git format-patch`` (tests/treehelp.py), reviewed with
+``reviewpatch.api.review(mbox, Settings(tree=repo))``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from treehelp import build_repo, commit, edit, format_series, seed_series
+
+from reviewpatch.api import review
+from reviewpatch.findings import Finding, Severity
+from reviewpatch.settings import Settings
+
+SYSCALL_H = "arch/arm64/include/asm/syscall.h"
+THREAD_INFO = "arch/arm64/include/asm/thread_info.h"
+PTRACE = "arch/arm64/kernel/ptrace.c"
+EXIT_CALL = "\tsyscall_exit_work(regs, flags);\n}\n\n#endif"
+MASK_AFTER = "\t\t\t\t _TIF_SYSCALL_EMU)\n"
+RSEQ_INCLUDE = "#include <linux/rseq.h>\n"
+FLOW = ("RP301", "RP302", "RP303", "RP304")
+
+
+def _review(work: Path, mbox: str, tree: bool = True) -> list[Finding]:
+    path = work / "series.mbox"
+    path.write_text(mbox)
+    repo = work / "linux"
+    if tree and not repo.exists():
+        build_repo(repo)
+    settings = Settings(tree=str(repo)) if tree else Settings()
+    return list(review(str(path), settings).findings)
+
+
+def _of(findings: list[Finding], rule_id: str) -> list[Finding]:
+    return [f for f in findings if f.rule_id == rule_id]
+
+
+def _loud(findings: list[Finding], rule_id: str) -> list[Finding]:
+    return [f for f in _of(findings, rule_id) if f.severity is not Severity.NOTE]
+
+
+def _variant(work: Path, *, members: str, guard: str, branch: str = "", move_rseq: bool = True) -> str:
+    """A one-patch series like the seed: a new mask of ``members``, the
+    call of syscall_exit_work() gated by ``guard`` (empty: not gated),
+    ``branch`` put in front of it inside the guard, rseq_syscall() moved out
+    of syscall_exit_work() to before the gate (with its include)."""
+    repo = work / "author"
+    base = build_repo(repo)
+    mask = f"\n#define _TIF_SYSCALL_EXIT_WORK\t({members})\n"
+    edit(repo, THREAD_INFO, MASK_AFTER, MASK_AFTER + mask)
+    call = "syscall_exit_work(regs, flags);"
+    if guard:
+        inner = f"\t\t{branch}\n\t\t{call}\n\t}}" if branch else f"\t\t{call}"
+        gated = f"\tif (unlikely({guard})){' {' if branch else ''}\n{inner}\n"
+    else:
+        gated = f"\t{call}\n"
+    front = "\trseq_syscall(regs);\n\n" if move_rseq else ""
+    edit(repo, SYSCALL_H, EXIT_CALL, front + gated + "}\n\n#endif")
+    if move_rseq or branch:
+        edit(repo, PTRACE, "{\n\trseq_syscall(regs);\n\n\taudit_syscall_exit", "{\n\taudit_syscall_exit")
+        edit(repo, SYSCALL_H, "#include <linux/err.h>\n", "#include <linux/err.h>\n" + RSEQ_INCLUDE)
+        edit(repo, PTRACE, "#include <linux/elf.h>\n" + RSEQ_INCLUDE, "#include <linux/elf.h>\n")
+    commit(repo, "arm64: ptrace: gate syscall exit work", "Only call syscall_exit_work() when needed.")
+    return format_series(repo, base, cover=None)
+
+
+SEED_MEMBERS = "_TIF_SYSCALL_TRACE | _TIF_SYSCALL_AUDIT | _TIF_SYSCALL_TRACEPOINT"
+SEED_GUARD = "flags & _TIF_SYSCALL_EXIT_WORK || flags & _TIF_SINGLESTEP"
+
+
+# -- the seed series and its variants -------------------------------------------------
+
+
+def test_seed_in_tree_mode_is_settled(tmp_path: Path) -> None:
+    found = _review(tmp_path, seed_series(tmp_path, "seed"))
+    assert not _of(found, "RP301"), "rseq_syscall() moved to a place that runs on every call"
+    rp302 = _of(found, "RP302")
+    assert [(f.location.symbol, f.severity, f.explained) for f in rp302] == [
+        ("audit_syscall_exit", Severity.NOTE, True)
+    ]
+    assert "_TIF_SYSCALL_AUDIT, named after it" in rp302[0].message
+    assert not _loud(found, "RP303")
+    assert not _of(found, "RP304")
+    assert not _of(found, "RP001")
+
+
+def test_seed_without_singlestep_is_an_error_found_through_the_helper(tmp_path: Path) -> None:
+    found = _review(tmp_path, seed_series(tmp_path, "no-singlestep"))
+    rp304 = _of(found, "RP304")
+    assert [(f.location.symbol, f.severity) for f in rp304] == [("_TIF_SINGLESTEP", Severity.ERROR)]
+    assert "through report_single_step()" in rp304[0].message
+    labels = [e.label for e in rp304[0].evidence]
+    assert "tested in syscall_exit_work() through report_single_step()" in labels
+    # _TIF_SYSCALL_EMU is tested by the helper only to return false: not dead work
+    assert "_TIF_SYSCALL_EMU" not in rp304[0].message.split(" but ")[0]
+    # in hunk mode the helper is not in the series: no guess
+    assert not _of(_review(tmp_path, seed_series(tmp_path / "h", "no-singlestep"), tree=False), "RP304")
+
+
+def test_seed_without_include_move_gives_rp307(tmp_path: Path) -> None:
+    found = _review(tmp_path, seed_series(tmp_path, "no-include-move"))
+    rp307 = _of(found, "RP307")
+    assert rp307 and rp307[0].location.symbol == "rseq_syscall"
+    assert not _loud(found, "RP304") and not _of(found, "RP301")
+
+
+def test_not_applying_series_falls_back_to_hunks(tmp_path: Path) -> None:
+    found = _review(tmp_path, seed_series(tmp_path, "not-applying"))
+    assert _of(found, "RP001")
+    assert not [f for f in found if f.rule_id.startswith("RP9")], "no internal error"
+    # the tree's syscall_exit_work() is the one before the series: not used
+    assert not [f for f in _of(found, "RP302") if f.location.symbol == "rseq_syscall"]
+    notes = [f for f in _of(found, "RP302") if f.location.symbol == "syscall_exit_work"]
+    assert notes and notes[0].severity is Severity.NOTE and "only part" in notes[0].message
+
+
+# -- held-back variants ---------------------------------------------------------------
+
+
+def test_mask_without_audit_flag_warns_about_audit_call(tmp_path: Path) -> None:
+    mbox = _variant(tmp_path, members="_TIF_SYSCALL_TRACE | _TIF_SYSCALL_TRACEPOINT", guard=SEED_GUARD)
+    found = _review(tmp_path, mbox)
+    rp302 = _of(found, "RP302")
+    assert [(f.location.symbol, f.severity, f.explained) for f in rp302] == [
+        ("audit_syscall_exit", Severity.WARNING, False)
+    ]
+    assert "ran on every call" in rp302[0].message
+    assert not _of(found, "RP304")
+
+
+def test_mask_member_never_used_warns_in_tree_mode(tmp_path: Path) -> None:
+    mbox = _variant(tmp_path, members=SEED_MEMBERS + " | _TIF_SECCOMP", guard=SEED_GUARD)
+    found = _review(tmp_path, mbox)
+    assert [(f.location.symbol, f.severity) for f in _of(found, "RP303")] == [("_TIF_SECCOMP", Severity.WARNING)]
+    hunk = _review(tmp_path, mbox, tree=False)
+    assert all(f.severity is Severity.NOTE for f in _of(hunk, "RP303"))
+
+
+def test_rseq_moved_into_the_guarded_branch_warns(tmp_path: Path) -> None:
+    mbox = _variant(tmp_path, members=SEED_MEMBERS, guard=SEED_GUARD, branch="rseq_syscall(regs);", move_rseq=False)
+    found = _review(tmp_path, mbox)
+    rp301 = _of(found, "RP301")
+    assert [(f.location.symbol, f.severity) for f in rp301] == [("rseq_syscall", Severity.WARNING)]
+    assert "only if" in rp301[0].message and "syscall_exit_to_user_mode_work()" in rp301[0].message
+
+
+def test_pure_code_motion_is_quiet(tmp_path: Path) -> None:
+    mbox = _variant(tmp_path, members=SEED_MEMBERS, guard="")
+    found = _review(tmp_path, mbox)
+    assert not [f for f in found if f.rule_id in FLOW + ("RP307",)]
+
+
+@pytest.mark.parametrize("extra", ["", " || flags & _TIF_SINGLESTEP"])
+def test_flags_passed_to_a_void_helper_are_followed(tmp_path: Path, extra: str) -> None:
+    """syscall_exit_work() hands the flags to a helper that tests
+    _TIF_SINGLESTEP itself: the test counts, and the helper is named."""
+    repo = tmp_path / "author"
+    base = build_repo(repo)
+    edit(
+        repo,
+        PTRACE,
+        "\tbool step = report_single_step(flags);\n",
+        "\tstep_exit(regs, flags & ~_TIF_SYSCALL_EMU);\n\n\tbool step = report_single_step(flags);\n",
+    )
+    edit(
+        repo,
+        PTRACE,
+        "int syscall_trace_enter(",
+        "static void step_exit(struct pt_regs *regs, unsigned long work)\n{\n"
+        "\tif (work & _TIF_SINGLESTEP)\n\t\tuser_rewind_single_step(current);\n}\n\n"
+        "int syscall_trace_enter(",
+    )
+    base = commit(repo, "arm64: ptrace: rewind single step on exit")
+    mask = f"\n#define _TIF_SYSCALL_EXIT_WORK\t({SEED_MEMBERS})\n"
+    edit(repo, THREAD_INFO, MASK_AFTER, MASK_AFTER + mask)
+    gated = f"\tif (unlikely(flags & _TIF_SYSCALL_EXIT_WORK{extra}))\n\t\tsyscall_exit_work(regs, flags);\n"
+    edit(repo, SYSCALL_H, EXIT_CALL, gated + "}\n\n#endif")
+    commit(repo, "arm64: ptrace: gate syscall exit work")
+    build_repo(tmp_path / "linux")
+    (tmp_path / "linux" / PTRACE).write_text((repo / PTRACE).read_text())
+    commit(tmp_path / "linux", "arm64: ptrace: rewind single step on exit")
+    found = _review(tmp_path, format_series(repo, base, cover=None))
+    rp304 = _of(found, "RP304")
+    if extra:
+        assert not rp304
+        return
+    helper_hits = [f for f in rp304 if "in step_exit()" in f.message]
+    assert helper_hits and helper_hits[0].location.symbol == "_TIF_SINGLESTEP"
+    assert any(e.label == "tested in step_exit()" for e in helper_hits[0].evidence)
+    # the helper's call is guarded by the flag: not reported as skipped work
+    assert not [f for f in _of(found, "RP302") if f.location.symbol == "user_rewind_single_step"]
