@@ -10,6 +10,7 @@ import pytest
 from test_rules_semantic_symbols import _seed_v16_diff, make_patch, make_series, run
 
 from reviewpatch.csource import analyse_series
+from reviewpatch.findings import Severity
 from reviewpatch.rules.registry import RuleContext
 from reviewpatch.rules.semantic_claims import (
     claimed_change_missing,
@@ -140,3 +141,113 @@ def test_real_threads_give_no_claim_or_symbol_findings(name):
              moved_call_missing_include, set_clear_asymmetry)
     for func in rules:
         assert _code_run(func, series) == [], func.__name__
+
+
+# -- helper extraction, readable conditions, half-done removals ------------------
+
+HELPER = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -80,14 +80,21 @@ static void x_handle(struct x *x)
+ 	x_work(x);
+ }
+ 
++static int x_map(struct platform_device *pdev, struct x *x)
++{
++	x->base = devm_platform_ioremap_resource(pdev, 0);
++	return PTR_ERR_OR_ZERO(x->base);
++}
++
+ static int x_probe(struct platform_device *pdev)
+ {
+ 	struct x *x;
++	int ret;
+ 
+ 	x = devm_kzalloc(&pdev->dev, sizeof(*x), GFP_KERNEL);
+ 	if (!x)
+ 		return -ENOMEM;
+-	x->base = devm_platform_ioremap_resource(pdev, 0);
+-	if (IS_ERR(x->base))
+-		return PTR_ERR(x->base);
++	ret = x_map(pdev, x);
++	if (ret)
++		return ret;
+ 	x_reset(x);
+ 	x_start(x);
+ 	return 0;
+"""
+
+
+def test_helper_extraction_with_checked_result_is_quiet():
+    series = make_series(make_patch(HELPER, "Split out x_map().\n\nNo functional change."))
+    assert _code_run(nfc_claim_changes_behaviour, series) == []
+
+
+def test_new_helper_check_that_replaces_nothing_gives_one_note():
+    diff = HELPER.replace("+\tx->base = devm_platform_ioremap_resource(pdev, 0);\n+\treturn PTR_ERR_OR_ZERO(x->base);",
+                          "+\treturn x_check(pdev);")
+    diff = diff.replace("-\tx->base = devm_platform_ioremap_resource(pdev, 0);\n-\tif (IS_ERR(x->base))\n"
+                        "-\t\treturn PTR_ERR(x->base);\n", "")
+    diff = diff.replace("@@ -80,14 +80,21 @@", "@@ -80,11 +80,17 @@")
+    hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(diff, "No functional change.")))
+    assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "x_reset")]
+    assert "x_reset() and x_start()" in hits[0].message
+
+
+EARLY = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -77,6 +77,9 @@ static void x_handle(struct x *x)
+ {
+ 	unsigned long flags = READ_ONCE(x->flags);
+ 
++	if (!IS_ERR(x->base) && (flags & X_F_ON))
++		return;
++
+ 	x_work(x, flags);
+ }
+"""
+
+
+def test_added_early_return_is_quoted_as_written():
+    hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(EARLY, "No functional change.")))
+    assert len(hits) == 1
+    msg = hits[0].message
+    assert "x_work() is now skipped when !IS_ERR(x->base) && (flags & X_F_ON) (early exit at line 80)" in msg
+    nos = [e.new_no for e in hits[0].evidence]
+    assert nos == sorted(nos)
+
+
+HALF = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -30,12 +30,12 @@
+ static void x_step(struct x *x)
+ {
+ 	dev_dbg(x->dev, "step\\n");
+ }
+ 
+ void x_exit_work(struct x *x, unsigned long flags)
+ {
+ 	if (flags & X_FLAG_STEP)
+-		x_step(x);
++		dev_dbg(x->dev, "step\\n");
+ }
+ 
+ int x_enable(struct x *x)
+"""
+
+
+def test_remove_claim_with_only_the_calls_removed_fires_when_the_definition_shows():
+    series = make_series(make_patch(HALF, "x_step() only prints; remove x_step() and fold it in."))
+    hits = _code_run(claimed_change_missing, series)
+    assert len(hits) == 1 and "only removes calls of x_step(); its definition stays (drivers/x/x.c:30)" in hits[0].message
+    calls_only = make_series(make_patch(HALF, "Remove the call to x_step() from x_exit_work()."))
+    assert _code_run(claimed_change_missing, calls_only) == []
+    hidden = HALF.replace("@@ -30,12 +30,12 @@", "@@ -37,5 +37,5 @@").split(" void x_exit_work")[1]
+    hidden = HALF.split("@@")[0] + "@@ -36,6 +36,6 @@ void x_exit_work(struct x *x, unsigned long flags)\n" + hidden.split("\n", 1)[1]
+    quiet = make_series(make_patch(hidden, "x_step() only prints; remove x_step() and fold it in."))
+    assert _code_run(claimed_change_missing, quiet) == []

@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from reviewpatch.csource import analyse_series
+from reviewpatch.findings import Severity
 from reviewpatch.model import (
     DiffLine,
     FileDiff,
@@ -19,7 +22,7 @@ from reviewpatch.model import (
     Series,
     Subject,
 )
-from reviewpatch.rules.registry import RuleContext
+from reviewpatch.rules.registry import RuleContext, spec_of
 from reviewpatch.rules.semantic_pairs import set_clear_asymmetry
 from reviewpatch.rules.semantic_symbols import moved_call_missing_include, removed_symbol_still_used
 
@@ -132,6 +135,43 @@ def test_removed_macro_still_used_fires_on_the_use():
     hit = hits[0]
     assert hit.symbol == "INITRD_MINOR" and hit.file == "init/do_mounts_rd.c" and hit.line == 43
     assert [e.label for e in hit.evidence] == ["definition removed", "still used"]
+
+
+REMOVE_FLAG_TWO_USES = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -20,9 +20,10 @@ int x_enable(struct x *x)
+ 	x->ctrl |= X_CTRL_EN;
+ 	if (x->legacy)
+ 		x->ctrl |= X_CTRL_LEGACY;
++	dev_dbg(x->dev, "on\\n");
+ 	return 0;
+ }
+ 
+ void x_disable(struct x *x)
+ {
+ 	x->ctrl &= ~X_CTRL_LEGACY;
+diff --git a/include/linux/x.h b/include/linux/x.h
+--- a/include/linux/x.h
++++ b/include/linux/x.h
+@@ -3,4 +3,3 @@
+ #define X_CTRL_EN	BIT(0)
+-#define X_CTRL_LEGACY	BIT(7)
+ 
+ #define X_FLAG_TRACE	BIT(0)
+"""
+
+
+def test_removed_macro_is_one_finding_per_file_never_explained():
+    message = "Remove X_CTRL_LEGACY, it is no longer needed."
+    hits = run(removed_symbol_still_used, make_series(make_patch(REMOVE_FLAG_TWO_USES, message)))
+    assert len(hits) == 1
+    assert "x.c:22 and 29" in hits[0].message and hits[0].line == 22
+    used = [e.new_no for e in hits[0].evidence if e.label == "still used"]
+    assert used == sorted(used) == [22, 29]
+    spec = spec_of(removed_symbol_still_used)
+    assert spec is not None and not spec.explainable
 
 
 def test_use_removed_by_a_later_patch_is_quiet():
@@ -373,11 +413,74 @@ def test_set_without_clear_in_visible_partner_fires():
     assert "user_disable_single_step" in hits[0].message
 
 
-def test_partner_not_visible_is_quiet():
+def test_partner_not_visible_gives_one_note():
     diff = SINGLE_STEP.split(" NOKPROBE_SYMBOL(user_enable_single_step);")[0]
     diff = diff.replace("@@ -385,11 +385,18 @@", "@@ -385,2 +385,8 @@")
-    assert run(set_clear_asymmetry, make_series(make_patch(diff))) == []
+    diff = diff.replace("+\tset_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n",
+                        "+\tset_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n+\tset_task_syscall_work(task, SYSCALL_X);\n")
+    diff = diff.replace("@@ -385,2 +385,8 @@", "@@ -385,2 +385,9 @@")
+    hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
+    assert len(hits) == 1 and hits[0].severity is Severity.NOTE
+    assert "user_disable_single_step() is not in the diff" in hits[0].message and "--tree" in hits[0].message
     # with the partner only in the tree: see test_rules_semantic_tree.py
+
+
+PARTIAL = """\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -52,6 +52,7 @@ void x_exit_work(struct x *x)
+ int x_enable(struct x *x)
+ {
+ 	x->ctrl |= X_CTRL_EN;
++	x->ctrl |= X_CTRL_IRQ;
+ 	writel(x->ctrl, x->base);
+ 	return 0;
+ }
+@@ -63,5 +64,6 @@ void x_disable(struct x *x)
+ 	x->ctrl &= ~X_CTRL_EN;
+ 	writel(x->ctrl, x->base);
++	x->users--;
+ }
+ 
+ static void x_reset(struct x *x)
+"""
+
+
+def test_partner_head_only_in_the_section_header_is_judged():
+    hits = run(set_clear_asymmetry, make_series(make_patch(PARTIAL)))
+    assert [(h.symbol, h.severity) for h in hits] == [("X_CTRL_IRQ", None)]
+    assert "x_disable(), whose body the diff shows from line 64 to its end" in hits[0].message
+    fixed = PARTIAL.replace(" \tx->ctrl &= ~X_CTRL_EN;", " \tx->ctrl &= ~(X_CTRL_EN | X_CTRL_IRQ);")
+    assert run(set_clear_asymmetry, make_series(make_patch(fixed))) == []
+
+
+@pytest.mark.parametrize(
+    "clear",
+    ["x->ctrl = 0;", "x->ctrl &= X_CTRL_KEEP;", "memset(x, 0, sizeof(*x));", "x_ctrl_clear_all(x);"],
+)
+def test_assigning_zero_or_wiping_clears_every_bit(clear):
+    diff = f"""\
+diff --git a/drivers/x/x.c b/drivers/x/x.c
+--- a/drivers/x/x.c
++++ b/drivers/x/x.c
+@@ -10,12 +10,12 @@ static void x_start(struct x *x)
+ {{
+ 	x->ctrl |= X_CTRL_RUN;
++	x->ctrl |= X_CTRL_IRQ;
+ 	writel(x->ctrl, x->base);
+ }}
+ 
+ static void x_stop(struct x *x)
+ {{
+-	x->ctrl &= ~X_CTRL_RUN;
++	{clear}
+ 	writel(x->ctrl, x->base);
+ }}
+"""
+    assert run(set_clear_asymmetry, make_series(make_patch(diff))) == []
+    kept = diff.replace(f"+\t{clear}", "+\tx->ctrl = X_CTRL_IRQ;")
+    assert [h.symbol for h in run(set_clear_asymmetry, make_series(make_patch(kept)))] == ["X_CTRL_IRQ"]
 
 
 def test_or_assign_flag_needs_and_not_in_partner():

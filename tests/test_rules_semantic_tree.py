@@ -53,7 +53,8 @@ def test_rp305_partner_only_in_the_tree_without_the_clear_fires(tmp_path: Path) 
     repo = tmp_path / "linux"
     base = build_repo(repo)
     mbox = _series(repo, base, _set_trap())
-    assert _findings(mbox, tmp_path, "RP305", None) == []  # the partner is not in the hunks
+    notes = _findings(mbox, tmp_path, "RP305", None)  # the partner is not in the hunks
+    assert [(h.severity.value, "--tree would settle it" in h.message) for h in notes] == [("note", True)]
     hits = _findings(mbox, tmp_path, "RP305", repo)
     assert len(hits) == 1
     hit = hits[0]

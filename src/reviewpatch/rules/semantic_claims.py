@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from reviewpatch.csource import NEW, SeriesCode
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import LineKind, Patch
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
-from reviewpatch.rules.semantic_text import word_re
+from reviewpatch.rules.semantic_nfc import Change, changes, describe
+from reviewpatch.rules.semantic_text import ordered, word_re
 
 _NFC_RE = re.compile(
     r"\bno\s+(?:intended\s+)?(?:functional(?:ity)?|behaviou?ral|behaviou?r|logic(?:al)?)\s+"
@@ -45,6 +47,11 @@ _VERBS = {
 _CLAIM_RE = re.compile(
     rf"\b({'|'.join(_VERBS)})\s+{_FILLER}({_IDENT}(?:\s*,\s*{_IDENT}|,?\s+(?:and|or)\s+{_IDENT})*)"
     rf"(?:\s+(?!(?:to|with|by|as|into)\b)\w+)?(?:\s+(?:to|with|by|as|into)\s+{_FILLER}({_IDENT}))?",
+    re.IGNORECASE,
+)
+_CALL_ONLY_RE = re.compile(
+    r"\b(?:calls?|invocations?|uses?|usages?|users?|callers?)\s+(?:to|of)\s+(?:the\s+)?\x00|"
+    r"\x00\s+(?:calls?|invocations?|usages?|uses?|checks?|callers?|users?)\b",
     re.IGNORECASE,
 )
 _HEDGE = frozenset(
@@ -188,7 +195,11 @@ def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
         return
     seen: set[str] = set()
     for claim in claims(ctx.patch.subject.title + ".\n\n" + ctx.patch.message):
-        for name, why in _missing(ctx.patch, claim):
+        found: list[tuple[Any, ...]] = list(_missing(ctx.patch, claim))
+        if claim.action == "remove" and isinstance(ctx.code, SeriesCode):
+            found += [m for n in claim.names if not any(f[0] == n for f in found)
+                      if (m := _half_removed(ctx.code, ctx.patch.index, n, claim.text)) is not None]
+        for name, why, *extra in found:  # extra: the evidence of a kept definition
             if name in seen:
                 continue
             seen.add(name)
@@ -197,15 +208,30 @@ def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
                 message=f'the commit message says "{quote}", but {why}',
                 mail_line=_mail_line(ctx.patch, claim.text),
                 symbol=name,
-                evidence=(EvidenceLine(text=claim.text, label="claim"),),
+                evidence=(EvidenceLine(text=claim.text, label="claim"), *extra),
             )
 
 
+def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tuple[Any, ...] | None:
+    """(name, why, evidence) when the patch removes calls of function
+    ``name`` but its definition stays, visibly (context lines or tree)."""
+    if _CALL_ONLY_RE.search(sentence.replace(f"`{name}`", name).replace(f"{name}()", name).replace(name, "\0")):
+        return None  # "remove the call to foo()": only calls were meant
+    calls = [c for c in code.calls_removed(index) if c.callee == name]
+    if not calls or any(d.name == name and d.kind == "function" for d in code.definitions_removed()):
+        return None
+    body = code.function_body(name, NEW)
+    if body is None or not body.function.opening_visible:
+        return None
+    fn = body.function
+    where = f"{fn.path}:{fn.start.new_no}" if fn.start.new_no else fn.path
+    why = f"the diff only removes calls of {name}(); its definition stays ({where})"
+    ev = EvidenceLine(text=fn.start.text, kind=fn.start.kind, file=fn.path, new_no=fn.start.new_no,
+                      old_no=fn.start.old_no, mail_line=fn.start.mail_line, label="definition kept")
+    return (name, why, ev)
+
+
 # -- RP308 ---------------------------------------------------------------------
-
-
-def _mask(text: str) -> str:
-    return re.sub(r"[A-Za-z_]\w*", "I", text)
 
 
 def _ev(line: Any, path: str, label: str) -> EvidenceLine:
@@ -215,26 +241,39 @@ def _ev(line: Any, path: str, label: str) -> EvidenceLine:
     )
 
 
-def _changes(code: Any, index: int) -> Iterator[tuple[Any, Any, tuple[Any, ...], tuple[Any, ...]]]:
-    """(old call, new call, conditions gained, conditions lost) for each call
-    site of the patch whose conditions changed, renamed conditions aside."""
-    pairs = [(g.old, g.new) for g in code.guarded_calls(index)]
-    pairs += [(m.removed, m.added) for m in code.moved_calls(index)]
-    done = set()
-    for old, new in pairs:
-        if not (old.context_complete and new.context_complete):
-            continue
-        key = (new.path, new.line.new_no, new.callee)
-        if key in done:
-            continue
-        done.add(key)
-        had = {c.key for c in old.conditions}
-        has = {c.key for c in new.conditions}
-        gained = tuple(c for c in new.conditions if c.key not in had)
-        lost = tuple(c for c in old.conditions if c.key not in has)
-        if sorted(_mask(c.key) for c in gained) == sorted(_mask(c.key) for c in lost):
-            continue  # the same conditions, renamed
-        yield old, new, gained, lost
+def _callees(group: list[Change]) -> str:
+    names = list(dict.fromkeys(f"{c.new.callee}()" for c in group))
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= 3:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{', '.join(names[:2])} and {len(names) - 2} more calls"
+
+
+def _group_hit(code: Any, phrase: str, group: list[Change]) -> Hit:
+    first = group[0]
+    parts = [describe(code, c, True) for c in first.gained]
+    parts += [describe(code, c, False) for c in first.lost]
+    verb = "" if len(group) == 1 else " each"
+    msg = f'the message says "{phrase}", but {_callees(group)}{verb} ' + "; and ".join(parts)
+    ev = [_ev(c.line, first.new.path, "condition") for c in first.gained if c.line != first.new.line]
+    ev += [_ev(c.line, first.old.path, "condition before") for c in first.lost if c.line != first.old.line]
+    for ch in group[:3]:
+        ev += [_ev(ch.old.line, ch.old.path, "before"), _ev(ch.new.line, ch.new.path, "after")]
+    return Hit(msg, file=first.new.path, line=first.new.line.new_no, mail_line=first.new.line.mail_line,
+               symbol=first.new.callee, evidence=ordered(ev))
+
+
+def _doubt_hit(phrase: str, group: list[Change]) -> Hit:
+    first = group[0]
+    names = _callees(group)
+    verb = "runs" if names.count("()") == 1 and "more calls" not in names else "run"
+    msg = (f'the message says "{phrase}"; {names} now {verb} under different conditions, which may '
+           "only be an error check that moved into the new helper: worth a look")
+    ev = [_ev(first.old.line, first.old.path, "before"), _ev(first.new.line, first.new.path, "after")]
+    return Hit(msg, file=first.new.path, line=first.new.line.new_no, mail_line=first.new.line.mail_line,
+               symbol=first.new.callee, evidence=ordered(ev), severity=Severity.NOTE,
+               confidence=Confidence.LOW)
 
 
 @rule(
@@ -255,8 +294,12 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         behaviour change", "pure refactor" or "just moves code", it looks
         for calls that gained or lost a condition: a new ``if``, early
         ``return``/``goto``, ``&&``/``||`` around an existing call, or a
-        call moved into or out of a conditional block.  Renamed conditions
-        and plain code motion stay quiet.
+        call moved into or out of a conditional block.  Calls that gained
+        the same conditions are reported together.  Renamed conditions,
+        plain code motion and helper extraction (code and its error check
+        moved into a new function whose result the caller checks) stay
+        quiet; where a new helper is involved and it cannot tell, it gives
+        at most one note per patch.
     Why it matters
         "No functional change" tells reviewers they may skim; a call that is
         now gated (or no longer gated) is exactly what they must check.
@@ -271,24 +314,17 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
     """
     assert ctx.patch is not None
     phrase = nfc_claim(ctx.patch.message)
-    if phrase is None or ctx.code is None:
+    if phrase is None or not isinstance(ctx.code, SeriesCode):
         return
-    for old, new, gained, lost in _changes(ctx.code, ctx.patch.index):
-        parts = []
-        if gained:
-            parts.append("now runs only " + " and ".join(_describe(c) for c in gained))
-        if lost:
-            parts.append("no longer runs only " + " and ".join(_describe(c) for c in lost))
-        msg = f'the message says "{phrase}", but {new.callee}() ' + "; it ".join(parts)
-        ev: tuple[EvidenceLine, ...] = (_ev(old.line, old.path, "before"),)
-        ev += tuple(_ev(c.line, new.path, "condition") for c in gained if c.line != new.line)
-        ev += (_ev(new.line, new.path, "after"),)
-        yield Hit(msg, file=new.path, line=new.line.new_no, mail_line=new.line.mail_line,
-                  symbol=new.callee, evidence=ev)
-
-
-def _describe(cond: Any) -> str:
-    text = cond.text
-    if cond.kind.startswith("early"):
-        return f"when not ({text}) (early exit)"
-    return f"when not ({text})" if cond.negated else f"if ({text})"
+    groups: dict[tuple[object, ...], list[Change]] = {}
+    doubts: list[Change] = []
+    for ch in changes(ctx.code, ctx.patch.index):
+        if ch.doubtful:
+            doubts.append(ch)
+            continue
+        key = (ch.new.path, ch.new.function, tuple(c.key for c in ch.gained), tuple(c.key for c in ch.lost))
+        groups.setdefault(key, []).append(ch)
+    for group in groups.values():
+        yield _group_hit(ctx.code, phrase, group)
+    if doubts and not groups:
+        yield _doubt_hit(phrase, doubts)

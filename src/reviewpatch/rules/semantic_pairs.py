@@ -2,152 +2,41 @@
 (enable/disable, start/stop, ...) that its partner does not clear.
 
 Functions, calls and bodies come from the C analysis (``reviewpatch.csource``);
-only the bit operations (``x |= F``, ``x &= ~F``) are read from the masked
-line text.  The partner is judged only where its whole body is in view: in
-the series' hunks or, in tree mode, in the file as the patch leaves it.
+the setting and clearing operations are in ``semantic_ops``.  The partner is
+judged where its body is in view up to its end: in the series' hunks or, in
+tree mode, in the file as the patch leaves it.
 """
 
 from __future__ import annotations
 
 __all__ = ["CALL_PAIRS", "FUNC_PAIRS", "Op", "bit_ops", "call_op", "pairs", "partners", "set_clear_asymmetry"]
 
-import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from reviewpatch.csource import NEW, OLD, Call, CodeLine, FileCode, FunctionBody, SeriesCode
+from reviewpatch.csource import NEW, OLD, CodeLine, FileCode, FunctionBody, SeriesCode
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.model import Patch
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+from reviewpatch.rules.semantic_ops import (
+    CALL_PAIRS,
+    FUNC_PAIRS,
+    Op,
+    bit_ops,
+    call_op,
+    pairs,
+    partners,
+)
 from reviewpatch.rules.semantic_text import (
     Scan,
     evidence,
     hunk_section,
     masked_lines,
-    plain_name,
+    ordered,
     scan,
 )
 
-FUNC_PAIRS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("enable", ("disable",)),
-    ("set", ("clear", "unset")),
-    ("start", ("stop",)),
-    ("init", ("exit", "deinit", "fini", "cleanup")),
-    ("register", ("unregister",)),
-    ("alloc", ("free",)),
-    ("get", ("put",)),
-    ("lock", ("unlock",)),
-    ("add", ("del", "remove")),
-    ("attach", ("detach",)),
-    ("install", ("uninstall",)),
-    ("on", ("off",)),
-    ("probe", ("remove",)),
-    ("create", ("destroy",)),
-)
-CALL_PAIRS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("set", ("clear", "unset")),
-    ("enable", ("disable",)),
-    ("get", ("put",)),
-    ("register", ("unregister",)),
-)
 _LIFETIME = (("probe", "remove"), ("alloc", "free"), ("create", "destroy"))
-# "get" counts only as a suffix (kref_get, of_node_get), not get_user() & co.
-_SUFFIX_ONLY = frozenset({"get", "put"})
-_FLAG_RE = re.compile(r"\b_*[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b")
-_OR_RE = re.compile(r"^\s*([\w.\->\[\]]+)\s*\|=\s*(.+)$")
-_AND_NOT_RE = re.compile(r"^\s*([\w.\->\[\]]+)\s*&=\s*~(.+)$")
-_ASSIGN_RE = re.compile(r"^\s*([\w.\->\[\]]+)\s*=[^=](.*)$")
-
-
-@dataclass(frozen=True)
-class Op:
-    """A setting (or clearing) operation: a call such as ``set_bit(F, p)``
-    (``kind`` "call", ``word`` "set") or a bit operation ``x |= F`` /
-    ``x &= ~F`` (``kind`` "bits"), or a plain assignment (``kind``
-    "assign", which clears whatever ``lhs`` held).  ``line`` is where it
-    was seen."""
-
-    kind: str
-    word: str
-    tokens: tuple[str, ...]
-    flags: tuple[str, ...]
-    lhs: str = ""
-    label: str = ""
-    line: CodeLine | None = field(default=None, compare=False)
-
-
-def _flags(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_FLAG_RE.findall(text)))
-
-
-def call_op(call: Call, on: bool) -> Op | None:
-    """The setting (``on``) or clearing operation a call performs, if any:
-    ``set_*``/``*_set``, ``enable``, ``register`` (``*_get`` for ``on``) and
-    their opposites."""
-    if not plain_name(call.callee):
-        return None
-    base = call.callee.lstrip("_")
-    base = base.removeprefix("test_and_")
-    tokens = tuple(t for t in base.split("_") if t)
-    table = CALL_PAIRS if on else tuple((off, (on_w,)) for on_w, offs in CALL_PAIRS for off in offs)
-    for word, _ in table:
-        if not tokens or word not in (tokens[0], tokens[-1]):
-            continue
-        if word in _SUFFIX_ONLY and tokens[-1] != word:
-            continue
-        label = call.statement or f"{call.callee}({call.arg_text})"
-        return Op("call", word, tokens, _flags(call.arg_text), label=label, line=call.line)
-    return None
-
-
-def bit_ops(code: str, on: bool, line: CodeLine | None = None) -> tuple[Op, ...]:
-    """The bit operations on one masked line: ``x |= FLAG`` (``on``), or
-    ``x &= ~FLAG`` and plain assignments."""
-    m = (_OR_RE if on else _AND_NOT_RE).match(code)
-    if m:
-        flags = _flags(m.group(2))
-        if flags:
-            word = "|=" if on else "&=~"
-            return (Op("bits", word, (), flags, m.group(1), " ".join(code.split()), line),)
-    elif not on and (m := _ASSIGN_RE.match(code)):
-        return (Op("assign", "=", (), (), m.group(1), " ".join(code.split()), line),)
-    return ()
-
-
-def _off_words(word: str) -> tuple[str, ...]:
-    for on, offs in CALL_PAIRS:
-        if on == word:
-            return offs
-    return ()
-
-
-def pairs(setter: Op, clearer: Op) -> bool:
-    """Whether ``clearer`` undoes ``setter``."""
-    if clearer.kind == "assign":
-        return setter.kind == "bits" and clearer.lhs == setter.lhs
-    if setter.flags and not set(setter.flags) & set(clearer.flags):
-        return False
-    if "bits" in (setter.kind, clearer.kind):
-        return bool(setter.flags)
-    if clearer.word not in _off_words(setter.word):
-        return False
-    others = [t for t in setter.tokens if t != setter.word]
-    have = set(clearer.tokens) | {t[2:] for t in clearer.tokens if t.startswith("un")}
-    return sum(t in have for t in others) * 2 >= len(others)
-
-
-def partners(func: str, on: bool) -> tuple[str, ...]:
-    """Names of the partner functions of ``func`` (its ``disable`` for an
-    ``enable``; with ``on`` False, the other way round)."""
-    tokens = func.split("_")
-    out = []
-    for i, tok in enumerate(tokens):
-        for on_w, offs in FUNC_PAIRS:
-            swaps = offs if on and tok == on_w else ((on_w,) if not on and tok in offs else ())
-            for other in swaps:
-                out.append("_".join(tokens[:i] + [other] + tokens[i + 1 :]))
-    return tuple(dict.fromkeys(out))
-
 
 # -- reading the analysis -------------------------------------------------------
 
@@ -198,9 +87,13 @@ def _whole_body(code: SeriesCode, patch: Patch, path: str, name: str) -> Functio
 
 
 def _still_clears(ops: Sequence[Op], op: Op) -> bool:
-    """Whether ``ops`` hold a clear equivalent to ``op``."""
+    """Whether ``ops`` hold a clear equivalent to ``op``, or one that
+    clears the whole word or object (``x = 0``, ``memset()``)."""
+    as_set = replace(op, kind="bits") if op.kind == "bits" else replace(op, word="set")
     for other in ops:
         if other.label == op.label or set(other.flags) & set(op.flags):
+            return True
+        if other.kind in ("assign", "and", "wipe") and pairs(as_set, other):
             return True
         if not op.flags and other.kind == op.kind == "call" and other.tokens == op.tokens:
             return True
@@ -230,9 +123,13 @@ def set_clear_asymmetry(ctx: RuleContext) -> Iterator[Hit]:
         partner function, flag by flag (only the flags the patch adds).
         Flags of an object that the partner destroys (probe/remove,
         alloc/free, create/destroy) are left alone.  It also reports a
-        clear the patch removes from the partner while the set stays.  It
-        judges only when the partner's whole body is in the diff or, in
-        tree mode, in the file as the patch leaves it.
+        clear the patch removes from the partner while the set stays.  A
+        plain assignment (``x = 0``), ``x &= MASK`` without the bit,
+        ``memset()``, ``bitmap_zero()`` and ``*_clear_all()`` clear it too.
+        It judges when the partner's body is in the diff up to its closing
+        brace (its head may be only in the ``@@`` line) or, in tree mode,
+        in the file as the patch leaves it; when the partner is not in the
+        diff at all it gives one note per setter function.
     Why it matters
         A bit set on enable and never cleared on disable outlives its
         reason: the work keeps running (a trap on every syscall exit, a
@@ -250,13 +147,62 @@ def set_clear_asymmetry(ctx: RuleContext) -> Iterator[Hit]:
     code = ctx.code
     if not isinstance(code, SeriesCode):
         return
+    every = tuple(sc for fc in code.files(ctx.patch.index) for sc in _scans(ctx.patch, fc, NEW))
+    noted: set[str] = set()
     for fc in code.files(ctx.patch.index):
         new, old = _scans(ctx.patch, fc, NEW), _scans(ctx.patch, fc, OLD)
-        yield from _added_sets(code, ctx.patch, new, old)
+        yield from _added_sets(code, ctx.patch, new, old, _Seen(every, noted))
         yield from _removed_clears(code, ctx.patch, fc.path, new, old)
 
 
-def _added_sets(code: SeriesCode, patch: Patch, new: Sequence[Scan], old: Sequence[Scan]) -> Iterator[Hit]:
+@dataclass(frozen=True)
+class _Seen:
+    """The new-side scans of every file of the patch, and the setter
+    functions already given a "partner not in view" note."""
+
+    scans: tuple[Scan, ...]
+    noted: set[str]
+
+
+@dataclass(frozen=True)
+class _Partner:
+    """What is in view of a partner function: its clearing operations, where
+    its body was seen (``place``: a clause for the message), and a line to
+    quote."""
+
+    name: str
+    ops: tuple[Op, ...]
+    place: str
+    path: str
+    line: CodeLine | None
+
+
+def _partial(scans: Sequence[Scan], name: str) -> _Partner | None:
+    """A partner whose head is only in a hunk's section header but whose
+    body shows up to its closing brace."""
+    for sc in scans:
+        owned = sc.owned(name)
+        if not owned or not any(fn.closing_visible and fn.end.no - 1 in owned for fn in sc.fragment.functions):
+            continue
+        ops = tuple(op for i in owned for op in _ops_at(sc, i, False))
+        first = sc.lines[owned[0]]
+        place = f"whose body the diff shows from line {first.new_no} to its end"
+        return _Partner(name, ops, place, sc.fragment.view.path, first)
+    return None
+
+
+def _partner(code: SeriesCode, patch: Patch, path: str, name: str, seen: _Seen) -> _Partner | None:
+    body = _whole_body(code, patch, path, name)
+    if body is not None:
+        line = body.function.start if body.lines and body.function.start.mail_line is not None else None
+        place = "whose whole body is in the " + ("diff" if body.source == "hunk" else "tree")
+        return _Partner(name, _body_ops(body, False), place, body.function.path, line)
+    return None if code.tree_mode else _partial(seen.scans, name)
+
+
+def _added_sets(
+    code: SeriesCode, patch: Patch, new: Sequence[Scan], old: Sequence[Scan], seen: _Seen
+) -> Iterator[Hit]:
     for sc in new:
         for i, line in enumerate(sc.lines):
             owner = sc.owners[i]
@@ -269,16 +215,28 @@ def _added_sets(code: SeriesCode, patch: Patch, new: Sequence[Scan], old: Sequen
                 fresh = _fresh(op, before)
                 if fresh is None or any(pairs(fresh, c) for c in clears):
                     continue
-                for partner in partners(owner, True):
-                    body = _whole_body(code, patch, sc.fragment.view.path, partner)
-                    if body is None:
-                        continue
-                    if _lifetime(owner, partner) and (fresh.kind == "bits" or fresh.word == "set"):
-                        break  # a flag of an object that the partner frees
-                    missing = _not_cleared(fresh, _body_ops(body, False))
-                    if missing is not None:
-                        yield _set_hit(sc.fragment.view.path, missing, owner, partner, body)
-                    break
+                yield from _judge(code, patch, sc.fragment.view.path, owner, fresh, seen)
+
+
+def _judge(code: SeriesCode, patch: Patch, path: str, owner: str, fresh: Op, seen: _Seen) -> Iterator[Hit]:
+    """Hold one new setting operation of ``owner`` against its partner."""
+    names = partners(owner, True)
+    if not names or (_lifetime(owner, names[0]) and (fresh.kind == "bits" or fresh.word == "set")):
+        return  # a flag of an object that the partner frees
+    for name in names:
+        partner = _partner(code, patch, path, name, seen)
+        if partner is None:
+            continue
+        missing = _not_cleared(fresh, partner.ops)
+        if missing is not None:
+            yield _set_hit(path, missing, owner, partner)
+        return
+    if code.tree_mode or owner in seen.noted:
+        return
+    if any(sc.owned(n) for sc in seen.scans for n in names):
+        return  # the partner shows in part: say nothing rather than guess
+    seen.noted.add(owner)
+    yield _unseen_hit(path, fresh, owner, names)
 
 
 def _lifetime(owner: str, partner: str) -> bool:
@@ -318,7 +276,7 @@ def _removed_clears(
             if owner is None or line.kind != "-":
                 continue
             for op in _ops_at(sc, i, False):
-                if op.kind == "assign":
+                if op.kind in ("assign", "and", "wipe"):
                     continue
                 now = _whole_body(code, patch, path, owner)
                 if now is None or _still_clears(_body_ops(now, False), op):
@@ -334,22 +292,30 @@ def _removed_clears(
                     break
 
 
-def _set_hit(path: str, op: Op, owner: str, partner: str, body: FunctionBody) -> Hit:
+def _set_hit(path: str, op: Op, owner: str, partner: _Partner) -> Hit:
     assert op.line is not None
     flag = op.flags[0] if op.flags else op.label.split("(")[0]
     named = " | ".join(op.flags) if len(op.flags) > 1 else flag
-    place = "in the diff" if body.source == "hunk" else "in the tree"
     if op.flags:
-        msg = (f"{owner}() now sets {named} ({op.label}), but {partner}(), "
-               f"whose whole body is {place}, never clears it")
+        msg = f"{owner}() now sets {named} ({op.label}), but {partner.name}(), {partner.place}, never clears it"
     else:
-        msg = (f"{owner}() now calls {op.label}, but {partner}(), "
-               f"whose whole body is {place}, never undoes it")
+        msg = f"{owner}() now calls {op.label}, but {partner.name}(), {partner.place}, never undoes it"
     ev = evidence(path, (op.line,), "set")
-    if body.lines and body.function.start.mail_line is not None:
-        ev += evidence(body.function.path, (body.function.start,), "partner")
+    if partner.line is not None:
+        ev += evidence(partner.path, (partner.line,), "partner")
     return Hit(msg, file=path, line=op.line.new_no, side="new", mail_line=op.line.mail_line,
-               symbol=flag, evidence=ev)
+               symbol=flag, evidence=ordered(ev))
+
+
+def _unseen_hit(path: str, op: Op, owner: str, names: Sequence[str]) -> Hit:
+    assert op.line is not None
+    flag = op.flags[0] if op.flags else op.label.split("(")[0]
+    named = " or ".join(f"{n}()" for n in names[:2])
+    msg = (f"{owner}() now sets {flag} ({op.label}); {named} is not in the diff, so whether "
+           "it is cleared there cannot be seen (--tree would settle it)")
+    return Hit(msg, file=path, line=op.line.new_no, side="new", mail_line=op.line.mail_line,
+               symbol=flag, evidence=evidence(path, (op.line,), "set"),
+               severity=Severity.NOTE, confidence=Confidence.LOW)
 
 
 def _clear_hit(path: str, op: Op, owner: str, partner: str, setter: Op) -> Hit:

@@ -20,7 +20,7 @@ from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 from reviewpatch.rules.semantic_defs import Removed, Use, removed_symbols, tree_uses, uses
-from reviewpatch.rules.semantic_text import evidence, plain_name
+from reviewpatch.rules.semantic_text import evidence, ordered, plain_name
 
 _ARCH_RE = re.compile(r"^arch/([^/]+)/")
 _MAX_TREE_REFS = 5
@@ -32,11 +32,16 @@ def _arch(path: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _use_hit(sym: Removed, use: Use, note: bool) -> Hit:
+def _use_hit(sym: Removed, group: list[Use], note: bool) -> Hit:
+    """One finding for the uses of ``sym`` in one file (in file order)."""
     where = sym.last
+    group = sorted(group, key=lambda u: u.line.new_no or 0)
+    use = group[0]
     line = use.line
+    nos = [str(u.line.new_no) for u in group if u.line.new_no is not None]
+    at = f"{use.path}:{nos[0]}" if len(nos) <= 1 else f"{use.path}:{', '.join(nos[:-1])} and {nos[-1]}"
     msg = (
-        f"{_WHAT[where.kind]} {sym.name} is still used at {use.path}:{line.new_no}, but patch "
+        f"{_WHAT[where.kind]} {sym.name} is still used at {at}, but patch "
         f"{where.patch_index} removes its definition from {where.path} and the "
         "series defines it nowhere else"
     )
@@ -53,7 +58,7 @@ def _use_hit(sym: Removed, use: Use, note: bool) -> Hit:
         mail_line=line.mail_line,
         symbol=sym.name,
         evidence=evidence(where.path, (where.line,), "definition removed")
-        + evidence(use.path, (line,), "still used"),
+        + ordered(evidence(use.path, tuple(u.line for u in group), "still used")),
         severity=Severity.NOTE if note else None,
         confidence=Confidence.LOW if note else None,
     )
@@ -85,7 +90,7 @@ def _tree_hits(tree: Any, sym: Removed, seen: set[str]) -> Iterator[Hit]:
     confidence=Confidence.HIGH,
     scope=Scope.PATCH,
     needs_code=True,
-    explainable=True,
+    explainable=False,
 )
 def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
     """A macro, function or enum value the series removes is still used.
@@ -95,8 +100,10 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
         definitions, enum members) that it re-adds nowhere and that no
         context line still declares, and reports every line the series
         adds or keeps that still uses them (whole identifiers, outside
-        comments and strings).  In tree mode it also searches the tree after
-        the series, and stays quiet when a definition remains there.
+        comments and strings), one finding per symbol and file.  In tree
+        mode it also searches the tree after the series, and stays quiet
+        when a definition remains there.  A build break is never explained
+        away by the commit message.
     Why it matters
         A symbol removed while still used breaks the build, often only in a
         configuration or architecture the author did not build, or breaks
@@ -135,13 +142,18 @@ def _defined_in_tree(tree: Any, name: str) -> bool:
 
 
 def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
+    """One finding per file that still uses ``sym`` in the series' views."""
     def_arches = {_arch(d.path) for d in sym.defs}
+    by_file: dict[tuple[str, bool], dict[tuple[int | None, str], Use]] = {}
     for use in uses(code, sym.name):
         use_arch = _arch(use.path)
         if None not in def_arches and use_arch is not None and use_arch not in def_arches:
             continue  # another architecture has its own definition
         note = None not in def_arches and use_arch is None and not code.tree_mode
-        yield _use_hit(sym, use, note)
+        sites = by_file.setdefault((use.path, note), {})
+        sites.setdefault((use.line.new_no, use.line.text.strip()), use)
+    for (_, note), sites in sorted(by_file.items()):
+        yield _use_hit(sym, list(sites.values()), note)
 
 
 # -- RP307 -------------------------------------------------------------------

@@ -19,6 +19,7 @@ __all__ = [
     "evidence",
     "hunk_section",
     "masked_lines",
+    "ordered",
     "plain_name",
     "scan",
     "section_function",
@@ -134,3 +135,24 @@ def evidence(path: str, lines: Iterable[CodeLine], label: str = "") -> tuple[Evi
         )
         for ln in lines
     )
+
+
+def ordered(lines: Iterable[EvidenceLine]) -> tuple[EvidenceLine, ...]:
+    """Evidence lines grouped by file (files in order of first appearance)
+    and in file order within each file (diff order when every line of the
+    file comes from the mail), each line once."""
+    first: dict[str, int] = {}
+    unique: dict[tuple[object, ...], EvidenceLine] = {}
+    for ev in lines:
+        first.setdefault(ev.file or "", len(first))
+        unique.setdefault((ev.file, ev.kind, ev.old_no, ev.new_no, ev.text), ev)
+    by_mail = {f: all(e.mail_line is not None for e in unique.values() if (e.file or "") == f) for f in first}
+
+    def key(ev: EvidenceLine) -> tuple[int, int]:
+        name = ev.file or ""
+        if by_mail[name] and ev.mail_line is not None:
+            return (first[name], ev.mail_line)
+        no = ev.old_no if ev.kind == "-" or ev.new_no is None else ev.new_no
+        return (first[name], no or 0)
+
+    return tuple(sorted(unique.values(), key=key))
