@@ -48,7 +48,10 @@ def normalise(text: str) -> str:
         inner = text[m.end() : end - 1] if depth == 0 else text[m.end() :]
         text = text[: m.start()] + "(" + inner + ")" + text[end:]
     text = _strip_outer(text)
-    text = re.sub(r"\(\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*)\s*\)", r"\1", text)
+    # "(x)" and "(p->x)" lose their parentheses, but not a call's "f(x)"
+    text = re.sub(
+        r"(?<![\w)\]])\(\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*)\s*\)", r"\1", text
+    )
     return text
 
 

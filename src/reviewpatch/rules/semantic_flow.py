@@ -203,7 +203,10 @@ def _gate_hits(code: SeriesCode, gate: Gate) -> Iterator[Hit]:
             continue
         seen.add(inner.callee)
         where = _where(gate, skip.via)
-        msg = f"{head}; {inner.callee}() in {where} ran on every call and is now skipped when no such flag is set"
+        msg = (
+            f"{inner.callee}() in {where} ran on every call; now that {gate.callee}() runs "
+            f"only if ({gate.text}), it is skipped unless one of {' | '.join(gate.flags)} is set"
+        )
         if skip.covered_by:
             msg += (
                 f"; the guard lets through {skip.covered_by}, named after it, so it is taken "
@@ -267,27 +270,38 @@ def mask_member_unused(ctx: RuleContext) -> Iterator[Hit]:
         used = used_flags(code, gate)
         done: set[str] = set()
         for mask, members in gate.masks:
+            unsure: list[str] = []
             for member in members:
                 if member in done or member in used:
                     continue
                 done.add(member)
-                hit = _unused_hit(code, gate, mask, members, member)
-                if hit is not None:
-                    yield hit
+                if used_by_name(code, gate, member, members) is not None:
+                    continue
+                if gate.body is None or not gate.body.complete:
+                    unsure.append(member)
+                else:
+                    yield _unused_hit(code, gate, mask, member)
+            if unsure:
+                yield _unsure_hit(code, gate, mask, tuple(unsure))
 
 
-def _unused_hit(code: SeriesCode, gate: Gate, mask: str, members: tuple[str, ...], member: str) -> Hit | None:
-    new = gate.guarded.new
-    if used_by_name(code, gate, member, members) is not None:
-        return None
+def _unsure_hit(code: SeriesCode, gate: Gate, mask: str, members: tuple[str, ...]) -> Hit:
+    """One note for the members of ``mask`` that the visible part of the
+    callee does not show in use."""
+    names = ", ".join(members)
+    them = "it" if len(members) == 1 else "them"
+    msg = (
+        f"{names} (in {mask}) {'gates' if len(members) == 1 else 'gate'} {gate.callee}(), "
+        f"but {_partial(gate)}: cannot confirm the gated code uses {them}"
+    )
     evidence = _gate_ev(gate) + _mask_ev(code, mask)
-    body = gate.body
-    if body is None or not body.complete:
-        msg = (
-            f"{member} (in {mask}) gates {gate.callee}(), but {_partial(gate)}: "
-            "cannot confirm the gated code uses it"
-        )
-        return _hit(new, msg, member, evidence, severity=Severity.NOTE)
+    symbol = members[0] if len(members) == 1 else mask
+    return _hit(gate.guarded.new, msg, symbol, evidence, severity=Severity.NOTE)
+
+
+def _unused_hit(code: SeriesCode, gate: Gate, mask: str, member: str) -> Hit:
+    new = gate.guarded.new
+    evidence = _gate_ev(gate) + _mask_ev(code, mask)
     msg = (
         f"{member} (in {mask}) gates {gate.callee}(), but {gate.callee}() never tests it "
         f"nor calls anything named after it ({_partial(gate)})"
