@@ -24,9 +24,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             try:
                 result = _measure(f"{name} mode", args.patches, make(), args.repeat)
-            except Exception as exc:  # the pipeline may be incomplete
+            except Exception as exc:  # noqa: BLE001 - report it and measure the rest
                 print(f"{name + ' mode':<14} not measured: {type(exc).__name__}: {exc}")
                 continue
             _print(result)

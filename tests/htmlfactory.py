@@ -110,12 +110,24 @@ def make_patch(
         body=message,
     )
     subject = Subject(
-        raw=raw, title=title, version=version, version_explicit=True, counter=index,
-        total=total, counter_explicit=True, is_patch=True,
+        raw=raw,
+        title=title,
+        version=version,
+        version_explicit=True,
+        counter=index,
+        total=total,
+        counter_explicit=True,
+        is_patch=True,
     )
     return Patch(
-        mail=mail, subject=subject, index=index, author=author, message=message,
-        trailers=trailers, files=files, followup_trailers=followups,
+        mail=mail,
+        subject=subject,
+        index=index,
+        author=author,
+        message=message,
+        trailers=trailers,
+        files=files,
+        followup_trailers=followups,
     )
 
 
@@ -126,8 +138,12 @@ def _trailer(name: str, who: Person, origin: str, given_by: Person | None = None
 def _finding(rule: tuple[str, str], sev: Severity, msg: str, **loc: object) -> Finding:
     evidence = loc.pop("evidence", ())
     return Finding(
-        rule_id=rule[0], rule_name=rule[1], severity=sev, confidence=Confidence.MEDIUM,
-        message=msg, location=Location(**loc),  # type: ignore[arg-type]
+        rule_id=rule[0],
+        rule_name=rule[1],
+        severity=sev,
+        confidence=Confidence.MEDIUM,
+        message=msg,
+        location=Location(**loc),  # type: ignore[arg-type]
         evidence=evidence,  # type: ignore[arg-type]
     )
 
@@ -145,52 +161,128 @@ def sample_report(archive_url: str | None = ARCHIVE) -> Report:
     dev = person("Dev Eloper", "dev@example.org")
     rev = person("Re Viewer", "rev@example.org")
     c_file = file_diff(
-        "arch/arm64/include/asm/syscall.h", 127,
-        (" {", " \tunsigned long flags = read_thread_flags(); /* flags */", " ",
-         "-\tsyscall_exit_work(regs, flags);", "+\trseq_syscall(regs);", "+",
-         "+\tif (unlikely(flags & _TIF_SYSCALL_EXIT_WORK))", "+\t\tsyscall_exit_work(regs, 0x1f);",
-         " }"),
+        "arch/arm64/include/asm/syscall.h",
+        127,
+        (
+            " {",
+            " \tunsigned long flags = read_thread_flags(); /* flags */",
+            " ",
+            "-\tsyscall_exit_work(regs, flags);",
+            "+\trseq_syscall(regs);",
+            "+",
+            "+\tif (unlikely(flags & _TIF_SYSCALL_EXIT_WORK))",
+            "+\t\tsyscall_exit_work(regs, 0x1f);",
+            " }",
+        ),
         section="static __always_inline void syscall_exit_to_user_mode_work(struct pt_regs *regs)",
     )
-    text_file = file_diff("Documentation/arm64/entry.rst", 10, (" Exit work", "-old text", "+new text"))
-    cover = make_patch(0, 3, "arm64: entry: tidy exit work", author=dev,
-                       message="This series tidies the exit work.\n\nThanks.")
+    text_file = file_diff(
+        "Documentation/arm64/entry.rst", 10, (" Exit work", "-old text", "+new text")
+    )
+    cover = make_patch(
+        0,
+        3,
+        "arm64: entry: tidy exit work",
+        author=dev,
+        message="This series tidies the exit work.\n\nThanks.",
+    )
     p1 = make_patch(
-        1, 3, "arm64: ptrace: align syscall exit work", author=dev, files=(c_file,),
+        1,
+        3,
+        "arm64: ptrace: align syscall exit work",
+        author=dev,
+        files=(c_file,),
         message="Move rseq_syscall() to the top.\n\nNo functional change intended.",
         trailers=(_trailer("Signed-off-by", dev, cover.msgid.replace(".0-", ".1-")),),
         followups=(_trailer("Reviewed-by", rev, "reply-1@example.org", rev),),
     )
-    p2 = make_patch(2, 3, "docs: arm64: describe exit work", author=dev, files=(text_file,),
-                    message="Describe it.")
-    p3 = make_patch(3, 3, "arm64: entry: clean patch", author=dev, message="Nothing to see.",
-                    trailers=(_trailer("Signed-off-by", dev, "x@example.org"),))
+    p2 = make_patch(
+        2,
+        3,
+        "docs: arm64: describe exit work",
+        author=dev,
+        files=(text_file,),
+        message="Describe it.",
+    )
+    p3 = make_patch(
+        3,
+        3,
+        "arm64: entry: clean patch",
+        author=dev,
+        message="Nothing to see.",
+        trailers=(_trailer("Signed-off-by", dev, "x@example.org"),),
+    )
     evidence = (
-        EvidenceLine("\tsyscall_exit_work(regs, flags);", "-", "arch/arm64/include/asm/syscall.h", old_no=130),
-        EvidenceLine("\trseq_syscall(regs);", "+", "arch/arm64/include/asm/syscall.h", new_no=130,
-                     label="moved here"),
+        EvidenceLine(
+            "\tsyscall_exit_work(regs, flags);", "-", "arch/arm64/include/asm/syscall.h", old_no=130
+        ),
+        EvidenceLine(
+            "\trseq_syscall(regs);",
+            "+",
+            "arch/arm64/include/asm/syscall.h",
+            new_no=130,
+            label="moved here",
+        ),
     )
     hfile = "arch/arm64/include/asm/syscall.h"
     findings = (
         _finding(MISC, Severity.WARNING, "Patch 4/4 never arrived."),
-        _finding(SOB, Severity.NOTE, "The cover letter has no sign-off (not needed).", patch_index=0),
-        _finding(MOVED, Severity.ERROR, "rseq_syscall() now runs on every exit.", patch_index=1,
-                 file=hfile, line=130, symbol="rseq_syscall", evidence=evidence),
-        _finding(MISC, Severity.NOTE, "The old call was gated.", patch_index=1, file=hfile,
-                 line=130, side="old"),
+        _finding(
+            SOB, Severity.NOTE, "The cover letter has no sign-off (not needed).", patch_index=0
+        ),
+        _finding(
+            MOVED,
+            Severity.ERROR,
+            "rseq_syscall() now runs on every exit.",
+            patch_index=1,
+            file=hfile,
+            line=130,
+            symbol="rseq_syscall",
+            evidence=evidence,
+        ),
+        _finding(
+            MISC,
+            Severity.NOTE,
+            "The old call was gated.",
+            patch_index=1,
+            file=hfile,
+            line=130,
+            side="old",
+        ),
         _finding(SOB, Severity.ERROR, "Dev Eloper did not sign off.", patch_index=2),
-        _finding(MISC, Severity.WARNING, "A line outside the hunk.", patch_index=2,
-                 file="Documentation/arm64/entry.rst", line=99),
-        _finding(MISC, Severity.NOTE, "A whole-file note.", patch_index=2,
-                 file="Documentation/arm64/entry.rst"),
+        _finding(
+            MISC,
+            Severity.WARNING,
+            "A line outside the hunk.",
+            patch_index=2,
+            file="Documentation/arm64/entry.rst",
+            line=99,
+        ),
+        _finding(
+            MISC,
+            Severity.NOTE,
+            "A whole-file note.",
+            patch_index=2,
+            file="Documentation/arm64/entry.rst",
+        ),
     )
     series = Series(
-        version=3, total=3, subject=cover.mail.subject, cover=cover, patches=(p1, p2, p3),
-        versions=(1, 2, 3), base_commit="0123456789abcdef0123456789abcdef01234567",
-        archive_url=archive_url, author=dev,
+        version=3,
+        total=3,
+        subject=cover.mail.subject,
+        cover=cover,
+        patches=(p1, p2, p3),
+        versions=(1, 2, 3),
+        base_commit="0123456789abcdef0123456789abcdef01234567",
+        archive_url=archive_url,
+        author=dev,
     )
-    return Report(series=series, findings=sort_findings(findings), rules_run=("RP101", "RP301"),
-                  meta=(("tool", "reviewpatch test"), ("mode", "mail")))
+    return Report(
+        series=series,
+        findings=sort_findings(findings),
+        rules_run=("RP101", "RP301"),
+        meta=(("tool", "reviewpatch test"), ("mode", "mail")),
+    )
 
 
 def large_report(patches: int = 18, files: int = 3, lines: int = 60) -> Report:
@@ -200,20 +292,45 @@ def large_report(patches: int = 18, files: int = 3, lines: int = 60) -> Report:
     dev = person("Dev Eloper", "dev@example.org")
     body = tuple(
         ("+" if n % 3 == 0 else "-" if n % 3 == 1 else " ")
-        + f"\tif (unlikely(flags & _TIF_WORK_{n})) /* step {n} */ ret = do_work(regs, \"x{n}\");"
+        + f'\tif (unlikely(flags & _TIF_WORK_{n})) /* step {n} */ ret = do_work(regs, "x{n}");'
         for n in range(lines)
     )
     out_patches, findings = [], []
     for i in range(1, patches + 1):
         fds = tuple(file_diff(f"arch/arm64/kernel/file{i}_{k}.c", 100, body) for k in range(files))
-        out_patches.append(make_patch(i, patches, f"arm64: step {i}", author=dev, files=fds,
-                                      message="A commit message.\n" * 12))
+        out_patches.append(
+            make_patch(
+                i,
+                patches,
+                f"arm64: step {i}",
+                author=dev,
+                files=fds,
+                message="A commit message.\n" * 12,
+            )
+        )
         for k in range(5):
             path = fds[k % files].path
-            ev = tuple(EvidenceLine(body[j][1:], body[j][0], path, new_no=100 + j) for j in range(4))
-            findings.append(_finding(MOVED if k % 2 else MISC, tuple(Severity)[k % 3],
-                                     f"Finding {k} of patch {i}.", patch_index=i, file=path,
-                                     line=100 + 3 * k, evidence=ev))
-    series = Series(version=2, total=patches, subject=f"[PATCH v2 0/{patches}] big", cover=None,
-                    patches=tuple(out_patches), archive_url=ARCHIVE, author=dev)
+            ev = tuple(
+                EvidenceLine(body[j][1:], body[j][0], path, new_no=100 + j) for j in range(4)
+            )
+            findings.append(
+                _finding(
+                    MOVED if k % 2 else MISC,
+                    tuple(Severity)[k % 3],
+                    f"Finding {k} of patch {i}.",
+                    patch_index=i,
+                    file=path,
+                    line=100 + 3 * k,
+                    evidence=ev,
+                )
+            )
+    series = Series(
+        version=2,
+        total=patches,
+        subject=f"[PATCH v2 0/{patches}] big",
+        cover=None,
+        patches=tuple(out_patches),
+        archive_url=ARCHIVE,
+        author=dev,
+    )
     return Report(series=series, findings=sort_findings(findings))

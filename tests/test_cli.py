@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,9 @@ class _Bytes(io.BytesIO):
 
 def run(argv, stdin=b"", cwd=None):
     out, err = io.StringIO(), io.StringIO()
-    env = Environment(stdin=_Bytes(stdin), stdout=out, stderr=err, environ={},
-                      cwd=Path(cwd) if cwd else ROOT)
+    env = Environment(
+        stdin=_Bytes(stdin), stdout=out, stderr=err, environ={}, cwd=Path(cwd) if cwd else ROOT
+    )
     code = main(argv, env)
     return code, out.getvalue(), err.getvalue()
 
@@ -111,13 +113,19 @@ def test_output_file_and_suffix_picks_format(tmp_path):
 
 def test_reply_draft_has_reviewer_date_and_message_id():
     import email
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     out, err = io.StringIO(), io.StringIO()
     config = {"user.name": "Rev Iewer", "user.email": "rev@example.org"}
-    env = Environment(stdin=_Bytes(b""), stdout=out, stderr=err, environ={}, cwd=ROOT,
-                      git_config=config.get,
-                      clock=lambda: datetime(2026, 7, 1, 9, 30, tzinfo=timezone.utc))
+    env = Environment(
+        stdin=_Bytes(b""),
+        stdout=out,
+        stderr=err,
+        environ={},
+        cwd=ROOT,
+        git_config=config.get,
+        clock=lambda: datetime(2026, 7, 1, 9, 30, tzinfo=UTC),
+    )
     code = main([str(SAMPLE), "--reply", "3"], env)
     assert code in (0, 1), err.getvalue()
     msg = email.message_from_string(out.getvalue())

@@ -11,7 +11,7 @@ def test_pyproject_table_is_read(tmp_path):
         '[tool.reviewpatch]\nselect = ["RP1"]\nignore = ["RP105"]\nfail-on = "error"\n'
         '[tool.reviewpatch.per-file-ignores]\n"Documentation/*" = ["RP3"]\n'
         '[tool.reviewpatch.severity]\nRP202 = "note"\n'
-        '[tool.reviewpatch.rules.bad-fixes-tag]\nmin-sha-length = 16\n'
+        "[tool.reviewpatch.rules.bad-fixes-tag]\nmin-sha-length = 16\n"
     )
     path = find_config(tmp_path)
     assert path == tmp_path / "pyproject.toml"
@@ -31,7 +31,9 @@ def test_pyproject_without_table_is_not_a_config(tmp_path):
 
 def test_dot_file_top_level_keys_win_over_pyproject(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.reviewpatch]\nselect = ["RP1"]\n')
-    (tmp_path / ".reviewpatch.toml").write_text('select = ["RP2"]\narchive = "http://127.0.0.1:1/x"\n')
+    (tmp_path / ".reviewpatch.toml").write_text(
+        'select = ["RP2"]\narchive = "http://127.0.0.1:1/x"\n'
+    )
     s = load_config(find_config(tmp_path))
     assert s.select == ("RP2",)
     assert s.archive == "http://127.0.0.1:1/x"
@@ -43,7 +45,7 @@ def test_dot_file_top_level_keys_win_over_pyproject(tmp_path):
         ('selekt = ["RP"]\n', "unknown configuration key(s): selekt"),
         ('select = "RP1"\nfail-on = "fatal"\n', "fail-on"),
         ("timeout = -1\n", "timeout"),
-        ('select = [1]\n', "select"),
+        ("select = [1]\n", "select"),
         ("select = [\n", "not valid TOML"),
     ],
 )

@@ -20,7 +20,11 @@ def _series(*diffs: str) -> Series:
     for i, text in enumerate(diffs, start=1):
         mail = Mail(f"m{i}@x", "s", who, "", None, (), text)
         files = parse_diff(text, 1)
-        patches.append(Patch(mail=mail, subject=Subject("s", "s"), index=i, author=who, message="", files=files))
+        patches.append(
+            Patch(
+                mail=mail, subject=Subject("s", "s"), index=i, author=who, message="", files=files
+            )
+        )
     return Series(version=1, total=len(patches), subject="s", cover=None, patches=tuple(patches))
 
 
@@ -33,7 +37,11 @@ def _diff(path: str, header: str, lines: str) -> str:
     body = textwrap.dedent(lines).strip("\n").splitlines()
     old = sum(1 for ln in body if not ln.startswith("+"))
     new = sum(1 for ln in body if not ln.startswith("-"))
-    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -10,{old} +10,{new} @@ {header}\n" + "\n".join(body) + "\n"
+    return (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -10,{old} +10,{new} @@ {header}\n"
+        + "\n".join(body)
+        + "\n"
+    )
 
 
 def test_seed_enclosing_functions_ignore_hunk_header() -> None:

@@ -28,10 +28,20 @@ def kinds_files() -> tuple[list[str], dict[str, FileDiff]]:
 
 def test_every_file_is_found(kinds: tuple[list[str], dict[str, FileDiff]]) -> None:
     _, files = kinds
-    assert sorted(files) == sorted([
-        "blob.bin", "keep.c", "nonl.txt", "old.c", "renamed.c", "renamed2.c",
-        "sp ace.c", "img.png", "tést.c", "tool.sh",
-    ])
+    assert sorted(files) == sorted(
+        [
+            "blob.bin",
+            "keep.c",
+            "nonl.txt",
+            "old.c",
+            "renamed.c",
+            "renamed2.c",
+            "sp ace.c",
+            "img.png",
+            "tést.c",
+            "tool.sh",
+        ]
+    )
 
 
 def test_binary_files(kinds: tuple[list[str], dict[str, FileDiff]]) -> None:
@@ -70,13 +80,18 @@ def test_no_newline_marker_is_not_a_line(kinds: tuple[list[str], dict[str, FileD
     _, files = kinds
     keep = files["keep.c"].hunks[0]
     assert [ln.kind for ln in keep.lines] == [
-        LineKind.CONTEXT, LineKind.REMOVED, LineKind.REMOVED, LineKind.ADDED, LineKind.ADDED,
+        LineKind.CONTEXT,
+        LineKind.REMOVED,
+        LineKind.REMOVED,
+        LineKind.ADDED,
+        LineKind.ADDED,
     ]
     texts = [ln.text for f in files.values() for h in f.hunks for ln in h.lines]
     assert all("No newline" not in text for text in texts)
     nonl = files["nonl.txt"].hunks[0].lines
     assert [(ln.kind, ln.old_no, ln.new_no) for ln in nonl] == [
-        (LineKind.REMOVED, 1, None), (LineKind.ADDED, None, 1),
+        (LineKind.REMOVED, 1, None),
+        (LineKind.ADDED, None, 1),
     ]
 
 
@@ -115,7 +130,9 @@ def test_blank_context_line_stripped_by_mail() -> None:
     text = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n"
     (fdiff,) = parse_diff(text, 1)
     assert [(ln.kind, ln.old_no, ln.new_no) for ln in fdiff.hunks[0].lines][1] == (
-        LineKind.CONTEXT, 2, 2,
+        LineKind.CONTEXT,
+        2,
+        2,
     )
 
 
@@ -129,14 +146,22 @@ def test_plain_diff_without_git_header() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n",
-         r"diff of x: hunk '@@ -1,3 \+1,3 @@' .* does not match its line counts.* ends early"),
-        ("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n+d\n",
-         r"diff of x: hunk '@@ -1,2 \+1,2 @@' is longer .* mail line 18"),
-        ("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\nwrapped\n+c\n",
-         r"diff of x: hunk .*line 17 is not a diff line"),
-        ("diff --git a/y b/y\n--- a/y\n+++ b/y\n@@ -1,2 +1,2 @@\n a\n-b\n"
-         "diff --git a/z b/z\n", r"diff of y: hunk '@@ -1,2 \+1,2 @@'"),
+        (
+            "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n",
+            r"diff of x: hunk '@@ -1,3 \+1,3 @@' .* does not match its line counts.* ends early",
+        ),
+        (
+            "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n+d\n",
+            r"diff of x: hunk '@@ -1,2 \+1,2 @@' is longer .* mail line 18",
+        ),
+        (
+            "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\nwrapped\n+c\n",
+            r"diff of x: hunk .*line 17 is not a diff line",
+        ),
+        (
+            "diff --git a/y b/y\n--- a/y\n+++ b/y\n@@ -1,2 +1,2 @@\n a\n-b\ndiff --git a/z b/z\n",
+            r"diff of y: hunk '@@ -1,2 \+1,2 @@'",
+        ),
     ],
 )
 def test_bad_hunk_counts_raise(text: str, message: str) -> None:

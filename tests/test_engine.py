@@ -91,11 +91,15 @@ def test_selection_per_file_ignore_and_severity_override():
         yield Hit("code", file="kernel/x.c")
 
     spec = _spec(check)
-    sel = RuleSelector(per_file_ignores=(("Documentation/*", ("RP9",)),),
-                       severity_overrides=(("test-rule", Severity.ERROR),))
+    sel = RuleSelector(
+        per_file_ignores=(("Documentation/*", ("RP9",)),),
+        severity_overrides=(("test-rule", Severity.ERROR),),
+    )
     found = run_rules(_series(_patch(1)), (spec,), sel, options=_opts)
     assert [(f.message, f.severity) for f in found] == [("code", Severity.ERROR)]
-    assert run_rules(_series(_patch(1)), (spec,), RuleSelector(ignore=("RP900",)), options=_opts) == ()
+    assert (
+        run_rules(_series(_patch(1)), (spec,), RuleSelector(ignore=("RP900",)), options=_opts) == ()
+    )
 
 
 def test_series_scope_and_code_factory_only_when_needed():
@@ -113,11 +117,14 @@ def test_series_scope_and_code_factory_only_when_needed():
         yield Hit(f"code is {ctx.code}")
 
     s1 = _spec(series_rule, scope=Scope.SERIES)
-    found = run_rules(_series(_patch(1)), (s1,), RuleSelector(), options=_opts, code_factory=factory)
+    found = run_rules(
+        _series(_patch(1)), (s1,), RuleSelector(), options=_opts, code_factory=factory
+    )
     assert found[0].location.patch_index is None and calls == []
     s2 = _spec(code_rule, id="RP902", name="code-rule", needs_code=True)
-    found = run_rules(_series(_patch(1), _patch(2)), (s1, s2), RuleSelector(), options=_opts,
-                      code_factory=factory)
+    found = run_rules(
+        _series(_patch(1), _patch(2)), (s1, s2), RuleSelector(), options=_opts, code_factory=factory
+    )
     assert calls == [1]
     assert {f.message for f in found} == {"whole series", "code is CODE"}
 
@@ -133,6 +140,8 @@ def test_analysis_crash_skips_code_rules_only():
         yield Hit("plain")
 
     specs = (_spec(code_rule, needs_code=True), _spec(plain, id="RP901", name="plain-rule"))
-    found = run_rules(_series(_patch(1)), specs, RuleSelector(), options=_opts, code_factory=factory)
+    found = run_rules(
+        _series(_patch(1)), specs, RuleSelector(), options=_opts, code_factory=factory
+    )
     assert [f.rule_id for f in found] == [INTERNAL_ERROR_ID, "RP901"]
     assert "parser exploded" in found[0].message

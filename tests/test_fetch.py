@@ -200,7 +200,10 @@ def test_stale_thread_is_fetched_again(public_inbox: PublicInbox, tmp_path: Path
 def test_stale_thread_is_used_when_the_archive_is_down(tmp_path: Path) -> None:
     said: list[str] = []
     client, adapter, _ = stub_client(
-        tmp_path, {"t.mbox.gz": [(503, b"busy")]}, max_age=1.0, clock=lambda: 1e12,
+        tmp_path,
+        {"t.mbox.gz": [(503, b"busy")]},
+        max_age=1.0,
+        clock=lambda: 1e12,
         progress=said.append,
     )
     client.cache.put(STUB, "a@b", "thread", MBOX)

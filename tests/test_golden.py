@@ -75,18 +75,26 @@ def _compare(golden: Path, actual: str) -> None:
     if not golden.exists():
         spare.parent.mkdir(parents=True, exist_ok=True)
         spare.write_text(actual, encoding="utf-8", newline="\n")
-        pytest.fail(f"no golden file {golden.relative_to(ROOT)}; wrote {spare.name}; "
-                    "run with REVIEWPATCH_UPDATE_GOLDEN=1 to create it")
+        pytest.fail(
+            f"no golden file {golden.relative_to(ROOT)}; wrote {spare.name}; "
+            "run with REVIEWPATCH_UPDATE_GOLDEN=1 to create it"
+        )
     expected = golden.read_text(encoding="utf-8")
     if expected == actual:
         spare.unlink(missing_ok=True)
         return
     spare.write_text(actual, encoding="utf-8", newline="\n")
-    diff = list(difflib.unified_diff(expected.splitlines(), actual.splitlines(),
-                                     "golden", "actual", lineterm="", n=1))
+    diff = list(
+        difflib.unified_diff(
+            expected.splitlines(), actual.splitlines(), "golden", "actual", lineterm="", n=1
+        )
+    )
     shown = "\n".join(diff[:DIFF_LINES]) + ("\n..." if len(diff) > DIFF_LINES else "")
-    pytest.fail(f"{golden.relative_to(ROOT)} differs (actual saved as {spare.name}; "
-                f"REVIEWPATCH_UPDATE_GOLDEN=1 refreshes):\n{shown}", pytrace=False)
+    pytest.fail(
+        f"{golden.relative_to(ROOT)} differs (actual saved as {spare.name}; "
+        f"REVIEWPATCH_UPDATE_GOLDEN=1 refreshes):\n{shown}",
+        pytrace=False,
+    )
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

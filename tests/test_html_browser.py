@@ -10,16 +10,17 @@ tests/artifacts/report.png (git-ignored) for a human to look at.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from htmlfactory import SAMPLE_DOCS, sample_report
+from test_render_html import HOSTILE_MBOX, SAMPLE_MBOX, hostile_report
+
 from reviewpatch.findings import Report
 from reviewpatch.render.html import render_html
 from reviewpatch.render.jsonreport import render_json
-from test_render_html import HOSTILE_MBOX, SAMPLE_MBOX, hostile_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -159,8 +160,12 @@ def test_print_layout_hides_controls(sample: tuple[Opened, Report]) -> None:
 
 def test_works_without_javascript(browser: Any, tmp_path: Path) -> None:
     report = sample_report()
-    opened = Opened(browser, render_html(report, docs=SAMPLE_DOCS), tmp_path / "nojs.html",
-                    java_script_enabled=False)
+    opened = Opened(
+        browser,
+        render_html(report, docs=SAMPLE_DOCS),
+        tmp_path / "nojs.html",
+        java_script_enabled=False,
+    )
     try:
         page = opened.page
         assert not page.locator("#controls").is_visible()

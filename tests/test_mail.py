@@ -153,7 +153,7 @@ def test_8bit_header_bytes_and_bad_date() -> None:
         "From: Jürgen Groß <jgross@example.com>\nSubject: Re: x\nDate: yesterday-ish\n"
         "Message-ID: <a@b>\nIn-Reply-To: <p@q> (message from someone)\n"
         "References: <r@s>\n <p@q>\n\nbody"
-    ).encode("utf-8")
+    ).encode()
     mail = parse_mail(data, "x.eml")
     assert mail.sender == Person("Jürgen Groß", "jgross@example.com")
     assert mail.timestamp is None

@@ -210,15 +210,14 @@ def _real_patch_mails() -> list[tuple[str, Mail, Subject]]:
                 continue
             part = msg.get_body(preferencelist=("plain",))
             body = part.get_content().replace("\r\n", "\n") if part else ""
-            mail = Mail(str(msg["message-id"]), subj, SENDER, "", None, (), body,
-                        origin=f"{path.name}:{n}")
+            mail = Mail(
+                str(msg["message-id"]), subj, SENDER, "", None, (), body, origin=f"{path.name}:{n}"
+            )
             out.append((mail.origin, mail, subject(int(tag.group(1)), int(tag.group(2)))))
     return out
 
 
-def _check_entries(
-    diffstat: tuple[str, ...], files: tuple[FileDiff, ...], origin: str
-) -> None:
+def _check_entries(diffstat: tuple[str, ...], files: tuple[FileDiff, ...], origin: str) -> None:
     entries = diffstat_entries(diffstat)
     assert len(entries) == len(files), origin
     for (name, count), fdiff in zip(entries, files):

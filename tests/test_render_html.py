@@ -20,8 +20,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from htmlfactory import ARCHIVE, SAMPLE_DOCS, large_report, sample_report
+
 from reviewpatch.findings import Confidence, EvidenceLine, Finding, Location, Report, Severity
 from reviewpatch.model import Person, Trailer
 from reviewpatch.render.diffview import Span, c_spans
@@ -81,11 +81,13 @@ def hostile_report(archive_url: str | None = "javascript:alert(1)") -> Report:
     p1 = series.patches[0]
     hunk = p1.files[0].hunks[0]
     lines = tuple(dataclasses.replace(ln, text=ln.text + " " + SCRIPT) for ln in hunk.lines)
-    fd = dataclasses.replace(p1.files[0], hunks=(dataclasses.replace(hunk, lines=lines, section=XSS),))
+    fd = dataclasses.replace(
+        p1.files[0], hunks=(dataclasses.replace(hunk, lines=lines, section=XSS),)
+    )
     p1 = dataclasses.replace(
         p1,
         author=evil,
-        message=f"{SCRIPT}\n{XSS}\n<a href=\"javascript:alert(1)\">x</a>",
+        message=f'{SCRIPT}\n{XSS}\n<a href="javascript:alert(1)">x</a>',
         notes="</pre>" + SCRIPT,
         files=(fd,),
         trailers=(Trailer("Signed-off-by", f"{SCRIPT} <e@x>", evil, "a@b", 5),),
@@ -93,17 +95,25 @@ def hostile_report(archive_url: str | None = "javascript:alert(1)") -> Report:
         subject=dataclasses.replace(p1.subject, title=f"{SCRIPT} {XSS}"),
     )
     finding = Finding(
-        "RP301", f"name{XSS}", Severity.ERROR, Confidence.LOW, f"{SCRIPT} {XSS}",
+        "RP301",
+        f"name{XSS}",
+        Severity.ERROR,
+        Confidence.LOW,
+        f"{SCRIPT} {XSS}",
         Location(patch_index=1, file=p1.files[0].path, line=130, symbol=XSS),
         evidence=(EvidenceLine(SCRIPT, "+", XSS, new_no=1, label=XSS),),
         doc_url="javascript:alert(1)",
     )
     series = dataclasses.replace(
-        series, subject=f"{SCRIPT}{XSS}", patches=(p1,) + series.patches[1:],
-        author=evil, base_commit=XSS,
+        series,
+        subject=f"{SCRIPT}{XSS}",
+        patches=(p1,) + series.patches[1:],
+        author=evil,
+        base_commit=XSS,
     )
-    return Report(series=series, findings=base.findings + (finding,),
-                  meta=(("source", XSS), ("tool", SCRIPT)))
+    return Report(
+        series=series, findings=base.findings + (finding,), meta=(("source", XSS), ("tool", SCRIPT))
+    )
 
 
 def assert_inert(html: str) -> Page:
@@ -167,23 +177,25 @@ def _row_before(html: str, anchor: str) -> str:
     """The last diff line row before the element with id ``anchor``."""
     head = html[: html.index(f'id="{anchor}"')]
     rows = re.findall(r'<tr class="(?:add|del|ctx)"><td>(\d*)</td><td>(\d*)</td>', head)
-    return "old %s new %s" % rows[-1]
+    return "old {} new {}".format(*rows[-1])
 
 
 def test_findings_sit_under_their_diff_line_or_at_the_top() -> None:
     html = render_html(sample_report(), docs=SAMPLE_DOCS)
-    by_message = {m: re.search(r'id="(finding-\d+)"[^\n]*\n[^\n]*\n<p class="msg">' + re.escape(m), html)
-                  for m in ("rseq_syscall() now runs on every exit.", "The old call was gated.")}
+    by_message = {
+        m: re.search(r'id="(finding-\d+)"[^\n]*\n[^\n]*\n<p class="msg">' + re.escape(m), html)
+        for m in ("rseq_syscall() now runs on every exit.", "The old call was gated.")
+    }
     new_id = by_message["rseq_syscall() now runs on every exit."]
     old_id = by_message["The old call was gated."]
     assert new_id and old_id
     assert _row_before(html, new_id.group(1)) == "old  new 130"
     assert _row_before(html, old_id.group(1)) == "old 130 new "
-    patch2 = html[html.index('id="patch-2"'): html.index('id="patch-3"')]
+    patch2 = html[html.index('id="patch-2"') : html.index('id="patch-3"')]
     diff_at = patch2.index('<table class="diff">')
     for message in ("A line outside the hunk.", "A whole-file note.", "did not sign off"):
         assert patch2.index(message) < diff_at
-    series_part = html[html.index('id="series-findings"'): html.index('id="patch-0"')]
+    series_part = html[html.index('id="series-findings"') : html.index('id="patch-0"')]
     assert "Patch 4/4 never arrived." in series_part
 
 
@@ -199,8 +211,9 @@ def test_view_places_each_finding_exactly_once() -> None:
 def test_duplicate_counters_and_unknown_patches_keep_one_copy() -> None:
     report = sample_report()
     series = report.series
-    stray = Finding("RP299", "x", Severity.NOTE, Confidence.HIGH, "Patch 9 is odd.",
-                    Location(patch_index=9))
+    stray = Finding(
+        "RP299", "x", Severity.NOTE, Confidence.HIGH, "Patch 9 is odd.", Location(patch_index=9)
+    )
     report = dataclasses.replace(
         report,
         series=dataclasses.replace(series, patches=series.patches + (series.patches[0],)),
@@ -211,7 +224,9 @@ def test_duplicate_counters_and_unknown_patches_keep_one_copy() -> None:
     assert len(page.with_class("finding")) == len(report.findings) == 8
     ids = [a["id"] for _, a in page.tags if "id" in a]
     assert len(ids) == len(set(ids)), "duplicate ids"
-    assert "Patch 9 is odd." in html[html.index('id="series-findings"'): html.index('id="patch-0"')]
+    assert (
+        "Patch 9 is odd." in html[html.index('id="series-findings"') : html.index('id="patch-0"')]
+    )
 
 
 def test_rule_docs_once_in_appendix_and_missing_docs_tolerated() -> None:
@@ -255,8 +270,16 @@ def test_hostile_content_renders_as_text() -> None:
 
 
 def test_unsafe_archive_urls_give_no_links() -> None:
-    for bad in ("javascript:alert(1)", "JavaScript://x", "data:text/html,x", "//evil.org",
-                "https://a b", 'https://x"onload=1', "ftp://x.org", "/relative"):
+    for bad in (
+        "javascript:alert(1)",
+        "JavaScript://x",
+        "data:text/html,x",
+        "//evil.org",
+        "https://a b",
+        'https://x"onload=1',
+        "ftp://x.org",
+        "/relative",
+    ):
         assert safe_url(bad) == ""
         assert archive_link(bad, "m@x") == ""
     assert archive_link("https://lore.kernel.org/all/", "<a/b?c#d@x>") == (
@@ -273,7 +296,7 @@ def test_no_external_resources() -> None:
         assert "src" not in attrs, tag
         href = attrs.get("href")
         if href is not None:
-            assert tag == "a" and (href.startswith("#") or href.startswith(ARCHIVE + "/")), href
+            assert tag == "a" and (href.startswith(("#", ARCHIVE + "/"))), href
     inline = "".join(page.raw["style"]) + "".join(page.raw["script"])
     assert "@import" not in inline and "url(" not in inline and "http" not in inline
     assert "@font-face" not in inline

@@ -37,8 +37,15 @@ def test_one_record_per_patch(base: Report) -> None:
     for r in records:
         assert r["state"] == "success" and r["context"] == "reviewpatch"
         assert r["description"] == "no findings" and r["target_url"] is None
-        assert set(r) == {"msgid", "patch_index", "state", "context", "description",
-                          "target_url", "counts"}
+        assert set(r) == {
+            "msgid",
+            "patch_index",
+            "state",
+            "context",
+            "description",
+            "target_url",
+            "counts",
+        }
 
 
 def test_states_follow_the_worst_finding(base: Report) -> None:
@@ -52,7 +59,9 @@ def test_states_follow_the_worst_finding(base: Report) -> None:
     records = _records(replace(base, findings=findings))
     assert [r["state"] for r in records] == ["success", "warning", "fail"]
     assert records[1]["counts"] == {"error": 0, "warning": 2, "note": 1}
-    assert records[1]["description"] == "2 warnings, 1 note: bad-fixes-tag, no-changelog, series-note"
+    assert (
+        records[1]["description"] == "2 warnings, 1 note: bad-fixes-tag, no-changelog, series-note"
+    )
     assert records[0]["description"] == "2 notes: series-note, some-note"
     assert records[2]["description"].startswith("1 error, 1 note: missing-signoff")
 
@@ -63,8 +72,9 @@ def test_series_wide_error_fails_every_patch(base: Report) -> None:
 
 
 def test_description_is_bounded(base: Report) -> None:
-    findings = tuple(_f(f"rule-number-{i:03d}-with-a-long-name", Severity.WARNING, 1)
-                     for i in range(40))
+    findings = tuple(
+        _f(f"rule-number-{i:03d}-with-a-long-name", Severity.WARNING, 1) for i in range(40)
+    )
     desc = _records(replace(base, findings=findings))[0]["description"]
     assert len(desc) <= MAX_DESCRIPTION and desc.endswith(", ...")
     assert desc.startswith("40 warnings: rule-number-000")

@@ -63,10 +63,19 @@ def placed(base: Report) -> Report:
         _finding("series wide remark"),
         _finding("a remark on the whole patch", patch_index=3),
         _finding("the claim is wrong here", patch_index=3, mail_line=msg),
-        _finding("the call is gated now " + long_msg, patch_index=3, mail_line=code,
-                 file="arch/arm64/include/asm/syscall.h", line=134),
-        _finding("found by file and line", patch_index=3,
-                 file="arch/arm64/include/asm/thread_info.h", line=115),
+        _finding(
+            "the call is gated now " + long_msg,
+            patch_index=3,
+            mail_line=code,
+            file="arch/arm64/include/asm/syscall.h",
+            line=134,
+        ),
+        _finding(
+            "found by file and line",
+            patch_index=3,
+            file="arch/arm64/include/asm/thread_info.h",
+            line=115,
+        ),
         _finding("second patch remark", patch_index=2),
     )
     return replace(base, findings=findings)
@@ -112,8 +121,9 @@ def test_date_and_reviewer_only_when_asked(placed: Report) -> None:
     patch = placed.series.patch(3)
     assert patch is not None
     cc_person = patch.mail.cc[0]
-    msg = _parse(render_reply(placed, 3, date="Tue, 30 Jun 2026 10:00:00 +0000",
-                              reviewer=cc_person))
+    msg = _parse(
+        render_reply(placed, 3, date="Tue, 30 Jun 2026 10:00:00 +0000", reviewer=cc_person)
+    )
     assert msg["Date"] == "Tue, 30 Jun 2026 10:00:00 +0000"
     assert msg["From"].addresses[0].addr_spec == cc_person.email
     assert cc_person.email not in [a.addr_spec for a in msg["Cc"].addresses]
@@ -132,7 +142,8 @@ def test_findings_sit_below_their_quoted_line(placed: Report) -> None:
     assert after_code.startswith("Warning: the call is gated now")
     assert after_code.endswith("[test-rule]")
     assert _comment_after(body, "No functional changes intended.").startswith(
-        "Warning: the claim is wrong here")
+        "Warning: the claim is wrong here"
+    )
     macro = "+#define _TIF_SYSCALL_EXIT_WORK\t(_TIF_SYSCALL_TRACE | _TIF_SYSCALL_AUDIT | \\"
     assert _comment_after(body, macro).startswith("Warning: found by file and line")
     hunk = next(i for i, line in enumerate(body) if line.startswith("> @@ -127,7"))
@@ -159,8 +170,13 @@ def test_lines_are_wrapped_except_quotes(placed: Report) -> None:
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_mailinfo_accepts_the_draft(placed: Report, tmp_path: Path) -> None:
     draft = render_reply(placed, 3, reviewer=REVIEWER).as_bytes(policy=policy.default)
-    run = subprocess.run(["git", "mailinfo", "msg", "patch"], input=draft, cwd=tmp_path,
-                         capture_output=True, check=True)
+    run = subprocess.run(
+        ["git", "mailinfo", "msg", "patch"],
+        input=draft,
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
+    )
     info = run.stdout.decode()
     assert "Author: Rita Reviewer" in info
     assert "Email: rita@example.org" in info
@@ -174,19 +190,31 @@ def test_hostile_subject_cannot_inject_headers(placed: Report) -> None:
     hostile = "[PATCH] x\r\nX-Injected: 1 =?utf-8?q?y=0D=0AX-Evil:_2?= \x1b[31m"
     evil_cc = Person("Mallory\r\nBcc: all@example.org", "mallory@example.org")
     mail = replace(patch.mail, subject=hostile, cc=patch.mail.cc + (evil_cc,))
-    series = replace(placed.series, patches=placed.series.patches[:2] + (replace(patch, mail=mail),))
+    series = replace(
+        placed.series, patches=placed.series.patches[:2] + (replace(patch, mail=mail),)
+    )
     raw = render_reply(replace(placed, series=series), 3).as_bytes(policy=policy.default)
     msg = email.message_from_bytes(raw, policy=policy.default)
     names = {k.lower() for k in msg}
-    assert names <= {"to", "cc", "subject", "in-reply-to", "references", "content-type",
-                     "content-transfer-encoding", "mime-version"}
+    assert names <= {
+        "to",
+        "cc",
+        "subject",
+        "in-reply-to",
+        "references",
+        "content-type",
+        "content-transfer-encoding",
+        "mime-version",
+    }
     assert "\n" not in msg["Subject"] and "\x1b" not in msg["Subject"]
     assert msg["Subject"].startswith("Re: [PATCH] x X-Injected: 1")
     header_block = raw.split(b"\n\n", 1)[0]
     assert b"\nBcc:" not in header_block and b"\nX-Evil" not in header_block
 
 
-def test_html_attachment_drops_kernel_lists(placed: Report, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_html_attachment_drops_kernel_lists(
+    placed: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from reviewpatch.render import html
 
     monkeypatch.setattr(html, "render_html", lambda report: "<html><p>report</p></html>\n")
@@ -233,8 +261,9 @@ def test_all_gives_an_mbox_of_drafts(placed: Report, tmp_path: Path) -> None:
 
 def test_all_without_findings_warns(base: Report) -> None:
     warnings: list[str] = []
-    out = render_reply_command(replace(base, findings=()), "all", attach_report=False,
-                               warn=warnings.append)
+    out = render_reply_command(
+        replace(base, findings=()), "all", attach_report=False, warn=warnings.append
+    )
     assert out == "" and warnings
 
 
@@ -255,10 +284,21 @@ def test_non_ascii_body_decodes(placed: Report) -> None:
 
 
 def test_evidence_not_in_the_quote_is_summarised(placed: Report) -> None:
-    ev = EvidenceLine(text="\taudit_syscall_exit(regs);", kind=" ",
-                      file="arch/arm64/kernel/ptrace.c", new_no=2457, label="callee")
-    finding = replace(_finding("gated", patch_index=3, mail_line=_line_of(
-        placed, 3, "+\t\tsyscall_exit_work(regs, flags);")), evidence=(ev,))
+    ev = EvidenceLine(
+        text="\taudit_syscall_exit(regs);",
+        kind=" ",
+        file="arch/arm64/kernel/ptrace.c",
+        new_no=2457,
+        label="callee",
+    )
+    finding = replace(
+        _finding(
+            "gated",
+            patch_index=3,
+            mail_line=_line_of(placed, 3, "+\t\tsyscall_exit_work(regs, flags);"),
+        ),
+        evidence=(ev,),
+    )
     text = _parse(render_reply(replace(placed, findings=(finding,)), 3)).get_content()
     assert "callee, arch/arm64/kernel/ptrace.c:2457: audit_syscall_exit(regs);" in text
 

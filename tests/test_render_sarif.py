@@ -28,40 +28,70 @@ _SUBSET = {
     "properties": {
         "version": {"const": "2.1.0"},
         "runs": {
-            "type": "array", "minItems": 1, "maxItems": 1,
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
             "items": {
                 "type": "object",
                 "required": ["tool", "results"],
                 "properties": {
                     "tool": {
-                        "type": "object", "required": ["driver"],
-                        "properties": {"driver": {
-                            "type": "object", "required": ["name", "rules"],
-                            "properties": {"rules": {"type": "array", "items": {
-                                "type": "object",
-                                "required": ["id", "shortDescription", "defaultConfiguration"],
-                                "properties": {
-                                    "shortDescription": _MESSAGE,
-                                    "fullDescription": _MESSAGE,
-                                    "help": _MESSAGE,
-                                    "defaultConfiguration": {"properties": {"level": {
-                                        "enum": ["none", "note", "warning", "error"]}}},
-                                },
-                            }}},
-                        }},
-                    },
-                    "results": {"type": "array", "items": {
                         "type": "object",
-                        "required": ["ruleId", "ruleIndex", "level", "message"],
+                        "required": ["driver"],
                         "properties": {
-                            "level": {"enum": ["none", "note", "warning", "error"]},
-                            "ruleIndex": {"type": "integer", "minimum": 0},
-                            "message": _MESSAGE,
-                            "partialFingerprints": {"type": "object",
-                                                    "additionalProperties": {"type": "string"}},
-                            "locations": {"type": "array", "items": {"type": "object"}},
+                            "driver": {
+                                "type": "object",
+                                "required": ["name", "rules"],
+                                "properties": {
+                                    "rules": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": [
+                                                "id",
+                                                "shortDescription",
+                                                "defaultConfiguration",
+                                            ],
+                                            "properties": {
+                                                "shortDescription": _MESSAGE,
+                                                "fullDescription": _MESSAGE,
+                                                "help": _MESSAGE,
+                                                "defaultConfiguration": {
+                                                    "properties": {
+                                                        "level": {
+                                                            "enum": [
+                                                                "none",
+                                                                "note",
+                                                                "warning",
+                                                                "error",
+                                                            ]
+                                                        }
+                                                    }
+                                                },
+                                            },
+                                        },
+                                    }
+                                },
+                            }
                         },
-                    }},
+                    },
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["ruleId", "ruleIndex", "level", "message"],
+                            "properties": {
+                                "level": {"enum": ["none", "note", "warning", "error"]},
+                                "ruleIndex": {"type": "integer", "minimum": 0},
+                                "message": _MESSAGE,
+                                "partialFingerprints": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "string"},
+                                },
+                                "locations": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                    },
                 },
             },
         },
@@ -73,12 +103,29 @@ _SUBSET = {
 def report() -> Report:
     base = review(str(SAMPLE), Settings())
     extra = (
-        Finding("RP105", "bad-fixes-tag", Severity.ERROR, Confidence.HIGH, "new side",
-                Location(patch_index=3, file="arch/arm64/kernel/ptrace.c", line=2457,
-                         symbol="syscall_exit_work")),
-        Finding("RP105", "bad-fixes-tag", Severity.NOTE, Confidence.LOW, "old side",
-                Location(patch_index=3, file="arch/arm64/kernel/ptrace.c", line=2458,
-                         side="old"), explained=True, original_severity=Severity.WARNING),
+        Finding(
+            "RP105",
+            "bad-fixes-tag",
+            Severity.ERROR,
+            Confidence.HIGH,
+            "new side",
+            Location(
+                patch_index=3,
+                file="arch/arm64/kernel/ptrace.c",
+                line=2457,
+                symbol="syscall_exit_work",
+            ),
+        ),
+        Finding(
+            "RP105",
+            "bad-fixes-tag",
+            Severity.NOTE,
+            Confidence.LOW,
+            "old side",
+            Location(patch_index=3, file="arch/arm64/kernel/ptrace.c", line=2458, side="old"),
+            explained=True,
+            original_severity=Severity.WARNING,
+        ),
         Finding("RP201", "missing-patches", Severity.WARNING, Confidence.HIGH, "series wide"),
     )
     return replace(base, findings=base.findings + extra)
@@ -133,7 +180,9 @@ def test_fingerprints_are_stable_and_ignore_lines(report: Report) -> None:
     assert fingerprint(finding, "t") == fingerprint(moved, "t")
     assert fingerprint(finding, "t") != fingerprint(finding, "other title")
     assert fingerprint(finding, "t") != fingerprint(replace(finding, message="x"), "t")
-    prints = [r["partialFingerprints"]["reviewpatch/v1"] for r in _doc(report)["runs"][0]["results"]]
+    prints = [
+        r["partialFingerprints"]["reviewpatch/v1"] for r in _doc(report)["runs"][0]["results"]
+    ]
     assert len(set(prints)) == len(prints)
 
 

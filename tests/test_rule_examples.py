@@ -46,9 +46,7 @@ def _git_tree(src: Path, dest: Path) -> Path:
     return dest
 
 
-@pytest.mark.parametrize(
-    "rule_name, path", _cases(), ids=[f"{r}/{p.name}" for r, p in _cases()]
-)
+@pytest.mark.parametrize("rule_name, path", _cases(), ids=[f"{r}/{p.name}" for r, p in _cases()])
 def test_rule_example(rule_name: str, path: Path, tmp_path: Path) -> None:
     known = {r.name for r in all_rules()}
     assert rule_name in known, f"fixtures/rules/{rule_name} names no rule"
@@ -74,4 +72,6 @@ def test_every_rule_has_bad_and_good_examples() -> None:
     for spec in all_rules():
         names = [p.name for r, p in cases if r == spec.name]
         assert any(n.startswith("bad") for n in names), f"{spec.id} {spec.name} has no bad example"
-        assert any(n.startswith("good") for n in names), f"{spec.id} {spec.name} has no good example"
+        assert any(n.startswith("good") for n in names), (
+            f"{spec.id} {spec.name} has no good example"
+        )

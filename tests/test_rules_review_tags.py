@@ -17,13 +17,22 @@ def own(name: str, who: Person, line: int = 0) -> Trailer:
 
 
 def given(name: str, who: Person, by: Person, msgid: str = "r1@x", line: int = 3) -> Trailer:
-    return Trailer(name=name, value=str(who), person=who, origin_msgid=msgid, line=line, given_by=by)
+    return Trailer(
+        name=name, value=str(who), person=who, origin_msgid=msgid, line=line, given_by=by
+    )
 
 
 def make_patch(index=1, trailers=(), followups=(), author=JANE) -> Patch:
     mail = Mail(f"p{index}@x", f"[PATCH {index}/2] x", author, "", None, (), "")
-    return Patch(mail, Subject(raw="x", title="x"), index, author, "Change.",
-                 trailers=tuple(trailers), followup_trailers=tuple(followups))
+    return Patch(
+        mail,
+        Subject(raw="x", title="x"),
+        index,
+        author,
+        "Change.",
+        trailers=tuple(trailers),
+        followup_trailers=tuple(followups),
+    )
 
 
 def series_of(*patches: Patch, cover: Patch | None = None) -> Series:
@@ -39,25 +48,40 @@ def run_series(func, series: Series):
 
 
 def test_pending_lists_new_trailers_with_giver_and_message():
-    patch = make_patch(trailers=[own("Signed-off-by", JANE)],
-                       followups=[given("Reviewed-by", JOE, JOE, "r1@x"), given("Acked-by", ANN, ANN, "r2@x")])
+    patch = make_patch(
+        trailers=[own("Signed-off-by", JANE)],
+        followups=[given("Reviewed-by", JOE, JOE, "r1@x"), given("Acked-by", ANN, ANN, "r2@x")],
+    )
     hits = run_patch(rt.pending_trailers, patch)
     assert len(hits) == 1
     msg = hits[0].message
-    assert "2 trailers" in msg and "Reviewed-by: Joe Smith <joe@example.org>" in msg and "<r2@x>" in msg
+    assert (
+        "2 trailers" in msg
+        and "Reviewed-by: Joe Smith <joe@example.org>" in msg
+        and "<r2@x>" in msg
+    )
     assert len(hits[0].evidence) == 2
 
 
 def test_pending_skips_carried_duplicates_cc_and_others_signoff():
     patch = make_patch(
-        trailers=[own("Signed-off-by", JANE), own("Reviewed-by", Person("joe smith", "JOE@example.org"))],
-        followups=[given("Reviewed-by", JOE, JOE), given("Cc", ANN, JOE), given("Signed-off-by", ANN, ANN)],
+        trailers=[
+            own("Signed-off-by", JANE),
+            own("Reviewed-by", Person("joe smith", "JOE@example.org")),
+        ],
+        followups=[
+            given("Reviewed-by", JOE, JOE),
+            given("Cc", ANN, JOE),
+            given("Signed-off-by", ANN, ANN),
+        ],
     )
     assert run_patch(rt.pending_trailers, patch) == []
 
 
 def test_pending_dedupes_same_tag_given_twice():
-    patch = make_patch(followups=[given("Tested-by", JOE, JOE, "r1@x"), given("Tested-by", JOE, JOE, "r2@x")])
+    patch = make_patch(
+        followups=[given("Tested-by", JOE, JOE, "r1@x"), given("Tested-by", JOE, JOE, "r2@x")]
+    )
     hits = run_patch(rt.pending_trailers, patch)
     assert len(hits) == 1 and "A trailer" in hits[0].message
 
@@ -67,20 +91,30 @@ def test_sender_mismatch_other_person_is_warning_on_the_patch():
     hits = run_series(rt.followup_trailer_sender_mismatch, series_of(make_patch(1), patch))
     assert len(hits) == 1
     assert hits[0].patch_index == 2 and hits[0].severity is None
-    assert "Joe Smith" in hits[0].message and "Ann Other" in hits[0].message and "<r9@x>" in hits[0].message
+    assert (
+        "Joe Smith" in hits[0].message
+        and "Ann Other" in hits[0].message
+        and "<r9@x>" in hits[0].message
+    )
 
 
 def test_sender_mismatch_same_name_is_low_note():
     other = Person("Joe Smith", "joe@kernel.org")
     patch = make_patch(followups=[given("Reviewed-by", other, JOE)])
     hits = run_series(rt.followup_trailer_sender_mismatch, series_of(patch))
-    assert len(hits) == 1 and hits[0].severity is Severity.NOTE and hits[0].confidence is Confidence.LOW
+    assert (
+        len(hits) == 1
+        and hits[0].severity is Severity.NOTE
+        and hits[0].confidence is Confidence.LOW
+    )
     assert "joe@kernel.org" in hits[0].message and "joe@example.org" in hits[0].message
 
 
 def test_sender_mismatch_quiet_cases():
-    followups = [given("Reviewed-by", JOE, Person("JOE SMITH", "Joe@Example.org")),
-                 given("Reported-by", ANN, JOE)]
+    followups = [
+        given("Reviewed-by", JOE, Person("JOE SMITH", "Joe@Example.org")),
+        given("Reported-by", ANN, JOE),
+    ]
     patch = make_patch(followups=followups)
     assert run_series(rt.followup_trailer_sender_mismatch, series_of(patch)) == []
 

@@ -79,11 +79,15 @@ def test_same_change_without_claim_is_quiet():
 
 
 def test_pure_motion_under_nfc_claim_is_quiet():
-    diff = _seed_v16_diff(True).replace(
-        "+\tif (unlikely(flags & _TIF_SYSCALL_EXIT_WORK) || flags & _TIF_SINGLESTEP)\n"
-        "+\t\tsyscall_exit_work(regs, flags);\n",
-        "+\tsyscall_exit_work(regs, flags);\n",
-    ).replace("+128,10 @@", "+128,9 @@")
+    diff = (
+        _seed_v16_diff(True)
+        .replace(
+            "+\tif (unlikely(flags & _TIF_SYSCALL_EXIT_WORK) || flags & _TIF_SINGLESTEP)\n"
+            "+\t\tsyscall_exit_work(regs, flags);\n",
+            "+\tsyscall_exit_work(regs, flags);\n",
+        )
+        .replace("+128,10 @@", "+128,9 @@")
+    )
     series = make_series(make_patch(diff, "Just moves code around. No functional change."))
     assert _code_run(nfc_claim_changes_behaviour, series) == []
 
@@ -122,7 +126,9 @@ def test_claimed_move_needs_both_sides():
     assert [h.symbol for h in hits] == ["_TIF_SYSCALL_EXIT_WORK"]
 
 
-@pytest.mark.parametrize("name", ["initrd-v2", "initrd-v3", "initrd-v4", "ptrace-set-syscall-info-v3-partial"])
+@pytest.mark.parametrize(
+    "name", ["initrd-v2", "initrd-v3", "initrd-v4", "ptrace-set-syscall-info-v3-partial"]
+)
 def test_real_threads_give_no_claim_or_symbol_findings(name):
     path = REAL / f"{name}.mbox.gz"
     if not path.exists():
@@ -137,8 +143,13 @@ def test_real_threads_give_no_claim_or_symbol_findings(name):
 
     mails, _ = read_mails(gzip.decompress(path.read_bytes()), path.name)
     series = assemble_series(tuple(mails))
-    rules = (claimed_change_missing, nfc_claim_changes_behaviour, removed_symbol_still_used,
-             moved_call_missing_include, set_clear_asymmetry)
+    rules = (
+        claimed_change_missing,
+        nfc_claim_changes_behaviour,
+        removed_symbol_still_used,
+        moved_call_missing_include,
+        set_clear_asymmetry,
+    )
     for func in rules:
         assert _code_run(func, series) == [], func.__name__
 
@@ -185,12 +196,19 @@ def test_helper_extraction_with_checked_result_is_quiet():
 
 
 def test_new_helper_check_that_replaces_nothing_gives_one_note():
-    diff = HELPER.replace("+\tx->base = devm_platform_ioremap_resource(pdev, 0);\n+\treturn PTR_ERR_OR_ZERO(x->base);",
-                          "+\treturn x_check(pdev);")
-    diff = diff.replace("-\tx->base = devm_platform_ioremap_resource(pdev, 0);\n-\tif (IS_ERR(x->base))\n"
-                        "-\t\treturn PTR_ERR(x->base);\n", "")
+    diff = HELPER.replace(
+        "+\tx->base = devm_platform_ioremap_resource(pdev, 0);\n+\treturn PTR_ERR_OR_ZERO(x->base);",
+        "+\treturn x_check(pdev);",
+    )
+    diff = diff.replace(
+        "-\tx->base = devm_platform_ioremap_resource(pdev, 0);\n-\tif (IS_ERR(x->base))\n"
+        "-\t\treturn PTR_ERR(x->base);\n",
+        "",
+    )
     diff = diff.replace("@@ -80,14 +80,21 @@", "@@ -80,11 +80,17 @@")
-    hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(diff, "No functional change.")))
+    hits = _code_run(
+        nfc_claim_changes_behaviour, make_series(make_patch(diff, "No functional change."))
+    )
     assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "x_reset")]
     assert "x_reset() and x_start()" in hits[0].message
 
@@ -212,10 +230,15 @@ diff --git a/drivers/x/x.c b/drivers/x/x.c
 
 
 def test_added_early_return_is_quoted_as_written():
-    hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(EARLY, "No functional change.")))
+    hits = _code_run(
+        nfc_claim_changes_behaviour, make_series(make_patch(EARLY, "No functional change."))
+    )
     assert len(hits) == 1
     msg = hits[0].message
-    assert "x_work() is now skipped when !IS_ERR(x->base) && (flags & X_F_ON) (early exit at line 80)" in msg
+    assert (
+        "x_work() is now skipped when !IS_ERR(x->base) && (flags & X_F_ON) (early exit at line 80)"
+        in msg
+    )
     nos = [e.new_no for e in hits[0].evidence]
     assert nos == sorted(nos)
 
@@ -244,10 +267,18 @@ diff --git a/drivers/x/x.c b/drivers/x/x.c
 def test_remove_claim_with_only_the_calls_removed_fires_when_the_definition_shows():
     series = make_series(make_patch(HALF, "x_step() only prints; remove x_step() and fold it in."))
     hits = _code_run(claimed_change_missing, series)
-    assert len(hits) == 1 and "only removes calls of x_step(); its definition stays (drivers/x/x.c:30)" in hits[0].message
+    assert (
+        len(hits) == 1
+        and "only removes calls of x_step(); its definition stays (drivers/x/x.c:30)"
+        in hits[0].message
+    )
     calls_only = make_series(make_patch(HALF, "Remove the call to x_step() from x_exit_work()."))
     assert _code_run(claimed_change_missing, calls_only) == []
     hidden = HALF.replace("@@ -30,12 +30,12 @@", "@@ -37,5 +37,5 @@").split(" void x_exit_work")[1]
-    hidden = HALF.split("@@")[0] + "@@ -36,6 +36,6 @@ void x_exit_work(struct x *x, unsigned long flags)\n" + hidden.split("\n", 1)[1]
+    hidden = (
+        HALF.split("@@")[0]
+        + "@@ -36,6 +36,6 @@ void x_exit_work(struct x *x, unsigned long flags)\n"
+        + hidden.split("\n", 1)[1]
+    )
     quiet = make_series(make_patch(hidden, "x_step() only prints; remove x_step() and fold it in."))
     assert _code_run(claimed_change_missing, quiet) == []

@@ -47,7 +47,12 @@ def test_seed_results_in_hunk_mode() -> None:
     audit = [h for _, ex, h in rp302 if h.symbol == "audit_syscall_exit" and ex]
     assert len(audit) == 1
     msg = audit[0].message
-    for flag in ("_TIF_SYSCALL_TRACE", "_TIF_SYSCALL_AUDIT", "_TIF_SYSCALL_TRACEPOINT", "_TIF_SINGLESTEP"):
+    for flag in (
+        "_TIF_SYSCALL_TRACE",
+        "_TIF_SYSCALL_AUDIT",
+        "_TIF_SYSCALL_TRACEPOINT",
+        "_TIF_SINGLESTEP",
+    ):
         assert flag in msg
     assert "only part of syscall_exit_work()" in msg
     kinds = {e.kind for e in audit[0].evidence}
@@ -110,7 +115,12 @@ def test_seed_without_singlestep_in_guard_is_an_error_in_tree_mode() -> None:
 
 CASES = sorted(
     (p.parent.name, p)
-    for name in ("moved-call-conditional", "gated-callee-side-effects", "mask-member-unused", "gate-misses-flag")
+    for name in (
+        "moved-call-conditional",
+        "gated-callee-side-effects",
+        "mask-member-unused",
+        "gate-misses-flag",
+    )
     for p in (RULES / name).glob("*.mbox")
 )
 IDS = {s.name: s.id for s in specs_in(semantic_flow)}

@@ -37,12 +37,26 @@ def _hunk(header: str, body: list[tuple[int, str]], at: int) -> Hunk:
     lines = []
     for mail_line, raw in body:
         kind = _KIND[raw[:1] or " "]
-        lines.append(DiffLine(kind, raw[1:], None if kind is LineKind.ADDED else old_no,
-                              None if kind is LineKind.REMOVED else new_no, mail_line))
+        lines.append(
+            DiffLine(
+                kind,
+                raw[1:],
+                None if kind is LineKind.ADDED else old_no,
+                None if kind is LineKind.REMOVED else new_no,
+                mail_line,
+            )
+        )
         old_no += kind is not LineKind.ADDED
         new_no += kind is not LineKind.REMOVED
-    return Hunk(int(m.group(1)), int(m.group(2) or 1), int(m.group(3)), int(m.group(4) or 1),
-                m.group(5), tuple(lines), at)
+    return Hunk(
+        int(m.group(1)),
+        int(m.group(2) or 1),
+        int(m.group(3)),
+        int(m.group(4) or 1),
+        m.group(5),
+        tuple(lines),
+        at,
+    )
 
 
 def parse_diff(text: str, first_line: int = 1) -> tuple[FileDiff, ...]:
@@ -82,7 +96,9 @@ def parse_diff(text: str, first_line: int = 1) -> tuple[FileDiff, ...]:
     return tuple(files)
 
 
-def make_patch(diff: str, message: str = "Change things.", index: int = 1, title: str = "x: y") -> Patch:
+def make_patch(
+    diff: str, message: str = "Change things.", index: int = 1, title: str = "x: y"
+) -> Patch:
     person = Person("A U Thor", "author@example.org")
     mail = Mail(f"p{index}@example.org", f"[PATCH {index}/1] {title}", person, "", None, (), diff)
     subject = Subject(raw=mail.subject, title=title, counter=index, total=1, is_patch=True)
@@ -231,7 +247,7 @@ diff --git a/init/main.c b/init/main.c
  }
 """
     assert run(removed_symbol_still_used, make_series(make_patch(REMOVE_FUNC + other))) == []
-    used = other.replace("+\t/* init_umount() is gone */", "+\tinit_umount(\"/old\", 0);")
+    used = other.replace("+\t/* init_umount() is gone */", '+\tinit_umount("/old", 0);')
     hits = run(removed_symbol_still_used, make_series(make_patch(REMOVE_FUNC + used)))
     assert [h.symbol for h in hits] == ["init_umount"]
 
@@ -296,7 +312,7 @@ class FakeTree:
 
 def test_tree_mode_quiet_when_defined_elsewhere_and_reports_tree_uses():
     series = make_series(make_patch(REMOVE_FUNC))
-    tree = FakeTree({"fs/namei.c": "void f(void)\n{\n\tinit_umount(\"/\", 0);\n}\n"})
+    tree = FakeTree({"fs/namei.c": 'void f(void)\n{\n\tinit_umount("/", 0);\n}\n'})
     hits = run(removed_symbol_still_used, series, tree)
     assert [(h.file, h.line) for h in hits] == [("fs/namei.c", 3)]
     tree.defs["init_umount"] = ("fs/other.c", "int init_umount(...)")
@@ -367,7 +383,7 @@ def test_seed_move_with_include_is_quiet_and_without_fires():
 def test_include_block_not_visible_gives_a_note():
     diff = _seed_v16_diff(False)
     start = diff.index("@@ -8,6")
-    diff = diff[:start] + diff[diff.index("@@ -127"):]
+    diff = diff[:start] + diff[diff.index("@@ -127") :]
     series = make_series(make_patch(diff))
     hits = run(moved_call_missing_include, series)
     assert len(hits) == 1 and hits[0].severity is not None and hits[0].severity.value == "note"
@@ -416,12 +432,17 @@ def test_set_without_clear_in_visible_partner_fires():
 def test_partner_not_visible_gives_one_note():
     diff = SINGLE_STEP.split(" NOKPROBE_SYMBOL(user_enable_single_step);")[0]
     diff = diff.replace("@@ -385,11 +385,18 @@", "@@ -385,2 +385,8 @@")
-    diff = diff.replace("+\tset_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n",
-                        "+\tset_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n+\tset_task_syscall_work(task, SYSCALL_X);\n")
+    diff = diff.replace(
+        "+\tset_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n",
+        "+\tset_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n+\tset_task_syscall_work(task, SYSCALL_X);\n",
+    )
     diff = diff.replace("@@ -385,2 +385,8 @@", "@@ -385,2 +385,9 @@")
     hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
     assert len(hits) == 1 and hits[0].severity is Severity.NOTE
-    assert "user_disable_single_step() is not in the diff" in hits[0].message and "--tree" in hits[0].message
+    assert (
+        "user_disable_single_step() is not in the diff" in hits[0].message
+        and "--tree" in hits[0].message
+    )
     # with the partner only in the tree: see test_rules_semantic_tree.py
 
 
@@ -457,7 +478,12 @@ def test_partner_head_only_in_the_section_header_is_judged():
 
 @pytest.mark.parametrize(
     "clear",
-    ["x->ctrl = 0;", "x->ctrl &= X_CTRL_KEEP;", "memset(x, 0, sizeof(*x));", "x_ctrl_clear_all(x);"],
+    [
+        "x->ctrl = 0;",
+        "x->ctrl &= X_CTRL_KEEP;",
+        "memset(x, 0, sizeof(*x));",
+        "x_ctrl_clear_all(x);",
+    ],
 )
 def test_assigning_zero_or_wiping_clears_every_bit(clear):
     diff = f"""\
@@ -480,7 +506,9 @@ diff --git a/drivers/x/x.c b/drivers/x/x.c
 """
     assert run(set_clear_asymmetry, make_series(make_patch(diff))) == []
     kept = diff.replace(f"+\t{clear}", "+\tx->ctrl = X_CTRL_IRQ;")
-    assert [h.symbol for h in run(set_clear_asymmetry, make_series(make_patch(kept)))] == ["X_CTRL_IRQ"]
+    assert [h.symbol for h in run(set_clear_asymmetry, make_series(make_patch(kept)))] == [
+        "X_CTRL_IRQ"
+    ]
 
 
 def test_or_assign_flag_needs_and_not_in_partner():
@@ -552,7 +580,9 @@ def test_probe_enable_without_disable_fires_but_object_flags_and_getters_do_not(
     hits = run(set_clear_asymmetry, make_series(make_patch(PROBE)))
     assert [h.symbol for h in hits] == ["pm_runtime_enable"]
     assert "never undoes it" in hits[0].message
-    fixed = PROBE.replace(" \tclk_disable_unprepare", " \tpm_runtime_disable(&pdev->dev);\n \tclk_disable_unprepare")
+    fixed = PROBE.replace(
+        " \tclk_disable_unprepare", " \tpm_runtime_disable(&pdev->dev);\n \tclk_disable_unprepare"
+    )
     fixed = fixed.replace("@@ -200,10 +200,13 @@", "@@ -200,11 +200,14 @@")
     assert run(set_clear_asymmetry, make_series(make_patch(fixed))) == []
 

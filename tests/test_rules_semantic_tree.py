@@ -54,7 +54,9 @@ def test_rp305_partner_only_in_the_tree_without_the_clear_fires(tmp_path: Path) 
     base = build_repo(repo)
     mbox = _series(repo, base, _set_trap())
     notes = _findings(mbox, tmp_path, "RP305", None)  # the partner is not in the hunks
-    assert [(h.severity.value, "--tree would settle it" in h.message) for h in notes] == [("note", True)]
+    assert [(h.severity.value, "--tree would settle it" in h.message) for h in notes] == [
+        ("note", True)
+    ]
     hits = _findings(mbox, tmp_path, "RP305", repo)
     assert len(hits) == 1
     hit = hits[0]
@@ -65,7 +67,12 @@ def test_rp305_partner_only_in_the_tree_without_the_clear_fires(tmp_path: Path) 
 def test_rp305_partner_in_the_tree_with_the_clear_is_quiet(tmp_path: Path) -> None:
     repo = tmp_path / "linux"
     build_repo(repo)
-    edit(repo, DEBUG, DISABLE_CLEAR, DISABLE_CLEAR + "\tclear_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n")
+    edit(
+        repo,
+        DEBUG,
+        DISABLE_CLEAR,
+        DISABLE_CLEAR + "\tclear_task_syscall_work(task, SYSCALL_EXIT_TRAP);\n",
+    )
     base = commit(repo, "arm64: debug: clear the exit trap on disable")
     mbox = _series(repo, base, _set_trap())
     assert "clear_task_syscall_work" not in mbox  # only the tree shows the clear
@@ -78,7 +85,11 @@ def test_rp305_partner_in_the_tree_with_the_clear_is_quiet(tmp_path: Path) -> No
 def test_rp306_removed_macro_used_elsewhere_in_the_tree_fires(tmp_path: Path) -> None:
     repo = tmp_path / "linux"
     base = build_repo(repo)
-    mbox = _series(repo, base, (THREAD_INFO, "#define TIF_SINGLESTEP\t\t21\n", "", "arm64: drop TIF_SINGLESTEP"))
+    mbox = _series(
+        repo,
+        base,
+        (THREAD_INFO, "#define TIF_SINGLESTEP\t\t21\n", "", "arm64: drop TIF_SINGLESTEP"),
+    )
     assert _findings(mbox, tmp_path, "RP306", None) == []  # no use in the hunks
     hits = _findings(mbox, tmp_path, "RP306", repo)
     files = {h.location.file for h in hits}
@@ -92,7 +103,9 @@ def test_rp306_removed_function_still_called_in_its_file_fires(tmp_path: Path) -
     text = (repo / PTRACE).read_text()
     start = text.index("static inline bool report_single_step(")
     end = text.index("}\n", start) + 3
-    mbox = _series(repo, base, (PTRACE, text[start:end], "", "arm64: ptrace: drop report_single_step()"))
+    mbox = _series(
+        repo, base, (PTRACE, text[start:end], "", "arm64: ptrace: drop report_single_step()")
+    )
     hits = _findings(mbox, tmp_path, "RP306", repo)
     assert [(h.location.symbol, h.location.file) for h in hits] == [("report_single_step", PTRACE)]
     assert "bool step = report_single_step(flags);" in hits[0].evidence[-1].text
@@ -103,11 +116,18 @@ def test_rp306_symbols_removed_with_all_their_users_are_quiet(tmp_path: Path) ->
     base = build_repo(repo)
     text = (repo / DEBUG).read_text()
     start = text.index("void user_rewind_single_step(")
-    end = text.index("NOKPROBE_SYMBOL(user_rewind_single_step);\n") + len("NOKPROBE_SYMBOL(user_rewind_single_step);\n\n")
+    end = text.index("NOKPROBE_SYMBOL(user_rewind_single_step);\n") + len(
+        "NOKPROBE_SYMBOL(user_rewind_single_step);\n\n"
+    )
     mbox = _series(
         repo,
         base,
-        (THREAD_INFO, "#define TIF_32BIT\t\t22\t/* 32bit process */\n", "", "arm64: drop TIF_32BIT"),
+        (
+            THREAD_INFO,
+            "#define TIF_32BIT\t\t22\t/* 32bit process */\n",
+            "",
+            "arm64: drop TIF_32BIT",
+        ),
         (THREAD_INFO, "#define _TIF_32BIT\t\t(1 << TIF_32BIT)\n", "", "arm64: drop _TIF_32BIT"),
         (DEBUG, text[start:end], "", "arm64: debug: drop user_rewind_single_step()"),
     )
@@ -150,7 +170,9 @@ def seed_nfc(tmp_path: Path) -> tuple[str, Path]:
     return mbox.replace(old, NFC_MESSAGE), repo
 
 
-def test_rp308_seed_gating_under_nfc_claim_fires_in_tree_mode(seed_nfc: tuple[str, Path], tmp_path: Path) -> None:
+def test_rp308_seed_gating_under_nfc_claim_fires_in_tree_mode(
+    seed_nfc: tuple[str, Path], tmp_path: Path
+) -> None:
     mbox, repo = seed_nfc
     hits = _findings(mbox, tmp_path, "RP308", repo)
     assert [(h.location.symbol, h.location.file) for h in hits] == [

@@ -22,8 +22,14 @@ def make_patch(index: int, body: str = "Change.\n---\n x.c | 1 +\n", notes: str 
 
 def make_series(patches, *, version=1, total=None, cover=None, missing=()) -> Series:
     patches = tuple(patches)
-    return Series(version=version, total=total or len(patches), subject="x", cover=cover,
-                  patches=patches, missing=tuple(missing))
+    return Series(
+        version=version,
+        total=total or len(patches),
+        subject="x",
+        cover=cover,
+        patches=patches,
+        missing=tuple(missing),
+    )
 
 
 def run(func, series: Series):
@@ -31,7 +37,10 @@ def run(func, series: Series):
 
 
 def test_missing_patches_names_counters_and_total():
-    hits = run(sr.missing_patches, make_series([make_patch(2), make_patch(3)], total=6, missing=(1, 4, 5, 6)))
+    hits = run(
+        sr.missing_patches,
+        make_series([make_patch(2), make_patch(3)], total=6, missing=(1, 4, 5, 6)),
+    )
     assert len(hits) == 1 and hits[0].patch_index is None
     assert hits[0].message.startswith("Patches 1 and 4-6 of the 6 are missing")
 
@@ -39,7 +48,9 @@ def test_missing_patches_names_counters_and_total():
 def test_missing_single_and_none():
     hits = run(sr.missing_patches, make_series([make_patch(1)], total=2, missing=(2,)))
     assert hits[0].message.startswith("Patch 2 of the 2 is missing")
-    many = make_series([make_patch(11)], total=18, missing=tuple(range(1, 11)) + tuple(range(12, 19)))
+    many = make_series(
+        [make_patch(11)], total=18, missing=tuple(range(1, 11)) + tuple(range(12, 19))
+    )
     assert "Patches 1-10 and 12-18 of the 18" in run(sr.missing_patches, many)[0].message
     assert run(sr.missing_patches, make_series([make_patch(1), make_patch(2)])) == []
 
@@ -47,17 +58,31 @@ def test_missing_single_and_none():
 def test_no_cover_letter():
     assert len(run(sr.no_cover_letter, make_series([make_patch(1), make_patch(2)]))) == 1
     assert run(sr.no_cover_letter, make_series([make_patch(1)])) == []
-    assert run(sr.no_cover_letter, make_series([make_patch(1), make_patch(2)], cover=make_patch(0))) == []
+    assert (
+        run(sr.no_cover_letter, make_series([make_patch(1), make_patch(2)], cover=make_patch(0)))
+        == []
+    )
     # patches missing: the cover letter may be among them
     assert run(sr.no_cover_letter, make_series([make_patch(2)], total=3, missing=(1, 3))) == []
 
 
 @pytest.mark.parametrize(
     "text",
-    ["Changes in v2:\n- foo", "v1 -> v2 changes:\n- x", "Changes since v1:\n", "Changelog:\n",
-     "    v2:\n    * x", "Since v1:\n- y", "- Link to v1: https://lore.kernel.org/r/1@x",
-     "v1: https://lore.kernel.org/lkml/1@x/", "Previous version: https://lore.kernel.org/r/1@x",
-     "Changes:\n- z", "[v2]\n- z", "v2 -> v3: drop the foo", "History:\n"],
+    [
+        "Changes in v2:\n- foo",
+        "v1 -> v2 changes:\n- x",
+        "Changes since v1:\n",
+        "Changelog:\n",
+        "    v2:\n    * x",
+        "Since v1:\n- y",
+        "- Link to v1: https://lore.kernel.org/r/1@x",
+        "v1: https://lore.kernel.org/lkml/1@x/",
+        "Previous version: https://lore.kernel.org/r/1@x",
+        "Changes:\n- z",
+        "[v2]\n- z",
+        "v2 -> v3: drop the foo",
+        "History:\n",
+    ],
 )
 def test_has_changelog(text):
     assert sr.has_changelog(text)
@@ -65,8 +90,13 @@ def test_has_changelog(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["Changes to the foo driver are needed because bar.", "This patchset is based on v6.18-rc1.",
-     "See https://example.org/doc for details.", "The history of this code is long.", ""],
+    [
+        "Changes to the foo driver are needed because bar.",
+        "This patchset is based on v6.18-rc1.",
+        "See https://example.org/doc for details.",
+        "The history of this code is long.",
+        "",
+    ],
 )
 def test_has_no_changelog(text):
     assert not sr.has_changelog(text)
@@ -109,8 +139,11 @@ def _real_report(name: str):
 @pytest.mark.parametrize("name", ["initrd-v2.mbox.gz", "initrd-v3.mbox.gz", "initrd-v4.mbox.gz"])
 def test_real_complete_series_has_no_trailer_or_series_warning(name):
     report = _real_report(name)
-    loud = [f"{f.rule_id}: {f.message}" for f in report.findings
-            if f.rule_id.startswith(MY_FAMILIES) and f.severity is not Severity.NOTE]
+    loud = [
+        f"{f.rule_id}: {f.message}"
+        for f in report.findings
+        if f.rule_id.startswith(MY_FAMILIES) and f.severity is not Severity.NOTE
+    ]
     assert loud == []
 
 
@@ -122,6 +155,11 @@ def test_real_v4_lists_pending_review_tags():
 
 def test_real_partial_series_reports_only_missing_patches():
     report = _real_report("ptrace-set-syscall-info-v3-partial.mbox.gz")
-    loud = sorted({f.rule_name for f in report.findings
-                   if f.rule_id.startswith(MY_FAMILIES) and f.severity is not Severity.NOTE})
+    loud = sorted(
+        {
+            f.rule_name
+            for f in report.findings
+            if f.rule_id.startswith(MY_FAMILIES) and f.severity is not Severity.NOTE
+        }
+    )
     assert loud == ["missing-patches"]

@@ -10,7 +10,6 @@ import pytest
 from reviewpatch.model import Mail, Patch, Person, Series, Subject, Trailer
 from reviewpatch.rules import trailers as tr
 from reviewpatch.rules.registry import RuleContext, spec_of
-from reviewpatch.settings import Settings
 from reviewpatch.rules.trailer_util import (
     address_problem,
     body_line,
@@ -19,12 +18,15 @@ from reviewpatch.rules.trailer_util import (
     norm_name,
     same_person,
 )
+from reviewpatch.settings import Settings
 
 JANE = Person("Jane Doe", "jane@example.org")
 JOE = Person("Joe Smith", "joe@example.org")
 
 
-def t(name: str, value: str, line: int = 0, person: Person | None = None, parse: bool = True) -> Trailer:
+def t(
+    name: str, value: str, line: int = 0, person: Person | None = None, parse: bool = True
+) -> Trailer:
     """A trailer; the person is parsed from ``Name <addr>`` unless given."""
     if person is None and parse and "<" in value and value.rstrip().endswith(">"):
         who, _, addr = value.partition("<")
@@ -36,7 +38,9 @@ def make_patch(trailers=(), author=JANE, sender=None, body: str = "", sent: bool
     sender = sender or author
     headers = (("From", str(sender)),) + ((("Message-ID", "<p1@x>"),) if sent else ())
     mail = Mail("p1@x", "[PATCH 1/1] x: y", sender, "", None, (), body, headers=headers)
-    return Patch(mail, Subject(raw="x", title="x: y"), 1, author, "Change.", trailers=tuple(trailers))
+    return Patch(
+        mail, Subject(raw="x", title="x: y"), 1, author, "Change.", trailers=tuple(trailers)
+    )
 
 
 def run(func, patch: Patch):
@@ -65,9 +69,15 @@ def test_same_person_by_address_or_name():
 
 @pytest.mark.parametrize(
     "value",
-    ["Jane Doe <jane@example.org>", "jane@example.org", "<stable@vger.kernel.org> # 6.1+",
-     "stable@vger.kernel.org # v5.10", '"Doe, Jane" <jane@example.org>',
-     "syzbot+abc123@syzkaller.appspotmail.com", "Jane <jane@example.org> [for the arm part]"],
+    [
+        "Jane Doe <jane@example.org>",
+        "jane@example.org",
+        "<stable@vger.kernel.org> # 6.1+",
+        "stable@vger.kernel.org # v5.10",
+        '"Doe, Jane" <jane@example.org>',
+        "syzbot+abc123@syzkaller.appspotmail.com",
+        "Jane <jane@example.org> [for the arm part]",
+    ],
 )
 def test_address_problem_accepts_valid_values(value):
     assert address_problem(value) is None
@@ -75,9 +85,12 @@ def test_address_problem_accepts_valid_values(value):
 
 @pytest.mark.parametrize(
     "value, word",
-    [("Jane Doe", "no e-mail"), ("linux-mm", "no e-mail"),
-     ("Jane Doe <jane@example.org", "not of the form"),
-     ("Jane Doe <jane@example.org> on arm64", "not of the form")],
+    [
+        ("Jane Doe", "no e-mail"),
+        ("linux-mm", "no e-mail"),
+        ("Jane Doe <jane@example.org", "not of the form"),
+        ("Jane Doe <jane@example.org> on arm64", "not of the form"),
+    ],
 )
 def test_address_problem_rejects(value, word):
     assert word in (address_problem(value) or "")
@@ -85,10 +98,19 @@ def test_address_problem_rejects(value, word):
 
 @pytest.mark.parametrize(
     "name, known",
-    [("Signed-of-by", "Signed-off-by"), ("Reviewd-by", "Reviewed-by"),
-     ("Signed off by", "Signed-off-by"), ("Acked-bY", None), ("Reviewed-By", None),
-     ("Tested-on", None), ("Note", None), ("Cc", None), ("Ackd-by", "Acked-by"),
-     ("Suggestd-by", "Suggested-by"), ("Reported-by", None)],
+    [
+        ("Signed-of-by", "Signed-off-by"),
+        ("Reviewd-by", "Reviewed-by"),
+        ("Signed off by", "Signed-off-by"),
+        ("Acked-bY", None),
+        ("Reviewed-By", None),
+        ("Tested-on", None),
+        ("Note", None),
+        ("Cc", None),
+        ("Ackd-by", "Acked-by"),
+        ("Suggestd-by", "Suggested-by"),
+        ("Reported-by", None),
+    ],
 )
 def test_misspelled_of(name, known):
     assert misspelled_of(name) == known
@@ -96,14 +118,16 @@ def test_misspelled_of(name, known):
 
 @pytest.mark.parametrize(
     "value, first_line, word",
-    [("deadbeef ('x')", "", "8 digits"),
-     ("1234567890ab", "", "no title"),
-     ("commit 1234567890ab (\"x\")", "", "commit"),
-     ("xyz1234567890 (\"x\")", "", "not a hexadecimal"),
-     ("1234567890ab x: fix y", "", "does not give the title"),
-     ('1234567890ab ("x: fix y', "", "cut off"),
-     ('1234567890ab ("x: fix y")', "Fixes: 1234567890ab (\"x: fix", "wrapped"),
-     ("", "", "no commit id")],
+    [
+        ("deadbeef ('x')", "", "8 digits"),
+        ("1234567890ab", "", "no title"),
+        ('commit 1234567890ab ("x")', "", "commit"),
+        ('xyz1234567890 ("x")', "", "not a hexadecimal"),
+        ("1234567890ab x: fix y", "", "does not give the title"),
+        ('1234567890ab ("x: fix y', "", "cut off"),
+        ('1234567890ab ("x: fix y")', 'Fixes: 1234567890ab ("x: fix', "wrapped"),
+        ("", "", "no commit id"),
+    ],
 )
 def test_fixes_problem(value, first_line, word):
     assert word in (fixes_problem(value, first_line) or "")
@@ -111,8 +135,11 @@ def test_fixes_problem(value, first_line, word):
 
 @pytest.mark.parametrize(
     "value",
-    ['1234567890ab ("x: fix y")', 'abcdef0123456789abcdef0123456789abcdef01 ("Revert "x"")',
-     '1234567890AB ("foo(): bar (baz)")'],
+    [
+        '1234567890ab ("x: fix y")',
+        'abcdef0123456789abcdef0123456789abcdef01 ("Revert "x"")',
+        '1234567890AB ("foo(): bar (baz)")',
+    ],
 )
 def test_fixes_problem_accepts(value):
     assert fixes_problem(value, f"Fixes: {value}") is None
@@ -161,8 +188,19 @@ def test_chain_forwarder_without_signoff():
 
 
 def test_chain_good_orders():
-    assert run(tr.signoff_chain_order, make_patch([t("Signed-off-by", SOB_JOE, 3), t("Signed-off-by", SOB_JANE, 4),
-                                                   t("Reviewed-by", "Ann <ann@example.com>", 5)])) == []
+    assert (
+        run(
+            tr.signoff_chain_order,
+            make_patch(
+                [
+                    t("Signed-off-by", SOB_JOE, 3),
+                    t("Signed-off-by", SOB_JANE, 4),
+                    t("Reviewed-by", "Ann <ann@example.com>", 5),
+                ]
+            ),
+        )
+        == []
+    )
     fwd = make_patch([t("Signed-off-by", SOB_JANE, 3), t("Signed-off-by", SOB_JOE, 4)], sender=JOE)
     assert run(tr.signoff_chain_order, fwd) == []
     # the author with no sign-off at all is missing-signoff's business
@@ -170,7 +208,9 @@ def test_chain_good_orders():
 
 
 def test_chain_not_judged_on_local_format_patch_file():
-    patch = make_patch([t("Signed-off-by", SOB_JANE, 4), t("Signed-off-by", SOB_JOE, 5)], sent=False)
+    patch = make_patch(
+        [t("Signed-off-by", SOB_JANE, 4), t("Signed-off-by", SOB_JOE, 5)], sent=False
+    )
     assert run(tr.signoff_chain_order, patch) == []
 
 
@@ -178,22 +218,35 @@ def test_chain_not_judged_on_local_format_patch_file():
 
 
 def test_codeveloper_followed_by_own_signoff_is_fine():
-    patch = make_patch([t("Co-developed-by", SOB_JOE, 3), t("Signed-off-by", SOB_JOE, 4),
-                        t("Signed-off-by", SOB_JANE, 5)])
+    patch = make_patch(
+        [
+            t("Co-developed-by", SOB_JOE, 3),
+            t("Signed-off-by", SOB_JOE, 4),
+            t("Signed-off-by", SOB_JANE, 5),
+        ]
+    )
     assert run(tr.codeveloper_without_signoff, patch) == []
 
 
 def test_codeveloper_without_signoff_and_author_codeveloper():
-    patch = make_patch([t("Co-developed-by", SOB_JOE, 3), t("Signed-off-by", SOB_JANE, 4),
-                        t("Co-developed-by", SOB_JANE, 5), t("Signed-off-by", SOB_JANE, 6)])
+    patch = make_patch(
+        [
+            t("Co-developed-by", SOB_JOE, 3),
+            t("Signed-off-by", SOB_JANE, 4),
+            t("Co-developed-by", SOB_JANE, 5),
+            t("Signed-off-by", SOB_JANE, 6),
+        ]
+    )
     hits = run(tr.codeveloper_without_signoff, patch)
     assert [h.mail_line for h in hits] == [3, 5]
     assert "not immediately followed" in hits[0].message and "names the author" in hits[1].message
 
 
 def test_codeveloper_last_trailer():
-    hits = run(tr.codeveloper_without_signoff, make_patch([t("Signed-off-by", SOB_JANE, 2),
-                                                           t("Co-developed-by", SOB_JOE, 3)]))
+    hits = run(
+        tr.codeveloper_without_signoff,
+        make_patch([t("Signed-off-by", SOB_JANE, 2), t("Co-developed-by", SOB_JOE, 3)]),
+    )
     assert len(hits) == 1
 
 
@@ -201,8 +254,10 @@ def test_codeveloper_last_trailer():
 
 
 def test_bad_fixes_tag_uses_mail_line():
-    body = "x\n\nFixes: 1234abcd (\"x: y\")\nSigned-off-by: Jane Doe <jane@example.org>\n"
-    patch = make_patch([t("Fixes", '1234abcd ("x: y")', 3), t("Signed-off-by", SOB_JANE, 4)], body=body)
+    body = 'x\n\nFixes: 1234abcd ("x: y")\nSigned-off-by: Jane Doe <jane@example.org>\n'
+    patch = make_patch(
+        [t("Fixes", '1234abcd ("x: y")', 3), t("Signed-off-by", SOB_JANE, 4)], body=body
+    )
     hits = run(tr.bad_fixes_tag, patch)
     assert len(hits) == 1 and hits[0].mail_line == 3 and "8 digits" in hits[0].message
 
@@ -217,17 +272,33 @@ def test_good_fixes_tag():
 
 
 def test_duplicate_trailer_case_insensitive():
-    patch = make_patch([t("Reviewed-by", SOB_JOE, 3), t("Reviewed-by", "joe smith <JOE@example.org>", 4),
-                        t("Signed-off-by", SOB_JANE, 5)])
+    patch = make_patch(
+        [
+            t("Reviewed-by", SOB_JOE, 3),
+            t("Reviewed-by", "joe smith <JOE@example.org>", 4),
+            t("Signed-off-by", SOB_JANE, 5),
+        ]
+    )
     hits = run(tr.duplicate_trailer, patch)
     assert len(hits) == 1 and hits[0].mail_line == 4 and "line 3" in hits[0].message
 
 
 def test_duplicate_signoff_with_handler_between_is_fine():
-    patch = make_patch([t("Signed-off-by", SOB_JANE, 3), t("Signed-off-by", SOB_JOE, 4),
-                        t("Signed-off-by", SOB_JANE, 5)])
+    patch = make_patch(
+        [
+            t("Signed-off-by", SOB_JANE, 3),
+            t("Signed-off-by", SOB_JOE, 4),
+            t("Signed-off-by", SOB_JANE, 5),
+        ]
+    )
     assert run(tr.duplicate_trailer, patch) == []
-    twice = make_patch([t("Signed-off-by", SOB_JANE, 3), t("Acked-by", SOB_JOE, 4), t("Signed-off-by", SOB_JANE, 5)])
+    twice = make_patch(
+        [
+            t("Signed-off-by", SOB_JANE, 3),
+            t("Acked-by", SOB_JOE, 4),
+            t("Signed-off-by", SOB_JANE, 5),
+        ]
+    )
     assert len(run(tr.duplicate_trailer, twice)) == 1
 
 
@@ -235,8 +306,14 @@ def test_duplicate_signoff_with_handler_between_is_fine():
 
 
 def test_malformed_person_trailer_without_address():
-    patch = make_patch([t("Suggested-by", "Joe Smith", 3), t("Cc", "linux-mm", 4),
-                        t("Cc", "stable@vger.kernel.org # 6.1", 5), t("Signed-off-by", SOB_JANE, 6)])
+    patch = make_patch(
+        [
+            t("Suggested-by", "Joe Smith", 3),
+            t("Cc", "linux-mm", 4),
+            t("Cc", "stable@vger.kernel.org # 6.1", 5),
+            t("Signed-off-by", SOB_JANE, 6),
+        ]
+    )
     hits = run(tr.malformed_trailer, patch)
     assert [h.mail_line for h in hits] == [3, 4]
 
@@ -265,11 +342,22 @@ def test_reported_by_without_closes():
 
 
 def test_reported_by_runs_share_one_closes():
-    patch = make_patch([t("Reported-by", SOB_JOE, 3), t("Reported-by", "Ann <ann@example.com>", 4),
-                        t("Closes", "https://lore.kernel.org/r/1@x", 5), t("Signed-off-by", SOB_JANE, 6)])
+    patch = make_patch(
+        [
+            t("Reported-by", SOB_JOE, 3),
+            t("Reported-by", "Ann <ann@example.com>", 4),
+            t("Closes", "https://lore.kernel.org/r/1@x", 5),
+            t("Signed-off-by", SOB_JANE, 6),
+        ]
+    )
     assert run(tr.reported_by_without_closes, patch) == []
-    assert run(tr.reported_by_without_closes, make_patch([t("Reported-by", SOB_JOE, 3),
-                                                          t("Link", "https://x.org/1", 4)])) == []
+    assert (
+        run(
+            tr.reported_by_without_closes,
+            make_patch([t("Reported-by", SOB_JOE, 3), t("Link", "https://x.org/1", 4)]),
+        )
+        == []
+    )
 
 
 def test_relay_author_is_not_a_mismatch():
@@ -296,11 +384,17 @@ def review_fixture(rule_name: str, file_name: str):
 
 @pytest.mark.parametrize(
     "rule_name, file_name, quoted",
-    [("malformed-trailer", "bad-misspelled-name.mbox", "Reviewd-by:"),
-     ("bad-fixes-tag", "bad-short-sha.mbox", "Fixes: 0123456 "),
-     ("duplicate-trailer", "bad-reviewed-twice.mbox", "Reviewed-by: joe smith"),
-     ("codeveloper-without-signoff", "bad-no-codeveloper-signoff.mbox", "Co-developed-by:"),
-     ("from-signoff-mismatch", "bad-corporate-address.mbox", "Signed-off-by: Jane Doe <jane@kernel.org>")],
+    [
+        ("malformed-trailer", "bad-misspelled-name.mbox", "Reviewd-by:"),
+        ("bad-fixes-tag", "bad-short-sha.mbox", "Fixes: 0123456 "),
+        ("duplicate-trailer", "bad-reviewed-twice.mbox", "Reviewed-by: joe smith"),
+        ("codeveloper-without-signoff", "bad-no-codeveloper-signoff.mbox", "Co-developed-by:"),
+        (
+            "from-signoff-mismatch",
+            "bad-corporate-address.mbox",
+            "Signed-off-by: Jane Doe <jane@kernel.org>",
+        ),
+    ],
 )
 def test_fixture_hit_quotes_the_trailer_line(rule_name, file_name, quoted):
     report, hits = review_fixture(rule_name, file_name)
@@ -316,8 +410,10 @@ def test_fixture_good_trailers_are_quiet_for_every_trailer_rule():
 
 
 def test_wrapped_fixes_outside_the_trailer_block():
-    body = ('Commit message.\n\nFixes: 1234567890ab ("x: add the probe and the\nremove function")\n'
-            "Signed-off-by: Jane Doe <jane@example.org>\n---\n")
+    body = (
+        'Commit message.\n\nFixes: 1234567890ab ("x: add the probe and the\nremove function")\n'
+        "Signed-off-by: Jane Doe <jane@example.org>\n---\n"
+    )
     patch = make_patch([t("Signed-off-by", SOB_JANE, 5)], body=body)
     hits = run(tr.bad_fixes_tag, patch)
     assert len(hits) == 1 and hits[0].mail_line == 3 and "wrapped" in hits[0].message
@@ -339,4 +435,6 @@ def test_author_without_name_or_address():
     nobody = Person("", "")
     hits = run(tr.missing_signoff, make_patch([], author=nobody))
     assert len(hits) == 1 and "(no name or address)" in hits[0].message
-    assert run(tr.missing_signoff, make_patch([t("Signed-off-by", SOB_JOE, 3)], author=nobody)) == []
+    assert (
+        run(tr.missing_signoff, make_patch([t("Signed-off-by", SOB_JOE, 3)], author=nobody)) == []
+    )

@@ -50,7 +50,7 @@ def test_block_with_notes_continuation_and_unknown() -> None:
     text = (
         "Body text: explains things.\n"
         "\n"
-        "Fixes: 0123456789ab (\"foo: bar\")\n"
+        'Fixes: 0123456789ab ("foo: bar")\n'
         "Reported-by: Rep Orter <rep@example.com>\n"
         "Closes: https://lore.kernel.org/r/1@x\n"
         "[ maint: reworded the message ]\n"
@@ -65,7 +65,13 @@ def test_block_with_notes_continuation_and_unknown() -> None:
     assert find_trailer_block(lines) == 2
     trailers = block(text, first_line=10)
     assert [t.name for t in trailers] == [
-        "Fixes", "Reported-by", "Closes", "Signed-off-by", "X-Custom", "Link", "Cc",
+        "Fixes",
+        "Reported-by",
+        "Closes",
+        "Signed-off-by",
+        "X-Custom",
+        "Link",
+        "Cc",
     ]
     assert trailers[0].person is None and trailers[0].line == 12
     assert trailers[1].person == Person("Rep Orter", "rep@example.com")

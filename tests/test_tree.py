@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from treehelp import MINI_ARM64, build_repo, commit, edit, git, seed_series, series_from_mbox
 
 from reviewpatch.csource.tree import TreeSource
 from reviewpatch.errors import TreeError
 from reviewpatch.model import Series
-
-from treehelp import MINI_ARM64, build_repo, commit, edit, git, seed_series, series_from_mbox
 
 PTRACE = "arch/arm64/kernel/ptrace.c"
 SYSCALL = "arch/arm64/include/asm/syscall.h"
@@ -152,8 +151,12 @@ def test_patch_that_does_not_apply_is_recorded(repo: Path, broken: Series) -> No
 
 
 def test_three_way_when_context_moved_but_blobs_exist(repo: Path, seed: Series) -> None:
-    edit(repo, DEBUG, "\tif (!test_and_set_ti_thread_flag(ti, TIF_SINGLESTEP))\n",
-         "\tif (!test_and_set_ti_thread_flag(ti, TIF_SINGLESTEP)) /* first */\n")
+    edit(
+        repo,
+        DEBUG,
+        "\tif (!test_and_set_ti_thread_flag(ti, TIF_SINGLESTEP))\n",
+        "\tif (!test_and_set_ti_thread_flag(ti, TIF_SINGLESTEP)) /* first */\n",
+    )
     commit(repo, "reword the stepping helpers")
     calls: list[tuple[list[str], int]] = []
 
@@ -195,7 +198,9 @@ def test_three_way_conflict_is_a_problem_and_leaves_no_trace(repo: Path, seed: S
 
 
 def test_post_image_blob_of_a_patch_applied_with_offset(repo: Path, seed: Series) -> None:
-    edit(repo, DEBUG, "#include <linux/cpu.h>\n", "#include <linux/cpu.h>\n#include <linux/bug.h>\n")
+    edit(
+        repo, DEBUG, "#include <linux/cpu.h>\n", "#include <linux/cpu.h>\n#include <linux/bug.h>\n"
+    )
     commit(repo, "one more include")
     with TreeSource.open(str(repo), _with_base(seed, None)) as tree:
         assert tree.problems == ()
@@ -210,7 +215,9 @@ def test_find_definition_function_and_macro(repo: Path, seed: Series) -> None:
     with TreeSource.open(str(repo), seed) as tree:
         path, text = tree.find_definition("syscall_exit_work") or ("", "")
         assert path == PTRACE
-        assert text.startswith("void syscall_exit_work(struct pt_regs *regs, unsigned long flags)\n{")
+        assert text.startswith(
+            "void syscall_exit_work(struct pt_regs *regs, unsigned long flags)\n{"
+        )
         assert text.endswith("\t\treport_syscall(regs, PTRACE_SYSCALL_EXIT);\n}\n")
         assert "rseq_syscall" not in text  # post-image
         path, text = tree.find_definition("_TIF_SYSCALL_EXIT_WORK") or ("", "")
@@ -243,7 +250,8 @@ def test_prefetch_definitions_in_one_search(repo: Path, seed: Series) -> None:
         greps = sum(1 for a in calls if a[1] == "grep")
         assert greps == 1
         assert tree.find_definition("_TIF_SINGLESTEP") == (
-            THREAD, "#define _TIF_SINGLESTEP\t\t(1 << TIF_SINGLESTEP)\n"
+            THREAD,
+            "#define _TIF_SINGLESTEP\t\t(1 << TIF_SINGLESTEP)\n",
         )
         path, text = tree.find_definition("report_single_step") or ("", "")
         assert path == PTRACE and text.startswith("static inline bool report_single_step(")
@@ -332,7 +340,9 @@ def test_unborn_head_is_a_tree_error(tmp_path: Path, seed: Series) -> None:
         TreeSource.open(str(empty), nobase)
 
 
-def test_rp001_one_hit_per_patch_that_does_not_apply(repo: Path, broken: Series, seed: Series) -> None:
+def test_rp001_one_hit_per_patch_that_does_not_apply(
+    repo: Path, broken: Series, seed: Series
+) -> None:
     from reviewpatch.csource import analyse_series
     from reviewpatch.rules.builtin import apply_problems, patch_does_not_apply
     from reviewpatch.rules.registry import RuleContext, spec_of

@@ -41,7 +41,9 @@ def _loud(findings: list[Finding], rule_id: str) -> list[Finding]:
     return [f for f in _of(findings, rule_id) if f.severity is not Severity.NOTE]
 
 
-def _variant(work: Path, *, members: str, guard: str, branch: str = "", move_rseq: bool = True) -> str:
+def _variant(
+    work: Path, *, members: str, guard: str, branch: str = "", move_rseq: bool = True
+) -> str:
     """A one-patch series like the seed: a new mask of ``members``, the
     call of syscall_exit_work() gated by ``guard`` (empty: not gated),
     ``branch`` put in front of it inside the guard, rseq_syscall() moved out
@@ -59,10 +61,17 @@ def _variant(work: Path, *, members: str, guard: str, branch: str = "", move_rse
     front = "\trseq_syscall(regs);\n\n" if move_rseq else ""
     edit(repo, SYSCALL_H, EXIT_CALL, front + gated + "}\n\n#endif")
     if move_rseq or branch:
-        edit(repo, PTRACE, "{\n\trseq_syscall(regs);\n\n\taudit_syscall_exit", "{\n\taudit_syscall_exit")
+        edit(
+            repo,
+            PTRACE,
+            "{\n\trseq_syscall(regs);\n\n\taudit_syscall_exit",
+            "{\n\taudit_syscall_exit",
+        )
         edit(repo, SYSCALL_H, "#include <linux/err.h>\n", "#include <linux/err.h>\n" + RSEQ_INCLUDE)
         edit(repo, PTRACE, "#include <linux/elf.h>\n" + RSEQ_INCLUDE, "#include <linux/elf.h>\n")
-    commit(repo, "arm64: ptrace: gate syscall exit work", "Only call syscall_exit_work() when needed.")
+    commit(
+        repo, "arm64: ptrace: gate syscall exit work", "Only call syscall_exit_work() when needed."
+    )
     return format_series(repo, base, cover=None)
 
 
@@ -96,7 +105,9 @@ def test_seed_without_singlestep_is_an_error_found_through_the_helper(tmp_path: 
     # _TIF_SYSCALL_EMU is tested by the helper only to return false: not dead work
     assert "_TIF_SYSCALL_EMU" not in rp304[0].message.split(" but ")[0]
     # in hunk mode the helper is not in the series: no guess
-    assert not _of(_review(tmp_path, seed_series(tmp_path / "h", "no-singlestep"), tree=False), "RP304")
+    assert not _of(
+        _review(tmp_path, seed_series(tmp_path / "h", "no-singlestep"), tree=False), "RP304"
+    )
 
 
 def test_seed_without_include_move_gives_rp307(tmp_path: Path) -> None:
@@ -120,7 +131,9 @@ def test_not_applying_series_falls_back_to_hunks(tmp_path: Path) -> None:
 
 
 def test_mask_without_audit_flag_warns_about_audit_call(tmp_path: Path) -> None:
-    mbox = _variant(tmp_path, members="_TIF_SYSCALL_TRACE | _TIF_SYSCALL_TRACEPOINT", guard=SEED_GUARD)
+    mbox = _variant(
+        tmp_path, members="_TIF_SYSCALL_TRACE | _TIF_SYSCALL_TRACEPOINT", guard=SEED_GUARD
+    )
     found = _review(tmp_path, mbox)
     rp302 = _of(found, "RP302")
     assert [(f.location.symbol, f.severity, f.explained) for f in rp302] == [
@@ -133,13 +146,21 @@ def test_mask_without_audit_flag_warns_about_audit_call(tmp_path: Path) -> None:
 def test_mask_member_never_used_warns_in_tree_mode(tmp_path: Path) -> None:
     mbox = _variant(tmp_path, members=SEED_MEMBERS + " | _TIF_SECCOMP", guard=SEED_GUARD)
     found = _review(tmp_path, mbox)
-    assert [(f.location.symbol, f.severity) for f in _of(found, "RP303")] == [("_TIF_SECCOMP", Severity.WARNING)]
+    assert [(f.location.symbol, f.severity) for f in _of(found, "RP303")] == [
+        ("_TIF_SECCOMP", Severity.WARNING)
+    ]
     hunk = _review(tmp_path, mbox, tree=False)
     assert all(f.severity is Severity.NOTE for f in _of(hunk, "RP303"))
 
 
 def test_rseq_moved_into_the_guarded_branch_warns(tmp_path: Path) -> None:
-    mbox = _variant(tmp_path, members=SEED_MEMBERS, guard=SEED_GUARD, branch="rseq_syscall(regs);", move_rseq=False)
+    mbox = _variant(
+        tmp_path,
+        members=SEED_MEMBERS,
+        guard=SEED_GUARD,
+        branch="rseq_syscall(regs);",
+        move_rseq=False,
+    )
     found = _review(tmp_path, mbox)
     rp301 = _of(found, "RP301")
     assert [(f.location.symbol, f.severity) for f in rp301] == [("rseq_syscall", Severity.WARNING)]

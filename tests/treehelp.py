@@ -31,6 +31,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+
 from reviewpatch.model import FileDiff, Mail, Patch, Person, Series, Subject
 
 MINI_ARM64 = Path(__file__).resolve().parents[1] / "fixtures" / "trees" / "mini-arm64"
@@ -109,7 +110,13 @@ def format_series(
     """``git format-patch --stdout --base=base [--cover-letter] start..head``
     (``start`` defaults to ``base``).  ``cover`` is the cover letter's
     title (None: no cover letter)."""
-    args = ["format-patch", "--stdout", "--signature=treehelp", "--thread=shallow", f"--base={base}"]
+    args = [
+        "format-patch",
+        "--stdout",
+        "--signature=treehelp",
+        "--thread=shallow",
+        f"--base={base}",
+    ]
     if cover is not None:
         args.append("--cover-letter")
     text = _stable_msgids(git(repo, *args, f"{start or base}..{head}") + "\n")
@@ -150,8 +157,10 @@ def _seed_edits(repo: Path, variant: str) -> None:
     extra = "" if variant == "no-singlestep" else " || flags & _TIF_SINGLESTEP"
     edit(repo, _SYSCALL, _EXIT_OLD, _EXIT_NEW.format(extra=extra))
     edit(repo, "arch/arm64/include/asm/thread_info.h", _MASK_AFTER, _MASK_AFTER + _MASK)
-    rseq = "\trseq_syscall(regs);\t/* first */\n\n" if variant == "not-applying" else (
-        "\trseq_syscall(regs);\n\n"
+    rseq = (
+        "\trseq_syscall(regs);\t/* first */\n\n"
+        if variant == "not-applying"
+        else ("\trseq_syscall(regs);\n\n")
     )
     edit(repo, _PTRACE, "{\n" + rseq + "\taudit_syscall_exit", "{\n\taudit_syscall_exit")
     if variant != "no-include-move":
@@ -221,8 +230,14 @@ def _files(body: str) -> tuple[FileDiff, ...]:
                 old_blob, new_blob = im.group(1), im.group(2)
         is_new = any(x.startswith("new file mode") for x in lines[no : no + 3])
         files.append(
-            FileDiff(m.group(1), m.group(2), old_blob=old_blob, new_blob=new_blob,
-                     is_new=is_new, mail_line=no)
+            FileDiff(
+                m.group(1),
+                m.group(2),
+                old_blob=old_blob,
+                new_blob=new_blob,
+                is_new=is_new,
+                mail_line=no,
+            )
         )
     return tuple(files)
 
@@ -241,12 +256,33 @@ def series_from_mbox(text: str) -> Series:
         counter, total = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         bm = re.search(r"^base-commit: ([0-9a-f]+)$", body, re.M)
         base = bm.group(1) if bm else base
-        mail = Mail(f"<fixture-{n}@example.org>", subject_text, Person(_WHO, _MAIL), "", None, (),
-                    body, origin=f"mbox:{n}")
-        subject = Subject(subject_text, subject_text, counter=counter, total=total,
-                          counter_explicit=bool(m), is_patch=True)
-        patch = Patch(mail, subject, counter, Person(_WHO, _MAIL), "", files=_files(body),
-                      base_commit=bm.group(1) if bm else None)
+        mail = Mail(
+            f"<fixture-{n}@example.org>",
+            subject_text,
+            Person(_WHO, _MAIL),
+            "",
+            None,
+            (),
+            body,
+            origin=f"mbox:{n}",
+        )
+        subject = Subject(
+            subject_text,
+            subject_text,
+            counter=counter,
+            total=total,
+            counter_explicit=bool(m),
+            is_patch=True,
+        )
+        patch = Patch(
+            mail,
+            subject,
+            counter,
+            Person(_WHO, _MAIL),
+            "",
+            files=_files(body),
+            base_commit=bm.group(1) if bm else None,
+        )
         if counter == 0:
             cover = patch
         else:

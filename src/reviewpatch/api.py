@@ -10,8 +10,9 @@ from __future__ import annotations
 
 __all__ = ["review", "review_mails", "build_selector"]
 
+from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from reviewpatch import __version__
 from reviewpatch.engine import check_codes, run_rules
@@ -61,7 +62,7 @@ def review(
     for blob in data.blobs:
         origin = blob.origin
         if data.kind not in ("msgid", "url", "stdin") and origin.startswith(source):
-            origin = shown + origin[len(source):]
+            origin = shown + origin[len(source) :]
         got, bad = read_mails(blob.data, origin)
         mails.extend(got)
         problems.extend(bad)

@@ -15,11 +15,12 @@ __all__ = ["main", "build_parser", "Environment"]
 import argparse
 import os
 import sys
-from datetime import datetime, timezone
-from email.utils import format_datetime
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, TextIO
 
 from reviewpatch import __version__
 from reviewpatch.config import check_archive_url, find_config, load_config
@@ -45,7 +46,7 @@ class Environment:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).astimezone()
+    return datetime.now(UTC).astimezone()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,10 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
         "3 fetch error, 4 no patch in the input.  Other commands: 'reviewpatch rules [NAME]', "
         "'reviewpatch b4-check'.",
     )
-    p.add_argument("source", help="Message-ID, archive URL, mbox/eml/patch file, directory, or - for stdin")
-    p.add_argument("--version", dest="series_version", type=int, metavar="N",
-                   help="review version N of the series (default: the newest)")
-    p.add_argument("--archive", metavar="URL", help=f"public-inbox base URL (default {DEFAULT_ARCHIVE})")
+    p.add_argument(
+        "source", help="Message-ID, archive URL, mbox/eml/patch file, directory, or - for stdin"
+    )
+    p.add_argument(
+        "--version",
+        dest="series_version",
+        type=int,
+        metavar="N",
+        help="review version N of the series (default: the newest)",
+    )
+    p.add_argument(
+        "--archive", metavar="URL", help=f"public-inbox base URL (default {DEFAULT_ARCHIVE})"
+    )
     p.add_argument("--offline", action="store_true", help="use only the cache, never the network")
     p.add_argument("--refresh", action="store_true", help="fetch again even when cached")
     p.add_argument("--cache-dir", metavar="DIR", help="cache directory")
@@ -78,11 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", type=_codes, metavar="CODES", help="rule ids/prefixes/names to run")
     p.add_argument("--ignore", type=_codes, metavar="CODES", help="rule ids/prefixes/names to skip")
     p.add_argument("--extend-select", type=_codes, metavar="CODES", help="add to the selection")
-    p.add_argument("--fail-on", choices=[s.value for s in Severity], help="lowest severity for exit code 1 (default warning)")
-    p.add_argument("--format", "-f", choices=FORMATS, default=None, help="output format (default text, or by -o suffix)")
+    p.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        help="lowest severity for exit code 1 (default warning)",
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=FORMATS,
+        default=None,
+        help="output format (default text, or by -o suffix)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.add_argument("--reply", metavar="INDEX|all", help="draft a reply to patch INDEX (or all)")
-    p.add_argument("--attach-report", action="store_true", help="attach the HTML report to the reply")
+    p.add_argument(
+        "--attach-report", action="store_true", help="attach the HTML report to the reply"
+    )
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument("-q", "--quiet", action="store_true", help="only findings and the summary")
     p.add_argument("-v", "--verbose", action="store_true", help="show evidence lines and progress")
@@ -126,12 +148,19 @@ def _format(args: argparse.Namespace) -> str:
         return "reply"
     if args.output:
         suffix = Path(args.output).suffix.lower()
-        return {".html": "html", ".htm": "html", ".json": "json", ".eml": "reply",
-                ".sarif": "sarif"}.get(suffix, "text")
+        return {
+            ".html": "html",
+            ".htm": "html",
+            ".json": "json",
+            ".eml": "reply",
+            ".sarif": "sarif",
+        }.get(suffix, "text")
     return "text"
 
 
-def _render(report: Report, fmt: str, args: argparse.Namespace, env: Environment, color: bool) -> str:
+def _render(
+    report: Report, fmt: str, args: argparse.Namespace, env: Environment, color: bool
+) -> str:
     from reviewpatch.render import render_report
 
     return render_report(
@@ -177,8 +206,9 @@ def _review(argv: Sequence[str], env: Environment) -> int:
     if fmt == "reply":
         report = _with_reviewer(report, env)
     tty = getattr(env.stdout, "isatty", lambda: False)()
-    color = args.color == "always" or (args.color == "auto" and tty and not args.output
-                                       and "NO_COLOR" not in env.environ)
+    color = args.color == "always" or (
+        args.color == "auto" and tty and not args.output and "NO_COLOR" not in env.environ
+    )
     text = _render(report, fmt, args, env, color and fmt == "text")
     if args.output:
         try:

@@ -37,9 +37,10 @@ __all__ = [
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from reviewpatch.errors import ConfigError
 from reviewpatch.findings import Severity
@@ -158,7 +159,9 @@ def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -
             value = table[key].strip()
             if key == "archive":
                 value = check_archive_url(value, f"{origin}: 'archive'")
-            changes[key.replace("-", "_")] = os.path.expanduser(value) if key == "cache-dir" else value
+            changes[key.replace("-", "_")] = (
+                os.path.expanduser(value) if key == "cache-dir" else value
+            )
     if "timeout" in table:
         changes["timeout"] = _number(table["timeout"], "timeout", origin)
     if "cache-max-age" in table:
@@ -174,7 +177,8 @@ def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -
     if "severity" in table:
         sev = _tables(table["severity"], "severity", origin)
         changes["severity_overrides"] = tuple(
-            (code, _severity(value, f"severity.{code}", origin)) for code, value in sorted(sev.items())
+            (code, _severity(value, f"severity.{code}", origin))
+            for code, value in sorted(sev.items())
         )
     if "rules" in table:
         rules = _tables(table["rules"], "rules", origin)

@@ -29,8 +29,17 @@ _RENAME_FROM_RE = re.compile(r"^(?:rename|copy) from (.+)$")
 _RENAME_TO_RE = re.compile(r"^(?:rename|copy) to (.+)$")
 _GIT_HEADER_RE = re.compile(r"^diff --git (\S+) (\S+)$")
 _NULL = "/dev/null"
-_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "a": "\a", "b": "\b",
-            "f": "\f", "r": "\r", "v": "\v"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    '"': '"',
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "r": "\r",
+    "v": "\v",
+}
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,8 @@ def _unescape(text: str) -> str:
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
             nxt = text[i + 1]
-            if nxt in "01234567" and re.match(r"[0-7]{3}", text[i + 1:i + 4]):
-                out.append(int(text[i + 1:i + 4], 8) & 0xFF)
+            if nxt in "01234567" and re.match(r"[0-7]{3}", text[i + 1 : i + 4]):
+                out.append(int(text[i + 1 : i + 4], 8) & 0xFF)
                 i += 4
                 continue
             out += _ESCAPES.get(nxt, nxt).encode()
@@ -102,14 +111,13 @@ def _hunk_step(hunk: _OpenHunk, line: str) -> _OpenHunk | None:
     if kind in ("", " "):
         if hunk.old_left == 0 or hunk.new_left == 0:
             return None
-        return _OpenHunk(hunk.header, hunk.path, hunk.old_left - 1, hunk.new_left - 1,
-                         hunk.mail_line)
+        return _OpenHunk(
+            hunk.header, hunk.path, hunk.old_left - 1, hunk.new_left - 1, hunk.mail_line
+        )
     if kind == "-" and hunk.old_left:
-        return _OpenHunk(hunk.header, hunk.path, hunk.old_left - 1, hunk.new_left,
-                         hunk.mail_line)
+        return _OpenHunk(hunk.header, hunk.path, hunk.old_left - 1, hunk.new_left, hunk.mail_line)
     if kind == "+" and hunk.new_left:
-        return _OpenHunk(hunk.header, hunk.path, hunk.old_left, hunk.new_left - 1,
-                         hunk.mail_line)
+        return _OpenHunk(hunk.header, hunk.path, hunk.old_left, hunk.new_left - 1, hunk.mail_line)
     return None
 
 
@@ -214,13 +222,15 @@ def _convert_hunk(hunk: UHunk, first_mail_line: int) -> Hunk:
     for line in hunk:
         if line.line_type not in ("+", "-", " "):
             continue  # "\ No newline" markers and blank separators
-        lines.append(DiffLine(
-            kind=LineKind(line.line_type),
-            text=line.value.rstrip("\n"),
-            old_no=line.source_line_no,
-            new_no=line.target_line_no,
-            mail_line=first_mail_line + line.diff_line_no - 1,
-        ))
+        lines.append(
+            DiffLine(
+                kind=LineKind(line.line_type),
+                text=line.value.rstrip("\n"),
+                old_no=line.source_line_no,
+                new_no=line.target_line_no,
+                mail_line=first_mail_line + line.diff_line_no - 1,
+            )
+        )
     first = lines[0].mail_line - 1 if lines else first_mail_line
     return Hunk(
         old_start=hunk.source_start,

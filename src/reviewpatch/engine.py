@@ -12,7 +12,8 @@ from __future__ import annotations
 __all__ = ["run_rules", "INTERNAL_ERROR_ID", "INTERNAL_ERROR_NAME", "check_codes"]
 
 import traceback
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from reviewpatch.errors import ConfigError
 from reviewpatch.findings import (
@@ -32,7 +33,9 @@ INTERNAL_ERROR_ID = "RP000"
 INTERNAL_ERROR_NAME = "internal-error"
 
 
-def check_codes(selector: RuleSelector, rules: tuple[RuleSpec, ...], known_options: Iterable[str]) -> None:
+def check_codes(
+    selector: RuleSelector, rules: tuple[RuleSpec, ...], known_options: Iterable[str]
+) -> None:
     """Every code in the configuration must name at least one rule."""
     ids = [(r.id, r.name) for r in rules] + [(INTERNAL_ERROR_ID, INTERNAL_ERROR_NAME)]
     codes: list[tuple[str, str]] = [(c, "select") for c in selector.select]
@@ -96,12 +99,10 @@ def _crash(spec: RuleSpec, patch: Patch | None, exc: BaseException) -> Finding:
     )
 
 
-def _run_one(
-    spec: RuleSpec, ctx: RuleContext, selector: RuleSelector
-) -> list[Finding]:
+def _run_one(spec: RuleSpec, ctx: RuleContext, selector: RuleSelector) -> list[Finding]:
     try:
         hits = list(spec.run(ctx))
-    except Exception as exc:  # a broken rule must not stop the review
+    except Exception as exc:  # noqa: BLE001 - a broken rule must not stop the review
         return [_crash(spec, ctx.patch, exc)]
     out = []
     for hit in hits:
@@ -128,7 +129,7 @@ def run_rules(
     if code_factory is not None and any(r.needs_code for r in selected):
         try:
             code = code_factory()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the other rules still run
             findings.append(_analysis_crash(exc))
             selected = [r for r in selected if not r.needs_code]
     for spec in selected:
@@ -149,7 +150,6 @@ def _analysis_crash(exc: BaseException) -> Finding:
         severity=Severity.WARNING,
         confidence=Confidence.HIGH,
         message=(
-            f"the C analysis crashed: {type(exc).__name__}: {exc}; "
-            "the C semantic rules did not run"
+            f"the C analysis crashed: {type(exc).__name__}: {exc}; the C semantic rules did not run"
         ),
     )

@@ -12,9 +12,9 @@ __all__ = [
     "sort_findings",
 ]
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
 
 from reviewpatch.model import Series
 
@@ -31,7 +31,7 @@ class Severity(str, Enum):
         return _SEVERITY_RANK[self.value]
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls(text.strip().lower())
         except ValueError:

@@ -28,14 +28,14 @@ import email.errors
 import hashlib
 import quopri
 import re
+from datetime import UTC
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
-from datetime import timezone
 from email.utils import parsedate_to_datetime
 
-from reviewpatch.errors import ParseError
 from reviewpatch.addresses import parse_person, split_addresses
+from reviewpatch.errors import ParseError
 from reviewpatch.model import InputProblem, Mail, Person
 
 _FROM_LINE_STRICT = re.compile(
@@ -245,7 +245,7 @@ def _timestamp(date: str) -> float | None:
     if when is None:
         return None
     try:
-        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
     except (OverflowError, OSError, ValueError):
         return None
 

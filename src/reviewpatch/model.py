@@ -162,16 +162,12 @@ class Hunk:
     @property
     def old_text(self) -> str:
         """Context and removed lines: the code before the change."""
-        return "".join(
-            line.text + "\n" for line in self.lines if line.kind is not LineKind.ADDED
-        )
+        return "".join(line.text + "\n" for line in self.lines if line.kind is not LineKind.ADDED)
 
     @property
     def new_text(self) -> str:
         """Context and added lines: the code after the change."""
-        return "".join(
-            line.text + "\n" for line in self.lines if line.kind is not LineKind.REMOVED
-        )
+        return "".join(line.text + "\n" for line in self.lines if line.kind is not LineKind.REMOVED)
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,7 @@ def _signature_cut(lines: Sequence[str], start: int) -> int:
 
 def _cover(mail: Mail, subject: Subject, lines: Sequence[str], parts: BodyParts) -> Patch:
     end = _signature_cut(lines, parts.message)
-    text = "\n".join(line.rstrip() for line in lines[parts.message:end]).strip("\n")
+    text = "\n".join(line.rstrip() for line in lines[parts.message : end]).strip("\n")
     base, change = _metadata(lines, parts.message)
     return Patch(
         mail=mail,
@@ -216,7 +216,7 @@ def _cover(mail: Mail, subject: Subject, lines: Sequence[str], parts: BodyParts)
         index=subject.counter,
         author=_author(parts.headers, mail.sender),
         message=text,
-        diffstat=tuple(line for line in lines[parts.message:end] if is_diffstat_line(line)),
+        diffstat=tuple(line for line in lines[parts.message : end] if is_diffstat_line(line)),
         base_commit=base,
         change_id=change,
         message_line=parts.message + 1,
@@ -241,13 +241,13 @@ def parse_patch(mail: Mail, subject: Subject) -> Patch:
     if subject.counter == 0 or parts.diff is None:
         return _cover(mail, subject, lines, parts)
     end = parts.separator if parts.separator is not None else parts.diff
-    msg_lines = lines[parts.message:end]
+    msg_lines = lines[parts.message : end]
     block = find_trailer_block(msg_lines)
     trailers = parse_trailer_block(msg_lines, mail.msgid, parts.message + 1, mail.sender)
     message = "\n".join(line.rstrip() for line in msg_lines[:block]).strip("\n")
     notes, stat = ("", ())
     if parts.separator is not None:
-        notes, stat = _notes(lines[parts.separator + 1:parts.diff])
+        notes, stat = _notes(lines[parts.separator + 1 : parts.diff])
     base, change = _metadata(lines, end)
     return Patch(
         mail=mail,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 __all__ = ["rules_command", "rule_table", "explain_rule"]
 
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from reviewpatch.errors import UsageError
 from reviewpatch.rules import all_rules, find_rule
@@ -17,7 +18,9 @@ def rule_table() -> str:
     rows = ["| id | name | severity | scope | what it checks |", "|---|---|---|---|---|"]
     for spec in all_rules():
         summary = spec.doc.summary.replace("|", "\\|")
-        rows.append(f"| {spec.id} | {spec.name} | {spec.severity.value} | {spec.scope.value} | {summary} |")
+        rows.append(
+            f"| {spec.id} | {spec.name} | {spec.severity.value} | {spec.scope.value} | {summary} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -30,9 +33,13 @@ def explain_rule(spec: RuleSpec) -> str:
         "",
         doc.summary,
     ]
-    for title, body in (("What it does", doc.what), ("Why it matters", doc.why),
-                        ("Example", doc.example), ("Use instead", doc.instead),
-                        ("Options", doc.options)):
+    for title, body in (
+        ("What it does", doc.what),
+        ("Why it matters", doc.why),
+        ("Example", doc.example),
+        ("Use instead", doc.instead),
+        ("Options", doc.options),
+    ):
         if body:
             parts += ["", title, *("    " + line if line else "" for line in body.splitlines())]
     return "\n".join(parts) + "\n"
@@ -53,7 +60,9 @@ def rules_command(args: Sequence[str], out: TextIO) -> int:
             out.write(explain_rule(spec))
             return 0
         prefix = args[0].strip().upper()
-        family = [s for s in all_rules() if s.id.startswith(prefix)] if prefix.startswith("RP") else []
+        family = (
+            [s for s in all_rules() if s.id.startswith(prefix)] if prefix.startswith("RP") else []
+        )
         if not family:
             raise UsageError(f"no rule called {args[0]!r} (see 'reviewpatch rules')")
         _listing(family, out)

@@ -26,25 +26,61 @@ from reviewpatch.mail import parse_person
 from reviewpatch.model import Mail, Person, Trailer
 
 CANONICAL_NAMES: tuple[str, ...] = (
-    "Signed-off-by", "Co-developed-by", "Reviewed-by", "Acked-by", "Tested-by",
-    "Reported-by", "Suggested-by", "Cc", "Fixes", "Link", "Closes",
-    "Requested-by", "Reviewed-and-tested-by", "Reported-and-tested-by",
-    "Debugged-by", "Helped-by", "Originally-by", "Nacked-by", "Message-ID",
-    "base-commit", "change-id", "prerequisite-patch-id",
+    "Signed-off-by",
+    "Co-developed-by",
+    "Reviewed-by",
+    "Acked-by",
+    "Tested-by",
+    "Reported-by",
+    "Suggested-by",
+    "Cc",
+    "Fixes",
+    "Link",
+    "Closes",
+    "Requested-by",
+    "Reviewed-and-tested-by",
+    "Reported-and-tested-by",
+    "Debugged-by",
+    "Helped-by",
+    "Originally-by",
+    "Nacked-by",
+    "Message-ID",
+    "base-commit",
+    "change-id",
+    "prerequisite-patch-id",
 )
 _BY_LOWER = {name.lower(): name for name in CANONICAL_NAMES}
 
-PERSON_TRAILERS: frozenset[str] = frozenset({
-    "Signed-off-by", "Co-developed-by", "Reviewed-by", "Acked-by", "Tested-by",
-    "Reported-by", "Suggested-by", "Cc", "Requested-by", "Reviewed-and-tested-by",
-    "Reported-and-tested-by", "Debugged-by", "Helped-by", "Originally-by",
-    "Nacked-by",
-})
+PERSON_TRAILERS: frozenset[str] = frozenset(
+    {
+        "Signed-off-by",
+        "Co-developed-by",
+        "Reviewed-by",
+        "Acked-by",
+        "Tested-by",
+        "Reported-by",
+        "Suggested-by",
+        "Cc",
+        "Requested-by",
+        "Reviewed-and-tested-by",
+        "Reported-and-tested-by",
+        "Debugged-by",
+        "Helped-by",
+        "Originally-by",
+        "Nacked-by",
+    }
+)
 """Trailers whose value names a person."""
 
-REVIEW_TRAILERS: frozenset[str] = frozenset({
-    "Reviewed-by", "Acked-by", "Tested-by", "Reviewed-and-tested-by", "Nacked-by",
-})
+REVIEW_TRAILERS: frozenset[str] = frozenset(
+    {
+        "Reviewed-by",
+        "Acked-by",
+        "Tested-by",
+        "Reviewed-and-tested-by",
+        "Nacked-by",
+    }
+)
 """Trailers that count when a reviewer gives them in a reply."""
 
 # git's rule: the token has no spaces; a colon, a space and a value follow.
@@ -131,7 +167,7 @@ def find_trailer_block(lines: Sequence[str]) -> int:
         return len(lines)
     if run == 0 and "other" not in kinds:
         return start
-    names = [m.group(1) for m in map(_TRAILER_RE.match, lines[start + run:end]) if m]
+    names = [m.group(1) for m in map(_TRAILER_RE.match, lines[start + run : end]) if m]
     if any(name.lower() in _BY_LOWER for name in names):
         return start + run
     return len(lines)
@@ -171,8 +207,15 @@ def _make(
 ) -> Trailer:
     name, value, index, raw = item
     person = person_from_value(value) if name in PERSON_TRAILERS else None
-    return Trailer(name=name, value=value, person=person, origin_msgid=msgid,
-                   line=first_line + index, raw=raw, given_by=given_by)
+    return Trailer(
+        name=name,
+        value=value,
+        person=person,
+        origin_msgid=msgid,
+        line=first_line + index,
+        raw=raw,
+        given_by=given_by,
+    )
 
 
 def _diff_line(line: str) -> bool:
@@ -191,7 +234,7 @@ def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
         if line.lstrip().startswith(">"):
             in_diff = False
             continue
-        if line.startswith("diff --git ") or line.startswith("@@ "):
+        if line.startswith(("diff --git ", "@@ ")):
             in_diff = True
             continue
         if in_diff and (_diff_line(line) or not line.strip()):
@@ -201,7 +244,15 @@ def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
         if not match or canonical_name(match.group(1)) not in REVIEW_TRAILERS:
             continue
         name, value = canonical_name(match.group(1)), (match.group(2) or "").strip()
-        out.append(Trailer(name=name, value=value, person=person_from_value(value),
-                           origin_msgid=mail.msgid, line=index + 1, raw=line.rstrip(),
-                           given_by=mail.sender))
+        out.append(
+            Trailer(
+                name=name,
+                value=value,
+                person=person_from_value(value),
+                origin_msgid=mail.msgid,
+                line=index + 1,
+                raw=line.rstrip(),
+                given_by=mail.sender,
+            )
+        )
     return tuple(out)

@@ -24,7 +24,9 @@ def _last_touch(series: Series) -> dict[str, int]:
     return last
 
 
-def _whole(tree: TreeLike | None, fd: FileDiff, side: str, index: int, last: bool) -> Fragment | None:
+def _whole(
+    tree: TreeLike | None, fd: FileDiff, side: str, index: int, last: bool
+) -> Fragment | None:
     if tree is None:
         return None
     text: str | None = None
@@ -54,16 +56,23 @@ def _file_code(fd: FileDiff, index: int, tree: TreeLike | None, last: bool) -> F
             sides[side] = (whole,)
             continue
         sides[side] = tuple(
-            build_fragment(hunk_view(h, side, fd.old_path if side == OLD else fd.new_path, index, i), h.section)
+            build_fragment(
+                hunk_view(h, side, fd.old_path if side == OLD else fd.new_path, index, i), h.section
+            )
             for i, h in enumerate(fd.hunks)
         )
     return FileCode(index, path, fd.old_path, True, sides[OLD], sides[NEW])
 
 
-def analyse_patch_files(patch: Patch, tree: TreeLike | None = None, last: dict[str, int] | None = None) -> PatchCode:
+def analyse_patch_files(
+    patch: Patch, tree: TreeLike | None = None, last: dict[str, int] | None = None
+) -> PatchCode:
     """The C facts of one patch."""
     last = last or {}
-    files = tuple(_file_code(fd, patch.index, tree, last.get(fd.new_path) == patch.index) for fd in patch.files)
+    files = tuple(
+        _file_code(fd, patch.index, tree, last.get(fd.new_path) == patch.index)
+        for fd in patch.files
+    )
     return PatchCode(patch.index, files)
 
 

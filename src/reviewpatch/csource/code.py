@@ -157,7 +157,14 @@ class SeriesCode:
         self._expand(names, side, out, 0, frozenset())
         return tuple(out)
 
-    def _expand(self, names: tuple[str, ...], side: str, out: dict[str, None], depth: int, seen: frozenset[str]) -> None:
+    def _expand(
+        self,
+        names: tuple[str, ...],
+        side: str,
+        out: dict[str, None],
+        depth: int,
+        seen: frozenset[str],
+    ) -> None:
         for name in names:
             defs = self.macro_defs(name, side) if depth < _MAX_DEPTH and name not in seen else ()
             members = defs[0].members if defs else ()
@@ -166,7 +173,9 @@ class SeriesCode:
             else:
                 out[name] = None
 
-    def function_body(self, name: str, side: str = NEW, path: str | None = None) -> FunctionBody | None:
+    def function_body(
+        self, name: str, side: str = NEW, path: str | None = None
+    ) -> FunctionBody | None:
         """What is known of function ``name``'s body on ``side``: a complete
         body from the series if any, else (tree mode) the tree's, else the
         largest partial view the hunks show; None when never seen."""
@@ -216,7 +225,11 @@ class SeriesCode:
         if key not in self._cache:
             self._cache[key] = any(
                 m.name == name for fr in self.fragments(NEW) for m in fr.macros
-            ) or any(b.complete and b.function.name == name for fr in self.fragments(NEW) for b in fr.bodies)
+            ) or any(
+                b.complete and b.function.name == name
+                for fr in self.fragments(NEW)
+                for b in fr.bodies
+            )
         return cast(bool, self._cache[key])
 
     def _stale(self, path: str) -> bool:
@@ -256,6 +269,10 @@ class SeriesCode:
     def view_of(self, call: Call) -> View | None:
         """The view a call was found in."""
         for fr in self.fragments(call.side, call.patch_index):
-            if fr.view.path == call.path and fr.view.hunk_index == call.hunk_index and call in fr.calls:
+            if (
+                fr.view.path == call.path
+                and fr.view.hunk_index == call.hunk_index
+                and call in fr.calls
+            ):
                 return fr.view
         return None

@@ -49,9 +49,7 @@ def normalise(text: str) -> str:
         text = text[: m.start()] + "(" + inner + ")" + text[end:]
     text = _strip_outer(text)
     # "(x)" and "(p->x)" lose their parentheses, but not a call's "f(x)"
-    text = re.sub(
-        r"(?<![\w)\]])\(\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*)\s*\)", r"\1", text
-    )
+    text = re.sub(r"(?<![\w)\]])\(\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*)\s*\)", r"\1", text)
     return text
 
 
@@ -129,7 +127,9 @@ def _flag_test(node: Node) -> FlagTest | None:
     for var, mask in ((left, right), (right, left)):
         names = _mask_names(mask)
         if names:
-            return FlagTest(var=" ".join(_text(var).split()), mask=normalise(_text(mask)), names=names)
+            return FlagTest(
+                var=" ".join(_text(var).split()), mask=normalise(_text(mask)), names=names
+            )
     return None
 
 
@@ -187,7 +187,10 @@ def _early_exits(child: Node, block: Node, line_of: LineOf) -> list[Condition]:
         if sib.type == "labeled_statement":
             break
         if sib.type == "if_statement" and sib.child_by_field_name("alternative") is None:
-            cons, cond = sib.child_by_field_name("consequence"), sib.child_by_field_name("condition")
+            cons, cond = (
+                sib.child_by_field_name("consequence"),
+                sib.child_by_field_name("condition"),
+            )
             if cons is not None and cond is not None and jumps_out(cons):
                 out.append(_make("early-exit", cond, True, line_of))
         sib = sib.prev_named_sibling

@@ -64,7 +64,9 @@ class _Ctx:
 
 
 def _text(node: Node | None) -> str:
-    return " ".join(((node.text or b"") if node is not None else b"").decode("utf-8", "replace").split())
+    return " ".join(
+        ((node.text or b"") if node is not None else b"").decode("utf-8", "replace").split()
+    )
 
 
 def _declarator_name(node: Node | None) -> str | None:
@@ -74,7 +76,9 @@ def _declarator_name(node: Node | None) -> str | None:
             return _text(node)
         inner = node.child_by_field_name("declarator")
         if inner is None:
-            named = [c for c in node.named_children if "declarator" in c.type or c.type == "identifier"]
+            named = [
+                c for c in node.named_children if "declarator" in c.type or c.type == "identifier"
+            ]
             inner = named[0] if named else None
         node = inner
     return None
@@ -101,7 +105,12 @@ def _function(node: Node, ctx: _Ctx) -> Function | None:
             params.append(pname)
     body = node.child_by_field_name("body")
     last = body.children[-1] if body is not None and body.children else None
-    closing = last is not None and last.type == "}" and not last.is_missing and ctx.in_view(last.start_point[0])
+    closing = (
+        last is not None
+        and last.type == "}"
+        and not last.is_missing
+        and ctx.in_view(last.start_point[0])
+    )
     start_row = node.start_point[0] if not synthetic else ctx.prep.offset
     return Function(
         name=None if synthetic else name,
@@ -249,7 +258,9 @@ def build_fragment(view: View, section: str = "") -> Fragment:
     acc = _walk(tree.root_node, ctx)
     macros = read_macros(view, prep.masked)
     macro_defs = [
-        Definition("macro", m.name, m.line, m.path, m.side, m.patch_index) for m in macros if m.line.changed
+        Definition("macro", m.name, m.line, m.path, m.side, m.patch_index)
+        for m in macros
+        if m.line.changed
     ]
     return Fragment(
         view=view,

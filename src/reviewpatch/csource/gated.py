@@ -27,7 +27,9 @@ from reviewpatch.csource.gates import Gate, term_leaves, test_leaves
 from reviewpatch.csource.helpers import MAX_DEPTH
 from reviewpatch.csource.model import Call, Condition, FunctionBody
 
-_GENERIC_WORDS = frozenset({"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"})
+_GENERIC_WORDS = frozenset(
+    {"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"}
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,12 @@ def skipped_calls(code: SeriesCode, gate: Gate) -> tuple[Skipped, ...]:
 
 
 def _skipped_in(
-    code: SeriesCode, gate: Gate, body: FunctionBody, var: str | None, via: tuple[str, ...], out: list[Skipped]
+    code: SeriesCode,
+    gate: Gate,
+    body: FunctionBody,
+    var: str | None,
+    via: tuple[str, ...],
+    out: list[Skipped],
 ) -> None:
     for call in body.calls:
         if runs_when_gated(code, gate, call, var):
@@ -137,7 +144,9 @@ def dead_terms(code: SeriesCode, gate: Gate) -> tuple[DeadTerm, ...]:
             leaves = term_leaves(code, d, use.var, gate.reach)
             if not leaves or lets & set(leaves):
                 continue
-            verdict = gate.reach.predicate(d.text) if not any(t.var == use.var for t in d.tests) else None
+            verdict = (
+                gate.reach.predicate(d.text) if not any(t.var == use.var for t in d.tests) else None
+            )
             helper = verdict.helper if verdict is not None else None
             out.append(DeadTerm(use.condition, d.text, leaves, use.path, use.via, helper))
     return tuple(out)
@@ -157,7 +166,9 @@ def used_flags(code: SeriesCode, gate: Gate) -> dict[str, str]:
     return out
 
 
-def used_by_name(code: SeriesCode, gate: Gate, member: str, members: tuple[str, ...]) -> Call | None:
+def used_by_name(
+    code: SeriesCode, gate: Gate, member: str, members: tuple[str, ...]
+) -> Call | None:
     """A call the gated code makes unconditionally whose name has the
     distinctive word of ``member`` (``audit_syscall_exit()`` for
     ``_TIF_SYSCALL_AUDIT``), or None."""

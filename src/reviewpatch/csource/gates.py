@@ -56,7 +56,9 @@ class Gate:
     @property
     def text(self) -> str:
         """The guard as written, conditions joined with ``&&``."""
-        return " && ".join(f"({c.text})" if len(self.conditions) > 1 else c.text for c in self.conditions)
+        return " && ".join(
+            f"({c.text})" if len(self.conditions) > 1 else c.text for c in self.conditions
+        )
 
     def param_for(self, var: str) -> str:
         """The callee's parameter that receives ``var`` (``var`` itself when
@@ -73,7 +75,9 @@ class Gate:
 def flag_gate_conditions(g: GuardedCall) -> tuple[Condition, ...]:
     """The positive conditions of the guard that test flags."""
     return tuple(
-        c for c in g.guard if c.kind in _POSITIVE and not c.negated and any(d.tests for d in c.any_of)
+        c
+        for c in g.guard
+        if c.kind in _POSITIVE and not c.negated and any(d.tests for d in c.any_of)
     )
 
 
@@ -81,12 +85,16 @@ def gates(code: SeriesCode, patch_index: int | None = None) -> tuple[Gate, ...]:
     """Every call site of a patch (or of the series) newly guarded by a
     flag test, with what the callee does with the flags."""
     found = code.memo(("gates",), lambda: _all_gates(code))
-    return tuple(g for g in found if patch_index is None or g.guarded.new.patch_index == patch_index)
+    return tuple(
+        g for g in found if patch_index is None or g.guarded.new.patch_index == patch_index
+    )
 
 
 def _all_gates(code: SeriesCode) -> tuple[Gate, ...]:
     guarded = [(g, conds) for g in code.guarded_calls() if (conds := flag_gate_conditions(g))]
-    tested = [n for _, conds in guarded for c in conds for d in c.any_of for t in d.tests for n in t.names]
+    tested = [
+        n for _, conds in guarded for c in conds for d in c.any_of for t in d.tests for n in t.names
+    ]
     code.prefetch(tuple(g.new.callee for g, _ in guarded) + tuple(tested))
     _prefetch_members(code, tuple(dict.fromkeys(tested)))
     made = [_gate(code, g, conds) for g, conds in guarded]
@@ -99,7 +107,13 @@ def _prefetch_members(code: SeriesCode, names: tuple[str, ...]) -> None:
     seen = set(names)
     level = names
     for _ in range(4):
-        members = [m for n in level for d in code.macro_defs(n, NEW)[:1] for m in d.members if m not in seen]
+        members = [
+            m
+            for n in level
+            for d in code.macro_defs(n, NEW)[:1]
+            for m in d.members
+            if m not in seen
+        ]
         if not members:
             return
         seen.update(members)
@@ -117,7 +131,9 @@ def _gate(code: SeriesCode, g: GuardedCall, conds: tuple[Condition, ...]) -> Gat
             for t in d.tests:
                 names.extend(t.names)
                 vars_.append(t.var)
-    masks = tuple((n, members) for n in dict.fromkeys(names) if (members := code.macro(n, NEW)) is not None)
+    masks = tuple(
+        (n, members) for n in dict.fromkeys(names) if (members := code.macro(n, NEW)) is not None
+    )
     return Gate(
         guarded=g,
         conditions=conds,
@@ -145,7 +161,9 @@ def _reach(code: SeriesCode, gate: Gate) -> Reach:
     )
 
 
-def term_leaves(code: SeriesCode, d: Disjunct, var: str, found: Reach = EMPTY) -> tuple[str, ...] | None:
+def term_leaves(
+    code: SeriesCode, d: Disjunct, var: str, found: Reach = EMPTY
+) -> tuple[str, ...] | None:
     """The flags (expanded) one ``||`` term tests on ``var`` (directly, or
     through a helper's verdict in ``found``), or None when it tests none."""
     tested = [t for t in d.tests if t.var == var]
@@ -157,7 +175,9 @@ def term_leaves(code: SeriesCode, d: Disjunct, var: str, found: Reach = EMPTY) -
     return None
 
 
-def test_leaves(code: SeriesCode, cond: Condition, var: str, found: Reach = EMPTY) -> tuple[str, ...] | None:
+def test_leaves(
+    code: SeriesCode, cond: Condition, var: str, found: Reach = EMPTY
+) -> tuple[str, ...] | None:
     """The flags (expanded) a condition tests on ``var``, or None when some
     ``||`` term tests something else (so the branch can run without them).
     With ``found``, a term that is a helper's flag verdict (``step`` from

@@ -10,8 +10,8 @@ __all__ = ["GitRunner", "Runner", "first_error", "clean_env", "open_repo"]
 
 import os
 import subprocess
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 from reviewpatch.errors import TreeError
 
@@ -48,7 +48,7 @@ class GitRunner:
         self.env = env
         self.label = label
 
-    def run(self, *args: str, data: bytes | None = None) -> "subprocess.CompletedProcess[bytes]":
+    def run(self, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         """Run ``git args``; a git that cannot be started is a TreeError."""
         try:
             return self.runner(

@@ -171,10 +171,14 @@ def reach(code: SeriesCode, body: FunctionBody, var: str) -> Reach:
     ``body`` and the helpers it is passed to (``MAX_DEPTH`` levels)."""
     walk = _Walk([], [], [], [], {body.function.name or ""})
     _follow(code, body, var, (), walk)
-    return Reach(tuple(walk.uses), tuple(walk.predicates), tuple(walk.identifiers), tuple(walk.helpers))
+    return Reach(
+        tuple(walk.uses), tuple(walk.predicates), tuple(walk.identifiers), tuple(walk.helpers)
+    )
 
 
-def _follow(code: SeriesCode, body: FunctionBody, var: str, via: tuple[str, ...], walk: _Walk) -> None:
+def _follow(
+    code: SeriesCode, body: FunctionBody, var: str, via: tuple[str, ...], walk: _Walk
+) -> None:
     names = _aliases(body, var)
     if len(via) < MAX_DEPTH:
         _into_helpers(code, body, names, via, walk)
@@ -184,10 +188,14 @@ def _follow(code: SeriesCode, body: FunctionBody, var: str, via: tuple[str, ...]
         if tested is None and any(verdicts.predicate(d.text) for d in cond.any_of):
             tested = var
         if tested is not None:
-            walk.uses.append(FlagUse(cond, tested, body.function.path, via, branch_is_veto(body, cond)))
+            walk.uses.append(
+                FlagUse(cond, tested, body.function.path, via, branch_is_veto(body, cond))
+            )
 
 
-def _into_helpers(code: SeriesCode, body: FunctionBody, names: tuple[str, ...], via: tuple[str, ...], walk: _Walk) -> None:
+def _into_helpers(
+    code: SeriesCode, body: FunctionBody, names: tuple[str, ...], via: tuple[str, ...], walk: _Walk
+) -> None:
     """Follow the flags into every helper ``body`` passes them to."""
     candidates = [c for c in body.calls if any(uses_var(a, v) for a in c.args for v in names)]
     code.prefetch(tuple(dict.fromkeys(c.callee for c in candidates if c.callee not in walk.seen)))
@@ -210,7 +218,9 @@ def _into_helpers(code: SeriesCode, body: FunctionBody, names: tuple[str, ...], 
         _follow(code, helper, param, chain, walk)
 
 
-def _verdicts(body: FunctionBody, call: Call, names: tuple[str, ...], via: tuple[str, ...]) -> list[Predicate]:
+def _verdicts(
+    body: FunctionBody, call: Call, names: tuple[str, ...], via: tuple[str, ...]
+) -> list[Predicate]:
     """The predicates a helper call makes: the call itself, and the local
     its result is stored in."""
     out = [Predicate("", call.callee, names, via)]

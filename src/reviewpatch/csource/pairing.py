@@ -97,7 +97,9 @@ def guarded_in_file(f: FileCode) -> list[GuardedCall]:
         olds = old_groups.get(key, [])
         if not olds:
             continue
-        unchanged = _pair_in_order([c for c in olds if not c.changed], [c for c in news if not c.changed])
+        unchanged = _pair_in_order(
+            [c for c in olds if not c.changed], [c for c in news if not c.changed]
+        )
         changed = _pair_in_order([c for c in olds if c.changed], [c for c in news if c.changed])
         for o, n in unchanged + changed:
             had = {c.key for c in o.conditions}

@@ -25,7 +25,60 @@ from dataclasses import dataclass
 SYNTHETIC_NAME = "__reviewpatch_fragment__"
 
 _ATTRIBUTES = frozenset(
-    ["__always_inline", "noinline", "inline", "__inline", "__inline__", "__init", "__exit", "__initdata", "__cold", "__hot", "__maybe_unused", "__used", "__unused", "notrace", "__must_check", "__sched", "__kprobes", "__noreturn", "__weak", "__visible", "asmlinkage", "noinstr", "__noinstr", "__latent_entropy", "__ref", "__meminit", "__meminitdata", "__read_mostly", "__ro_after_init", "__initconst", "__exitdata", "__noclone", "__flatten", "__pure", "__always_unused", "__no_sanitize_address", "__no_kcsan", "__noinline_for_stack", "__irq_entry", "__kprobes_text", "__init_or_module", "__devinit", "__cpuinit", "__section_init", "__nocfi", "__naked", "__user", "__iomem", "__rcu", "__percpu", "__force", "__must_hold"]
+    [
+        "__always_inline",
+        "noinline",
+        "inline",
+        "__inline",
+        "__inline__",
+        "__init",
+        "__exit",
+        "__initdata",
+        "__cold",
+        "__hot",
+        "__maybe_unused",
+        "__used",
+        "__unused",
+        "notrace",
+        "__must_check",
+        "__sched",
+        "__kprobes",
+        "__noreturn",
+        "__weak",
+        "__visible",
+        "asmlinkage",
+        "noinstr",
+        "__noinstr",
+        "__latent_entropy",
+        "__ref",
+        "__meminit",
+        "__meminitdata",
+        "__read_mostly",
+        "__ro_after_init",
+        "__initconst",
+        "__exitdata",
+        "__noclone",
+        "__flatten",
+        "__pure",
+        "__always_unused",
+        "__no_sanitize_address",
+        "__no_kcsan",
+        "__noinline_for_stack",
+        "__irq_entry",
+        "__kprobes_text",
+        "__init_or_module",
+        "__devinit",
+        "__cpuinit",
+        "__section_init",
+        "__nocfi",
+        "__naked",
+        "__user",
+        "__iomem",
+        "__rcu",
+        "__percpu",
+        "__force",
+        "__must_hold",
+    ]
 )
 _ATTR_CALL_RE = re.compile(
     r"\b(?:__attribute__\s*\(\([^;{}]*?\)\)|__(?:acquires|releases|must_hold|"
@@ -133,7 +186,9 @@ def _blank_preprocessor(lines: list[str]) -> None:
 
 def _blank_attributes(line: str) -> str:
     line = _ATTR_CALL_RE.sub(lambda m: " " * len(m.group(0)), line)
-    return _WORD_RE.sub(lambda m: " " * len(m.group(0)) if m.group(0) in _ATTRIBUTES else m.group(0), line)
+    return _WORD_RE.sub(
+        lambda m: " " * len(m.group(0)) if m.group(0) in _ATTRIBUTES else m.group(0), line
+    )
 
 
 def _indent(line: str) -> int:
@@ -169,7 +224,9 @@ def _start_depth(code: list[str]) -> tuple[int, bool]:
         return 0, False
     if first.rstrip() == "{":
         return -lowest, True
-    by_indent = _indent(first) + (1 if first.lstrip().startswith("}") or _CASE_RE.match(first) else 0)
+    by_indent = _indent(first) + (
+        1 if first.lstrip().startswith("}") or _CASE_RE.match(first) else 0
+    )
     if col0_open_at_top:
         by_indent = 0
     return max(-lowest, by_indent), False
@@ -208,9 +265,13 @@ def prepare(lines: list[str], section: str = "", whole: bool = False) -> Prepare
     elif depth:
         prefix = f"void {SYNTHETIC_NAME}(void) {{" + " {" * (depth - 1)
         head = "synthetic"
-    balance = (depth if prefix and "{" in prefix else 0) + sum(ln.count("{") - ln.count("}") for ln in bare)
+    balance = (depth if prefix and "{" in prefix else 0) + sum(
+        ln.count("{") - ln.count("}") for ln in bare
+    )
     body = "\n".join(code)
     text = (prefix + "\n" if prefix is not None else "") + body + "\n"
     if balance > 0:
         text += "}" * balance + "\n"
-    return Prepared(text=text, offset=1 if prefix is not None else 0, head=head, masked=tuple(masked))
+    return Prepared(
+        text=text, offset=1 if prefix is not None else 0, head=head, masked=tuple(masked)
+    )

@@ -28,8 +28,9 @@ import shutil
 import subprocess
 import tempfile
 import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from reviewpatch.csource.gitrun import GitRunner, Runner, clean_env, first_error, open_repo
 from reviewpatch.csource.treedefs import (
@@ -109,7 +110,7 @@ class TreeSource:
     # -- life cycle ---------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str, series: Series, *, runner: Runner = subprocess.run) -> "TreeSource":
+    def open(cls, path: str, series: Series, *, runner: Runner = subprocess.run) -> TreeSource:
         """Check ``path``, choose the base and apply the series."""
         git_dir, objects = open_repo(path, runner)
         tmp = tempfile.mkdtemp(prefix="reviewpatch-tree-")
@@ -158,7 +159,7 @@ class TreeSource:
         """Remove the temporary index and objects.  Safe to call twice."""
         self._finalizer()
 
-    def __enter__(self) -> "TreeSource":
+    def __enter__(self) -> TreeSource:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -311,7 +312,7 @@ class TreeSource:
             parts = raw.split("\0", 2)
             if len(parts) != 3 or not parts[1].isdigit():
                 continue
-            name = parts[0][len(prefix):] if parts[0].startswith(prefix) else parts[0]
+            name = parts[0][len(prefix) :] if parts[0].startswith(prefix) else parts[0]
             hits.append((name, int(parts[1]), parts[2]))
         return hits
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 __all__ = ["Definition", "definition_patterns", "extract_definition", "rank_definitions"]
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_BODY_LINES = 4000
@@ -87,9 +87,13 @@ def _function_text(lines: list[str], start: int, name: str) -> tuple[int, str] |
         return None
     first = start
     prev = lines[start - 1].rstrip() if start > 0 else ""
-    if lines[start].startswith(name) and prev and not prev.endswith((";", "}", "*/", "{", "\\")):
-        if not prev.lstrip().startswith("#"):
-            first = start - 1
+    if (
+        lines[start].startswith(name)
+        and prev
+        and not prev.endswith((";", "}", "*/", "{", "\\"))
+        and not prev.lstrip().startswith("#")
+    ):
+        first = start - 1
     head = "\n".join(lines[first:start])
     return first + 1, (head + "\n" if head else "") + text[:end] + "\n"
 

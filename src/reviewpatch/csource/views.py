@@ -68,7 +68,14 @@ def file_view(text: str, fd: FileDiff, side: str, patch_index: int) -> View:
                 )
             )
     path = fd.old_path if side == OLD else fd.new_path
-    return View(path=path, side=side, patch_index=patch_index, hunk_index=None, lines=tuple(lines), complete=True)
+    return View(
+        path=path,
+        side=side,
+        patch_index=patch_index,
+        hunk_index=None,
+        lines=tuple(lines),
+        complete=True,
+    )
 
 
 def text_view(text: str, path: str, side: str = NEW) -> View:

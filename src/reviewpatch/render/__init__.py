@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["render_report"]
 
-from typing import Callable
+from collections.abc import Callable
 
 from reviewpatch.errors import UsageError
 from reviewpatch.findings import Report

@@ -36,14 +36,66 @@ from reviewpatch.model import FileDiff, Hunk, LineKind
 from reviewpatch.rules.registry import RuleDoc
 
 C_KEYWORDS = frozenset(
-    """
-    auto break case char const continue default do double else enum extern
-    float for goto if inline int long register restrict return short signed
-    sizeof static struct switch typedef union unsigned void volatile while
-    _Bool _Static_assert _Generic _Noreturn _Alignof _Alignas typeof
-    __typeof__ asm __asm__ __inline__ __always_inline __init __exit __user
-    __iomem __rcu __percpu __must_check noinline bool true false NULL
-    """.split()
+    [
+        "auto",
+        "break",
+        "case",
+        "char",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extern",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "long",
+        "register",
+        "restrict",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "struct",
+        "switch",
+        "typedef",
+        "union",
+        "unsigned",
+        "void",
+        "volatile",
+        "while",
+        "_Bool",
+        "_Static_assert",
+        "_Generic",
+        "_Noreturn",
+        "_Alignof",
+        "_Alignas",
+        "typeof",
+        "__typeof__",
+        "asm",
+        "__asm__",
+        "__inline__",
+        "__always_inline",
+        "__init",
+        "__exit",
+        "__user",
+        "__iomem",
+        "__rcu",
+        "__percpu",
+        "__must_check",
+        "noinline",
+        "bool",
+        "true",
+        "false",
+        "NULL",
+    ]
 )
 
 _C_SUFFIXES = (".c", ".h")
@@ -57,7 +109,11 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _DIRECTIVE = re.compile(r"^\s*#\s*[A-Za-z_]\w*")
-_MARKERS = {LineKind.ADDED: ("add", "+"), LineKind.REMOVED: ("del", "-"), LineKind.CONTEXT: ("ctx", " ")}
+_MARKERS = {
+    LineKind.ADDED: ("add", "+"),
+    LineKind.REMOVED: ("del", "-"),
+    LineKind.CONTEXT: ("ctx", " "),
+}
 _EVIDENCE_KINDS = {"+": "add", "-": "del", " ": "ctx"}
 
 
@@ -272,7 +328,9 @@ def _file_status(fd: FileDiff) -> str:
     return "modified"
 
 
-def _take(placed: Placed, used: set[int], names: set[str], side: str, no: int | None) -> list[FindingView]:
+def _take(
+    placed: Placed, used: set[int], names: set[str], side: str, no: int | None
+) -> list[FindingView]:
     if no is None:
         return []
     hits = []
@@ -327,8 +385,7 @@ def build_files(
     report order."""
     used: set[int] = set()
     views = tuple(
-        _file_view(f"{patch_anchor}-file-{n}", fd, placed, used)
-        for n, fd in enumerate(files, 1)
+        _file_view(f"{patch_anchor}-file-{n}", fd, placed, used) for n, fd in enumerate(files, 1)
     )
     rest = tuple(view for i, (_, view) in enumerate(placed) if i not in used)
     return views, rest

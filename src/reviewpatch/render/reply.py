@@ -39,8 +39,12 @@ from reviewpatch.errors import UsageError
 from reviewpatch.findings import Finding, Report, Severity
 from reviewpatch.model import FileDiff, Hunk, Patch, Person
 
-HTML_REJECTING_DOMAINS = ("vger.kernel.org", "lists.infradead.org", "lists.linux.dev",
-                          "lists.ozlabs.org")
+HTML_REJECTING_DOMAINS = (
+    "vger.kernel.org",
+    "lists.infradead.org",
+    "lists.linux.dev",
+    "lists.ozlabs.org",
+)
 
 WIDTH = 72
 CONTEXT = 3  # diff lines quoted before the concerned one
@@ -102,8 +106,13 @@ def _wrap(text: str, indent: str = "", first: str = "") -> list[str]:
     """``text`` wrapped at WIDTH; every output line fits."""
     out: list[str] = []
     for para in _body_text(text).split("\n"):
-        lines = textwrap.wrap(para, WIDTH, initial_indent=first or indent,
-                              subsequent_indent=indent, break_on_hyphens=False)
+        lines = textwrap.wrap(
+            para,
+            WIDTH,
+            initial_indent=first or indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+        )
         out.extend(lines or [""])
         first = ""
     return out
@@ -118,7 +127,8 @@ def _evidence_lines(finding: Finding, quoted: set[int]) -> list[str]:
     line each."""
     said = _squash(finding.message)
     shown = [
-        e for e in finding.evidence
+        e
+        for e in finding.evidence
         if (e.mail_line is None or e.mail_line not in quoted) and _squash(e.text) not in said
     ]
     out: list[str] = []
@@ -207,7 +217,7 @@ class _Quoter:
         self.out.extend(["", *lines, ""])
 
     def finish(self) -> None:
-        rest = [s for s in self.body[self.last:] if s.strip() and s.strip() != "--"]
+        rest = [s for s in self.body[self.last :] if s.strip() and s.strip() != "--"]
         if self.last and len(rest) > 2:  # more than the signature below "-- "
             self.out.append("[...]")
 
@@ -229,9 +239,17 @@ def _anchor(finding: Finding, patch: Patch, lines: int) -> int | None:
         return loc.mail_line
     if not loc.file or loc.line is None:
         return None
-    return next((dl.mail_line for fd in patch.files if loc.file in (fd.new_path, fd.old_path)
-                 for hunk in fd.hunks for dl in hunk.lines
-                 if (dl.old_no if loc.side == "old" else dl.new_no) == loc.line), None)
+    return next(
+        (
+            dl.mail_line
+            for fd in patch.files
+            if loc.file in (fd.new_path, fd.old_path)
+            for hunk in fd.hunks
+            for dl in hunk.lines
+            if (dl.old_no if loc.side == "old" else dl.new_no) == loc.line
+        ),
+        None,
+    )
 
 
 def _attribution(patch: Patch) -> list[str]:
@@ -319,9 +337,15 @@ def _set_body(msg: EmailMessage, body: str) -> None:
 
 
 def render_reply(
-    report: Report, patch_index: int, *, include_series: bool | None = None,
-    reviewer: Person | None = None, date: str | None = None,
-    html_attachment: str | None = None, drop_lists: bool = False, signoff: str = "",
+    report: Report,
+    patch_index: int,
+    *,
+    include_series: bool | None = None,
+    reviewer: Person | None = None,
+    date: str | None = None,
+    html_attachment: str | None = None,
+    drop_lists: bool = False,
+    signoff: str = "",
 ) -> EmailMessage:
     """A draft reply to patch ``patch_index`` (0: the cover letter).
 
@@ -420,8 +444,13 @@ def render_reply_command(
     dropped: list[str] = []
     for index in targets:
         msg = render_reply(
-            report, index, include_series=True if single else None, reviewer=reviewer,
-            html_attachment=html, drop_lists=attach_report, date=report.meta_value("date"),
+            report,
+            index,
+            include_series=True if single else None,
+            reviewer=reviewer,
+            html_attachment=html,
+            drop_lists=attach_report,
+            date=report.meta_value("date"),
         )
         patch = report.series.patch(index)
         if attach_report and patch is not None:
@@ -429,8 +458,10 @@ def render_reply_command(
         messages.append(msg)
     if dropped:
         lists = ", ".join(dict.fromkeys(dropped))
-        warn(f"left {lists} out of the draft: those lists reject mail with HTML parts; "
-             "consider sending the report to the author only")
+        warn(
+            f"left {lists} out of the draft: those lists reject mail with HTML parts; "
+            "consider sending the report to the author only"
+        )
     if not messages:
         warn("no findings: no reply drafted")
         return ""

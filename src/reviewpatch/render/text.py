@@ -74,7 +74,9 @@ def _header(out: _Out, series: Series, report: Report) -> None:
     if mode:
         out.add(f"  mode:     {mode}")
     for problem in series.problems:
-        out.add(out.style("warning", f"  unreadable: {clean(problem.origin)}: {clean(problem.message)}"))
+        out.add(
+            out.style("warning", f"  unreadable: {clean(problem.origin)}: {clean(problem.message)}")
+        )
 
 
 def _trailer_line(t: Trailer, followup: bool) -> str:

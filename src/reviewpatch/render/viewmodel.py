@@ -29,10 +29,10 @@ __all__ = [
     "REVIEW_TRAILERS",
 ]
 
-from collections import Counter
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import quote
 
 from reviewpatch.findings import Finding, Report, Severity
@@ -198,7 +198,9 @@ def _status(findings: tuple[Finding, ...]) -> str:
 def _counts(findings: tuple[Finding, ...]) -> tuple[CountView, ...]:
     tally = Counter(f.severity for f in findings)
     return tuple(
-        CountView(s.value, _STATUS[s], tally[s], f"{tally[s]} {s.value if tally[s] == 1 else _STATUS[s]}")
+        CountView(
+            s.value, _STATUS[s], tally[s], f"{tally[s]} {s.value if tally[s] == 1 else _STATUS[s]}"
+        )
         for s in _SEVERITIES
     )
 
@@ -223,7 +225,9 @@ def _review_count(patch: Patch) -> int:
     return len(seen)
 
 
-def _patch_views(series: Series, pairs: tuple[tuple[Finding, FindingView], ...]) -> tuple[PatchView, ...]:
+def _patch_views(
+    series: Series, pairs: tuple[tuple[Finding, FindingView], ...]
+) -> tuple[PatchView, ...]:
     """One view per patch.  Should two patches share a counter, the second
     gets a distinct anchor and no findings, so each finding shows once."""
     seen: set[int] = set()
@@ -321,7 +325,9 @@ def _code_spans(text: str) -> tuple[tuple[bool, str], ...]:
     return tuple(out)
 
 
-def _rule_docs(findings: tuple[Finding, ...], docs: Mapping[str, RuleDoc]) -> tuple[RuleDocView, ...]:
+def _rule_docs(
+    findings: tuple[Finding, ...], docs: Mapping[str, RuleDoc]
+) -> tuple[RuleDocView, ...]:
     names: dict[str, str] = {}
     for f in findings:
         names.setdefault(f.rule_id, f.rule_name)

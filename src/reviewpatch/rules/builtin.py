@@ -6,7 +6,8 @@ from __future__ import annotations
 
 __all__ = ["patch_does_not_apply", "apply_problems", "unreadable_mail"]
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
@@ -99,5 +100,5 @@ def unreadable_mail(ctx: RuleContext) -> Iterator[Hit]:
         where = problem.origin + (f" <{problem.msgid}>" if problem.msgid else "")
         message = problem.message
         if message.startswith(problem.origin):
-            message = message[len(problem.origin):].lstrip(": ")
+            message = message[len(problem.origin) :].lstrip(": ")
         yield Hit(message=f"{where}: {message}; it was left out of the review")

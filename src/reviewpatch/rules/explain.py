@@ -41,6 +41,7 @@ REASON_WORDS = (
     "redundant",
 )
 
+
 def _names(symbol: str) -> tuple[str, ...]:
     """Spellings under which ``symbol`` may appear in prose: as is, with
     ``()``, and a flag without its leading ``_TIF_``-style underscore."""
@@ -57,7 +58,9 @@ def explaining_sentence(message: str, symbol: str) -> str | None:
     reason may stand in the same paragraph as the name."""
     if not symbol or not message:
         return None
-    patterns = [re.compile(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])") for n in _names(symbol)]
+    patterns = [
+        re.compile(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])") for n in _names(symbol)
+    ]
     for paragraph in re.split(r"\n\s*\n", message):
         flat = " ".join(paragraph.split())
         if not any(p.search(flat) for p in patterns):

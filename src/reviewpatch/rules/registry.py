@@ -38,10 +38,11 @@ __all__ = [
 
 import inspect
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import ModuleType
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import Patch, Series

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __all__ = ["pending_trailers", "followup_trailer_sender_mismatch", "self_review_trailer"]
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import Patch, Series, Trailer

@@ -38,11 +38,24 @@ _FILLER = (
     r"define|constant|wrapper|inline|call|calls|to)\s+){0,3}"
 )
 _VERBS = {
-    "add": "add", "adds": "add", "introduce": "add", "introduces": "add",
-    "remove": "remove", "removes": "remove", "delete": "remove", "deletes": "remove",
-    "drop": "remove", "drops": "remove", "relocate": "move", "relocates": "move",
-    "move": "move", "moves": "move", "rename": "rename", "renames": "rename",
-    "replace": "replace", "replaces": "replace",
+    "add": "add",
+    "adds": "add",
+    "introduce": "add",
+    "introduces": "add",
+    "remove": "remove",
+    "removes": "remove",
+    "delete": "remove",
+    "deletes": "remove",
+    "drop": "remove",
+    "drops": "remove",
+    "relocate": "move",
+    "relocates": "move",
+    "move": "move",
+    "moves": "move",
+    "rename": "rename",
+    "renames": "rename",
+    "replace": "replace",
+    "replaces": "replace",
 }
 _CLAIM_RE = re.compile(
     rf"\b({'|'.join(_VERBS)})\s+{_FILLER}({_IDENT}(?:\s*,\s*{_IDENT}|,?\s+(?:and|or)\s+{_IDENT})*)"
@@ -55,7 +68,45 @@ _CALL_ONLY_RE = re.compile(
     re.IGNORECASE,
 )
 _HEDGE = frozenset(
-    ["not", "no", "never", "will", "would", "could", "should", "can", "cannot", "may", "might", "later", "future", "follow-up", "followup", "next", "subsequent", "previous", "previously", "instead", "without", "before", "after", "once", "if", "when", "whether", "which", "that", "who", "commit", "patch", "patches", "series", "revert", "reverts", "reverted"]
+    [
+        "not",
+        "no",
+        "never",
+        "will",
+        "would",
+        "could",
+        "should",
+        "can",
+        "cannot",
+        "may",
+        "might",
+        "later",
+        "future",
+        "follow-up",
+        "followup",
+        "next",
+        "subsequent",
+        "previous",
+        "previously",
+        "instead",
+        "without",
+        "before",
+        "after",
+        "once",
+        "if",
+        "when",
+        "whether",
+        "which",
+        "that",
+        "who",
+        "commit",
+        "patch",
+        "patches",
+        "series",
+        "revert",
+        "reverts",
+        "reverted",
+    ]
 )
 
 
@@ -82,7 +133,7 @@ def nfc_claim(message: str) -> str | None:
 
 
 def _bare(token: str) -> str:
-    return token.strip("`\"").removesuffix("()")
+    return token.strip('`"').removesuffix("()")
 
 
 def _sentences(text: str) -> Iterator[str]:
@@ -126,7 +177,9 @@ def _seen(patch: Patch, name: str, kind: LineKind) -> bool:
             return True
         for hunk in fd.hunks:
             for ln in hunk.lines:
-                if ln.kind is kind and (any(p.search(ln.text) for p in pats) or loose and name in ln.text):
+                if ln.kind is kind and (
+                    any(p.search(ln.text) for p in pats) or loose and name in ln.text
+                ):
                     return True
     return False
 
@@ -197,8 +250,12 @@ def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
     for claim in claims(ctx.patch.subject.title + ".\n\n" + ctx.patch.message):
         found: list[tuple[Any, ...]] = list(_missing(ctx.patch, claim))
         if claim.action == "remove" and isinstance(ctx.code, SeriesCode):
-            found += [m for n in claim.names if not any(f[0] == n for f in found)
-                      if (m := _half_removed(ctx.code, ctx.patch.index, n, claim.text)) is not None]
+            found += [
+                m
+                for n in claim.names
+                if not any(f[0] == n for f in found)
+                if (m := _half_removed(ctx.code, ctx.patch.index, n, claim.text)) is not None
+            ]
         for name, why, *extra in found:  # extra: the evidence of a kept definition
             if name in seen:
                 continue
@@ -215,10 +272,14 @@ def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
 def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tuple[Any, ...] | None:
     """(name, why, evidence) when the patch removes calls of function
     ``name`` but its definition stays, visibly (context lines or tree)."""
-    if _CALL_ONLY_RE.search(sentence.replace(f"`{name}`", name).replace(f"{name}()", name).replace(name, "\0")):
+    if _CALL_ONLY_RE.search(
+        sentence.replace(f"`{name}`", name).replace(f"{name}()", name).replace(name, "\0")
+    ):
         return None  # "remove the call to foo()": only calls were meant
     calls = [c for c in code.calls_removed(index) if c.callee == name]
-    if not calls or any(d.name == name and d.kind == "function" for d in code.definitions_removed()):
+    if not calls or any(
+        d.name == name and d.kind == "function" for d in code.definitions_removed()
+    ):
         return None
     body = code.function_body(name, NEW)
     if body is None or not body.function.opening_visible:
@@ -226,8 +287,15 @@ def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tup
     fn = body.function
     where = f"{fn.path}:{fn.start.new_no}" if fn.start.new_no else fn.path
     why = f"the diff only removes calls of {name}(); its definition stays ({where})"
-    ev = EvidenceLine(text=fn.start.text, kind=fn.start.kind, file=fn.path, new_no=fn.start.new_no,
-                      old_no=fn.start.old_no, mail_line=fn.start.mail_line, label="definition kept")
+    ev = EvidenceLine(
+        text=fn.start.text,
+        kind=fn.start.kind,
+        file=fn.path,
+        new_no=fn.start.new_no,
+        old_no=fn.start.old_no,
+        mail_line=fn.start.mail_line,
+        label="definition kept",
+    )
     return (name, why, ev)
 
 
@@ -236,8 +304,13 @@ def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tup
 
 def _ev(line: Any, path: str, label: str) -> EvidenceLine:
     return EvidenceLine(
-        text=line.text, kind=line.kind, file=path, old_no=line.old_no,
-        new_no=line.new_no, mail_line=line.mail_line, label=label,
+        text=line.text,
+        kind=line.kind,
+        file=path,
+        old_no=line.old_no,
+        new_no=line.new_no,
+        mail_line=line.mail_line,
+        label=label,
     )
 
 
@@ -256,24 +329,48 @@ def _group_hit(code: Any, phrase: str, group: list[Change]) -> Hit:
     parts += [describe(code, c, False) for c in first.lost]
     verb = "" if len(group) == 1 else " each"
     msg = f'the message says "{phrase}", but {_callees(group)}{verb} ' + "; and ".join(parts)
-    ev = [_ev(c.line, first.new.path, "condition") for c in first.gained if c.line != first.new.line]
-    ev += [_ev(c.line, first.old.path, "condition before") for c in first.lost if c.line != first.old.line]
+    ev = [
+        _ev(c.line, first.new.path, "condition") for c in first.gained if c.line != first.new.line
+    ]
+    ev += [
+        _ev(c.line, first.old.path, "condition before")
+        for c in first.lost
+        if c.line != first.old.line
+    ]
     for ch in group[:3]:
         ev += [_ev(ch.old.line, ch.old.path, "before"), _ev(ch.new.line, ch.new.path, "after")]
-    return Hit(msg, file=first.new.path, line=first.new.line.new_no, mail_line=first.new.line.mail_line,
-               symbol=first.new.callee, evidence=ordered(ev))
+    return Hit(
+        msg,
+        file=first.new.path,
+        line=first.new.line.new_no,
+        mail_line=first.new.line.mail_line,
+        symbol=first.new.callee,
+        evidence=ordered(ev),
+    )
 
 
 def _doubt_hit(phrase: str, group: list[Change]) -> Hit:
     first = group[0]
     names = _callees(group)
     verb = "runs" if names.count("()") == 1 and "more calls" not in names else "run"
-    msg = (f'the message says "{phrase}"; {names} now {verb} under different conditions, which may '
-           "only be an error check that moved into the new helper: worth a look")
-    ev = [_ev(first.old.line, first.old.path, "before"), _ev(first.new.line, first.new.path, "after")]
-    return Hit(msg, file=first.new.path, line=first.new.line.new_no, mail_line=first.new.line.mail_line,
-               symbol=first.new.callee, evidence=ordered(ev), severity=Severity.NOTE,
-               confidence=Confidence.LOW)
+    msg = (
+        f'the message says "{phrase}"; {names} now {verb} under different conditions, which may '
+        "only be an error check that moved into the new helper: worth a look"
+    )
+    ev = [
+        _ev(first.old.line, first.old.path, "before"),
+        _ev(first.new.line, first.new.path, "after"),
+    ]
+    return Hit(
+        msg,
+        file=first.new.path,
+        line=first.new.line.new_no,
+        mail_line=first.new.line.mail_line,
+        symbol=first.new.callee,
+        evidence=ordered(ev),
+        severity=Severity.NOTE,
+        confidence=Confidence.LOW,
+    )
 
 
 @rule(
@@ -322,7 +419,12 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         if ch.doubtful:
             doubts.append(ch)
             continue
-        key = (ch.new.path, ch.new.function, tuple(c.key for c in ch.gained), tuple(c.key for c in ch.lost))
+        key = (
+            ch.new.path,
+            ch.new.function,
+            tuple(c.key for c in ch.gained),
+            tuple(c.key for c in ch.lost),
+        )
         groups.setdefault(key, []).append(ch)
     for group in groups.values():
         yield _group_hit(ctx.code, phrase, group)

@@ -41,7 +41,9 @@ def _fn(name: str | None) -> str:
     return f"{name}()" if name else "an unknown function (fragment incomplete)"
 
 
-def _hit(call: Call, message: str, symbol: str, evidence: tuple[EvidenceLine, ...], **kw: object) -> Hit:
+def _hit(
+    call: Call, message: str, symbol: str, evidence: tuple[EvidenceLine, ...], **kw: object
+) -> Hit:
     side = "new" if call.side == "new" else "old"
     line = call.line.new_no if side == "new" else call.line.old_no
     return Hit(
@@ -214,7 +216,9 @@ def _gate_hits(code: SeriesCode, gate: Gate) -> Iterator[Hit]:
             )
         if body is not None and not body.complete:
             msg += f" ({_partial(gate)})"
-        evidence = _gate_ev(gate) + (_call_ev(inner, f"in {skip.via[-1] if skip.via else gate.callee}()"),)
+        evidence = _gate_ev(gate) + (
+            _call_ev(inner, f"in {skip.via[-1] if skip.via else gate.callee}()"),
+        )
         yield _hit(new, msg, inner.callee, evidence, explained=skip.covered_by is not None)
     if body is None or not body.complete:
         msg = f"{head}; {_partial(gate)} to list everything that is now skipped"
@@ -369,7 +373,9 @@ def _dead_hit(gate: Gate, dead: DeadTerm) -> Hit:
     if dead.term == dead.condition.text:
         dead_what = "that branch can no longer run"
     else:
-        dead_what = f"its term ({dead.term}) can no longer be true, so that flag alone no longer gets there"
+        dead_what = (
+            f"its term ({dead.term}) can no longer be true, so that flag alone no longer gets there"
+        )
     msg = f"{gate.callee}() tests {' | '.join(dead.leaves)} ({test}), but the new guard {_gate_text(gate)}: {dead_what}"
     label = f"tested in {dead.via[-1] if dead.via else gate.callee}()"
     if dead.verdict:

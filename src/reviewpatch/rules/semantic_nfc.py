@@ -46,15 +46,20 @@ def _helpers(code: SeriesCode, index: int) -> frozenset[str]:
     return frozenset(d.name for d in code.definitions_added(index) if d.kind == "function")
 
 
-def _sites(code: SeriesCode, index: int, helper: str, path: str, function: str | None) -> tuple[Call, ...]:
+def _sites(
+    code: SeriesCode, index: int, helper: str, path: str, function: str | None
+) -> tuple[Call, ...]:
     """Added calls of ``helper`` in ``function`` of ``path``."""
     return tuple(
-        c for c in code.calls(NEW, index)
+        c
+        for c in code.calls(NEW, index)
         if c.callee == helper and c.changed and c.path == path and c.function == function
     )
 
 
-def _effective(code: SeriesCode, index: int, old: Call, new: Call, helpers: frozenset[str]) -> tuple[Condition, ...]:
+def _effective(
+    code: SeriesCode, index: int, old: Call, new: Call, helpers: frozenset[str]
+) -> tuple[Condition, ...]:
     """The conditions ``new`` runs under, seen from the old function: when
     it moved into a new helper called where it used to be, the call site's
     conditions come first."""
@@ -98,7 +103,11 @@ def _moved_into(code: SeriesCode, cond: Condition, helpers: frozenset[str]) -> b
 
 
 def _respelled(
-    code: SeriesCode, index: int, new: Call, gained: Sequence[Condition], lost: Sequence[Condition],
+    code: SeriesCode,
+    index: int,
+    new: Call,
+    gained: Sequence[Condition],
+    lost: Sequence[Condition],
     helpers: frozenset[str],
 ) -> tuple[tuple[Condition, ...], tuple[Condition, ...]]:
     """``gained`` and ``lost`` without the pairs that check a helper's
@@ -132,7 +141,9 @@ def changes(code: SeriesCode, index: int) -> Iterator[Change]:
         gained, lost = _respelled(code, index, new, gained, lost, helpers)
         if sorted(_mask(c.key) for c in gained) == sorted(_mask(c.key) for c in lost):
             continue  # the same conditions, renamed
-        doubtful = bool(helpers) and (new.function in helpers or bool(_result_vars(code, index, new, helpers)))
+        doubtful = bool(helpers) and (
+            new.function in helpers or bool(_result_vars(code, index, new, helpers))
+        )
         yield Change(old, new, gained, lost, doubtful)
 
 
@@ -174,6 +185,10 @@ def describe(code: SeriesCode, cond: Condition, gained: bool) -> str:
     if cond.kind == "early-exit":
         where = cond.line.new_no if gained else cond.line.old_no
         at = f" (early exit at line {where})" if where else " (early exit)"
-        return f"is now skipped when {text}{at}" if gained else f"was skipped when {text} before, and no longer is"
+        return (
+            f"is now skipped when {text}{at}"
+            if gained
+            else f"was skipped when {text} before, and no longer is"
+        )
     when = f"{text} is false" if cond.negated else text
     return f"now runs only if {when}" if gained else f"no longer runs only if {when}"

@@ -113,7 +113,9 @@ def call_op(call: Call, on: bool) -> Op | None:
         if word in _SUFFIX_ONLY and tokens[-1] != word:
             continue
         label = call.statement or f"{call.callee}({call.arg_text})"
-        return Op("call", word, tokens, _flags(call.arg_text), label=label, line=call.line, args=call.args)
+        return Op(
+            "call", word, tokens, _flags(call.arg_text), label=label, line=call.line, args=call.args
+        )
     return None
 
 

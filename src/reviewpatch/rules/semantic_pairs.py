@@ -9,7 +9,16 @@ tree mode, in the file as the patch leaves it.
 
 from __future__ import annotations
 
-__all__ = ["CALL_PAIRS", "FUNC_PAIRS", "Op", "bit_ops", "call_op", "pairs", "partners", "set_clear_asymmetry"]
+__all__ = [
+    "CALL_PAIRS",
+    "FUNC_PAIRS",
+    "Op",
+    "bit_ops",
+    "call_op",
+    "pairs",
+    "partners",
+    "set_clear_asymmetry",
+]
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -138,7 +147,7 @@ def set_clear_asymmetry(ctx: RuleContext) -> Iterator[Hit]:
         void user_enable_single_step(struct task_struct *task)
         +	set_task_syscall_work(task, SYSCALL_EXIT_TRAP);
         void user_disable_single_step(struct task_struct *task)
-        	clear_ti_thread_flag(task_thread_info(task), TIF_SINGLESTEP);
+                clear_ti_thread_flag(task_thread_info(task), TIF_SINGLESTEP);
     Use instead
         Clear the same flag in the partner:
         +	clear_task_syscall_work(task, SYSCALL_EXIT_TRAP);
@@ -182,7 +191,9 @@ def _partial(scans: Sequence[Scan], name: str) -> _Partner | None:
     body shows up to its closing brace."""
     for sc in scans:
         owned = sc.owned(name)
-        if not owned or not any(fn.closing_visible and fn.end.no - 1 in owned for fn in sc.fragment.functions):
+        if not owned or not any(
+            fn.closing_visible and fn.end.no - 1 in owned for fn in sc.fragment.functions
+        ):
             continue
         ops = tuple(op for i in owned for op in _ops_at(sc, i, False))
         first = sc.lines[owned[0]]
@@ -194,7 +205,11 @@ def _partial(scans: Sequence[Scan], name: str) -> _Partner | None:
 def _partner(code: SeriesCode, patch: Patch, path: str, name: str, seen: _Seen) -> _Partner | None:
     body = _whole_body(code, patch, path, name)
     if body is not None:
-        line = body.function.start if body.lines and body.function.start.mail_line is not None else None
+        line = (
+            body.function.start
+            if body.lines and body.function.start.mail_line is not None
+            else None
+        )
         place = "whose whole body is in the " + ("diff" if body.source == "hunk" else "tree")
         return _Partner(name, _body_ops(body, False), place, body.function.path, line)
     return None if code.tree_mode else _partial(seen.scans, name)
@@ -218,7 +233,9 @@ def _added_sets(
                 yield from _judge(code, patch, sc.fragment.view.path, owner, fresh, seen)
 
 
-def _judge(code: SeriesCode, patch: Patch, path: str, owner: str, fresh: Op, seen: _Seen) -> Iterator[Hit]:
+def _judge(
+    code: SeriesCode, patch: Patch, path: str, owner: str, fresh: Op, seen: _Seen
+) -> Iterator[Hit]:
     """Hold one new setting operation of ``owner`` against its partner."""
     names = partners(owner, True)
     if not names or (_lifetime(owner, names[0]) and (fresh.kind == "bits" or fresh.word == "set")):
@@ -283,7 +300,11 @@ def _removed_clears(
                     continue
                 for partner in partners(owner, False):
                     body = _whole_body(code, patch, path, partner)
-                    sets = _body_ops(body, True) if body is not None else _function_ops(new, partner, True)
+                    sets = (
+                        _body_ops(body, True)
+                        if body is not None
+                        else _function_ops(new, partner, True)
+                    )
                     if sets is None:
                         continue
                     setters = [s for s in sets if pairs(s, op)]
@@ -303,28 +324,54 @@ def _set_hit(path: str, op: Op, owner: str, partner: _Partner) -> Hit:
     ev = evidence(path, (op.line,), "set")
     if partner.line is not None:
         ev += evidence(partner.path, (partner.line,), "partner")
-    return Hit(msg, file=path, line=op.line.new_no, side="new", mail_line=op.line.mail_line,
-               symbol=flag, evidence=ordered(ev))
+    return Hit(
+        msg,
+        file=path,
+        line=op.line.new_no,
+        side="new",
+        mail_line=op.line.mail_line,
+        symbol=flag,
+        evidence=ordered(ev),
+    )
 
 
 def _unseen_hit(path: str, op: Op, owner: str, names: Sequence[str]) -> Hit:
     assert op.line is not None
     flag = op.flags[0] if op.flags else op.label.split("(")[0]
     named = " or ".join(f"{n}()" for n in names[:2])
-    msg = (f"{owner}() now sets {flag} ({op.label}); {named} is not in the diff, so whether "
-           "it is cleared there cannot be seen (--tree would settle it)")
-    return Hit(msg, file=path, line=op.line.new_no, side="new", mail_line=op.line.mail_line,
-               symbol=flag, evidence=evidence(path, (op.line,), "set"),
-               severity=Severity.NOTE, confidence=Confidence.LOW)
+    msg = (
+        f"{owner}() now sets {flag} ({op.label}); {named} is not in the diff, so whether "
+        "it is cleared there cannot be seen (--tree would settle it)"
+    )
+    return Hit(
+        msg,
+        file=path,
+        line=op.line.new_no,
+        side="new",
+        mail_line=op.line.mail_line,
+        symbol=flag,
+        evidence=evidence(path, (op.line,), "set"),
+        severity=Severity.NOTE,
+        confidence=Confidence.LOW,
+    )
 
 
 def _clear_hit(path: str, op: Op, owner: str, partner: str, setter: Op) -> Hit:
     assert op.line is not None
     flag = op.flags[0] if op.flags else op.label.split("(")[0]
-    msg = (f"the patch removes the clearing of {flag} from {owner}(), "
-           f"but {partner}() still sets it ({setter.label})")
+    msg = (
+        f"the patch removes the clearing of {flag} from {owner}(), "
+        f"but {partner}() still sets it ({setter.label})"
+    )
     ev = evidence(path, (op.line,), "clear removed")
     if setter.line is not None and setter.line.mail_line is not None:
         ev += evidence(path, (setter.line,), "set")
-    return Hit(msg, file=path, line=op.line.old_no, side="old", mail_line=op.line.mail_line,
-               symbol=flag, evidence=ev)
+    return Hit(
+        msg,
+        file=path,
+        line=op.line.old_no,
+        side="old",
+        mail_line=op.line.mail_line,
+        symbol=flag,
+        evidence=ev,
+    )

@@ -39,7 +39,11 @@ def _use_hit(sym: Removed, group: list[Use], note: bool) -> Hit:
     use = group[0]
     line = use.line
     nos = [str(u.line.new_no) for u in group if u.line.new_no is not None]
-    at = f"{use.path}:{nos[0]}" if len(nos) <= 1 else f"{use.path}:{', '.join(nos[:-1])} and {nos[-1]}"
+    at = (
+        f"{use.path}:{nos[0]}"
+        if len(nos) <= 1
+        else f"{use.path}:{', '.join(nos[:-1])} and {nos[-1]}"
+    )
     msg = (
         f"{_WHAT[where.kind]} {sym.name} is still used at {at}, but patch "
         f"{where.patch_index} removes its definition from {where.path} and the "
@@ -263,7 +267,9 @@ def _check_move(
     if header in visible:
         return None
     whole = any(fr.view.complete for f in code.files(index) if f.path == dest for fr in f.new)
-    ev = evidence(src, (dropped[header].line,), "include removed") + evidence(dest, (call.line,), "call added")
+    ev = evidence(src, (dropped[header].line,), "include removed") + evidence(
+        dest, (call.line,), "call added"
+    )
     base = f"{name}() moved from {src} to {dest}, and the series removes #include <{header}> from {src}"
     line = call.line
     if whole:
@@ -272,8 +278,16 @@ def _check_move(
         return None  # the tree could not give the file: say nothing rather than guess
     elif not visible:
         msg = f"{base}; the includes of {dest} are not in the diff, so whether it includes the header is unknown (--tree would settle it)"
-        return Hit(msg, file=dest, line=line.new_no, mail_line=line.mail_line, symbol=name,
-                   evidence=ev, severity=Severity.NOTE, confidence=Confidence.LOW)
+        return Hit(
+            msg,
+            file=dest,
+            line=line.new_no,
+            mail_line=line.mail_line,
+            symbol=name,
+            evidence=ev,
+            severity=Severity.NOTE,
+            confidence=Confidence.LOW,
+        )
     else:
         msg = f"{base}, but {dest} neither shows nor adds that include"
     return Hit(msg, file=dest, line=line.new_no, mail_line=line.mail_line, symbol=name, evidence=ev)
@@ -310,7 +324,9 @@ def _header_paths(target: str, dest: str, src: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _included(code: SeriesCode, dest: str, src: str, visible: dict[str, Include], header: str) -> bool:
+def _included(
+    code: SeriesCode, dest: str, src: str, visible: dict[str, Include], header: str
+) -> bool:
     """Whether ``dest`` includes ``header`` directly or through one of the
     headers it includes (one level deep)."""
     if header in visible:
@@ -333,7 +349,12 @@ def _check_tree_move(code: SeriesCode, index: int, name: str, src: str, call: Ca
     dest = call.path
     wholes = [fr for f in code.files(index) for fr in f.new if fr.view.path == dest]
     olds = [fr for f in code.files(index) for fr in f.old if fr.view.path == src]
-    if not (wholes and all(fr.view.complete for fr in wholes) and olds and all(fr.view.complete for fr in olds)):
+    if not (
+        wholes
+        and all(fr.view.complete for fr in wholes)
+        and olds
+        and all(fr.view.complete for fr in olds)
+    ):
         return None
     if any(c.callee == name and c.path == dest for c in code.calls(OLD, index)):
         return None
@@ -348,9 +369,18 @@ def _check_tree_move(code: SeriesCode, index: int, name: str, src: str, call: Ca
     visible = {i.target: i for fr in wholes for i in fr.includes}
     if _included(code, dest, src, visible, header):
         return None
-    msg = (f"{name}() moved from {src} to {dest}; {src} includes <{header}>, which declares it, "
-           f"but {dest} does not")
+    msg = (
+        f"{name}() moved from {src} to {dest}; {src} includes <{header}>, which declares it, "
+        f"but {dest} does not"
+    )
     ev = evidence(src, (src_includes[header].line,), "include of the old caller")
     ev += evidence(dest, (call.line,), "call added")
-    return Hit(msg, file=dest, line=call.line.new_no, mail_line=call.line.mail_line, symbol=name,
-               evidence=ev, confidence=Confidence.LOW)
+    return Hit(
+        msg,
+        file=dest,
+        line=call.line.new_no,
+        mail_line=call.line.mail_line,
+        symbol=name,
+        evidence=ev,
+        confidence=Confidence.LOW,
+    )

@@ -146,7 +146,10 @@ def ordered(lines: Iterable[EvidenceLine]) -> tuple[EvidenceLine, ...]:
     for ev in lines:
         first.setdefault(ev.file or "", len(first))
         unique.setdefault((ev.file, ev.kind, ev.old_no, ev.new_no, ev.text), ev)
-    by_mail = {f: all(e.mail_line is not None for e in unique.values() if (e.file or "") == f) for f in first}
+    by_mail = {
+        f: all(e.mail_line is not None for e in unique.values() if (e.file or "") == f)
+        for f in first
+    }
 
     def key(ev: EvidenceLine) -> tuple[int, int]:
         name = ev.file or ""

@@ -15,7 +15,7 @@ __all__ = [
 ]
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from reviewpatch.findings import Severity
 from reviewpatch.model import Patch

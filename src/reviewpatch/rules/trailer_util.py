@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from reviewpatch.model import Mail, Patch, Person, Trailer
 from reviewpatch.trailers import person_from_value

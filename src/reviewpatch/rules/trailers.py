@@ -21,7 +21,7 @@ __all__ = [
     "reported_by_without_closes",
 ]
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.model import Patch, Trailer
