@@ -13,12 +13,12 @@ from __future__ import annotations
 __all__ = ["parse_diff", "diff_end", "is_diff_start", "unquote_path"]
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import Hunk as UHunk
-from unidiff.patch import PatchedFile
+from unidiff.patch import PatchedFile, PatchSet
 
 from reviewpatch.errors import ParseError
 from reviewpatch.model import DiffLine, FileDiff, Hunk, LineKind
@@ -53,7 +53,7 @@ class _OpenHunk:
     mail_line: int
 
 
-def is_diff_start(lines: tuple[str, ...] | list[str], i: int) -> bool:
+def is_diff_start(lines: Sequence[str], i: int) -> bool:
     """True when ``lines[i]`` starts a diff: a ``diff --git`` line, or a
     plain ``--- a`` / ``+++ b`` / ``@@`` triple."""
     line = lines[i]
@@ -228,7 +228,7 @@ def _convert_hunk(hunk: UHunk, first_mail_line: int) -> Hunk:
                 text=line.value.rstrip("\n"),
                 old_no=line.source_line_no,
                 new_no=line.target_line_no,
-                mail_line=first_mail_line + line.diff_line_no - 1,
+                mail_line=first_mail_line + (line.diff_line_no or 1) - 1,
             )
         )
     first = lines[0].mail_line - 1 if lines else first_mail_line

@@ -345,7 +345,7 @@ def _short_reason(exc: BaseException) -> str:
     text = str(exc)
     if isinstance(exc, requests.Timeout):
         return "timed out"
-    found = _ERRNO_TEXT.findall(text)
+    found: list[str] = _ERRNO_TEXT.findall(text)
     if found:
         return found[-1].strip().rstrip(".")
     first = text.splitlines()[0] if text else ""

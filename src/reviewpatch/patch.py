@@ -245,7 +245,8 @@ def parse_patch(mail: Mail, subject: Subject) -> Patch:
     block = find_trailer_block(msg_lines)
     trailers = parse_trailer_block(msg_lines, mail.msgid, parts.message + 1, mail.sender)
     message = "\n".join(line.rstrip() for line in msg_lines[:block]).strip("\n")
-    notes, stat = ("", ())
+    notes: str = ""
+    stat: tuple[str, ...] = ()
     if parts.separator is not None:
         notes, stat = _notes(lines[parts.separator + 1 : parts.diff])
     base, change = _metadata(lines, end)
