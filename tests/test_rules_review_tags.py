@@ -138,3 +138,19 @@ def test_sender_mismatch_skips_list_rewritten_sender():
     relay = Person("Joe Smith via linux-foo", "linux-foo@lists.example.org")
     patch = make_patch(followups=[given("Reviewed-by", JOE, relay)])
     assert run_series(rt.followup_trailer_sender_mismatch, series_of(patch)) == []
+
+
+def test_authors_own_tag_in_a_reply_is_a_note_not_pending():
+    patch = make_patch(followups=[given("Tested-by", JANE, JANE), given("Acked-by", JOE, JOE)])
+    pending = run_patch(rt.pending_trailers, patch)
+    assert len(pending) == 1 and "Joe Smith" in pending[0].message
+    assert "Jane Doe" not in pending[0].message
+    notes = run_patch(rt.self_review_trailer, patch)
+    assert len(notes) == 1 and notes[0].severity is Severity.NOTE
+
+
+def test_nack_is_reported_and_not_pending():
+    patch = make_patch(followups=[given("Nacked-by", JOE, JOE)])
+    assert run_patch(rt.pending_trailers, patch) == []
+    hits = run_patch(rt.nacked, patch)
+    assert len(hits) == 1 and "Nacked-by: Joe Smith" in hits[0].message

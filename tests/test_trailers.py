@@ -139,7 +139,11 @@ def test_followup_trailers_only_unquoted_lines() -> None:
         "Acked-by: In Signature <sig@example.org>\n"
     )
     trailers = followup_trailers(reply(body))
-    assert [(t.name, t.line) for t in trailers] == [("Reviewed-by", 8), ("Nacked-by", 10)]
+    assert [(t.name, t.line) for t in trailers] == [
+        ("Reviewed-by", 8),
+        ("Nacked-by", 10),
+        ("Reported-by", 11),
+    ]
     rev = trailers[0]
     assert rev.person == REVIEWER and rev.given_by == REVIEWER
     assert rev.origin_msgid == "r1@example.org" and rev.value == "Rev Iewer <rev@example.org>"

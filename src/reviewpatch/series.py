@@ -175,6 +175,18 @@ def _trailers_of(replies: tuple[Mail, ...]) -> tuple[Trailer, ...]:
     return tuple(out)
 
 
+def _news(patch: Patch, given: tuple[Trailer, ...]) -> tuple[Trailer, ...]:
+    """The follow-up trailers the patch does not carry already (a reply that
+    repeats a Reviewed-by of the trailer block adds nothing)."""
+
+    def key(t: Trailer) -> tuple[str, str]:
+        who = t.person.key if t.person is not None else " ".join(t.value.lower().split())
+        return t.name.lower(), who
+
+    carried = {key(t) for t in patch.trailers}
+    return tuple(t for t in given if key(t) not in carried)
+
+
 def _unique(trailers: tuple[Trailer, ...]) -> tuple[Trailer, ...]:
     seen: set[tuple[str, str, str, int]] = set()
     out: list[Trailer] = []
@@ -247,7 +259,7 @@ def _attach(
         used.update(m.msgid for m in (*heads, *replies))
         patch = _parse(cand, problems)
         if patch is not None:
-            credited = _unique(_trailers_of(replies) + cover_trailers)
+            credited = _news(patch, _unique(_trailers_of(replies) + cover_trailers))
             patches.append(replace(patch, replies=replies, followup_trailers=credited))
     return cover, tuple(patches), used
 

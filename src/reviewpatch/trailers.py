@@ -79,9 +79,12 @@ REVIEW_TRAILERS: frozenset[str] = frozenset(
         "Tested-by",
         "Reviewed-and-tested-by",
         "Nacked-by",
+        "Reported-by",
+        "Suggested-by",
     }
 )
-"""Trailers that count when a reviewer gives them in a reply."""
+"""Trailers that count when a reviewer gives them in a reply (as b4
+collects them: the review tags, and who reported or suggested the change)."""
 
 # git's rule: the token has no spaces; a colon, a space and a value follow.
 _TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s+(\S.*?)\s*$")
@@ -223,9 +226,9 @@ def _diff_line(line: str) -> bool:
 
 
 def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
-    """The review trailers a reply gives: Reviewed-by, Acked-by, Tested-by,
-    Reviewed-and-tested-by and Nacked-by, each on its own unquoted line,
-    outside any diff and before the ``-- `` signature."""
+    """The trailers a reply gives (``REVIEW_TRAILERS``: Reviewed-by,
+    Acked-by, Tested-by, Nacked-by, Reported-by, ...), each on its own
+    unquoted line, outside any diff and before the ``-- `` signature."""
     out: list[Trailer] = []
     in_diff = False
     for index, line in enumerate(mail.body.split("\n")):

@@ -9,8 +9,14 @@ to the cover letter credits its trailers to every patch.
 
 from __future__ import annotations
 
-__all__ = ["pending_trailers", "followup_trailer_sender_mismatch", "self_review_trailer"]
+__all__ = [
+    "pending_trailers",
+    "followup_trailer_sender_mismatch",
+    "self_review_trailer",
+    "nacked",
+]
 
+import re
 from collections.abc import Iterator
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
@@ -31,8 +37,12 @@ from reviewpatch.rules.trailer_util import (
 )
 
 # Trailers worth carrying over from a reply: person trailers except Cc
-# (a reply's Cc: is usually conversation), and Fixes.
-_CARRIED = (PERSON_TRAILERS - {"cc"}) | {"fixes"}
+# (a reply's Cc: is usually conversation) and a NAK (an objection, not a
+# tag to apply: RP112 reports it), and Fixes.
+_CARRIED = (PERSON_TRAILERS - {"cc", "nacked-by"}) | {"fixes"}
+_SELF_TAGS = ("reviewed-by", "acked-by", "tested-by", "reviewed-and-tested-by")
+# "NAK", "Nak.", "NACK!" alone on an unquoted line of a reply
+_NAK_LINE = re.compile(r"^\s*(?:nak|nack)[.!]*\s*$", re.IGNORECASE)
 
 
 def _patch(ctx: RuleContext) -> Patch:
@@ -64,6 +74,8 @@ def _pending(patch: Patch) -> list[Trailer]:
             continue
         if low == SIGNOFF and not same_person(t.given_by, patch.author):
             continue
+        if low in _SELF_TAGS and same_person(t.person, patch.author):
+            continue  # the author vouching for their own patch adds nothing
         key = trailer_key(t)
         if key in seen or _carried_by(patch, t):
             continue
@@ -189,11 +201,13 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     confidence=Confidence.MEDIUM,
 )
 def self_review_trailer(ctx: RuleContext) -> Iterator[Hit]:
-    """The author gives their own patch a Reviewed-by or Acked-by.
+    """The author gives their own patch a Reviewed-by or Acked-by (or any review tag in a reply).
 
     What it does
         Reports a Reviewed-by or Acked-by in the patch's trailer block that
-        names the patch author (same address or same name).
+        names the patch author (same address or same name), and, as a note,
+        a review tag the author gives their own patch in a reply (which is
+        then not listed as a trailer to pick up).
     Why it matters
         A review tag records an independent review; the author's own
         Signed-off-by already covers their agreement.  Maintainers may count
@@ -213,3 +227,64 @@ def self_review_trailer(ctx: RuleContext) -> Iterator[Hit]:
                 f"The author {patch.author} gives their own patch {trailer_text(t)}.",
                 mail_line=t.line or None,
             )
+    for t in patch.followup_trailers:
+        if is_named(t, *_SELF_TAGS) and same_person(t.person, patch.author):
+            yield Hit(
+                f"The author {patch.author} gives their own patch {trailer_text(t)}"
+                f" in a reply ({_source(t)}).",
+                severity=Severity.NOTE,
+            )
+
+
+@rule(id="RP112", name="nacked", severity=Severity.WARNING, confidence=Confidence.HIGH)
+def nacked(ctx: RuleContext) -> Iterator[Hit]:
+    """Somebody NAKed the patch in a reply.
+
+    What it does
+        Reports a Nacked-by given in a reply to the patch (or to the cover
+        letter), and a reply whose own, unquoted text says "NAK" on a line
+        of its own, naming who objected and in which message.
+    Why it matters
+        A NAK is an objection, usually from a maintainer of the code
+        touched: the patch should not be applied before it is resolved.
+        Tools that collect trailers (and b4) list a Nacked-by like any other
+        tag; it must not be picked up as if it were an ack.
+    Example
+        > +       spin_lock(&priv->lock);
+
+        NAK. This deadlocks with the interrupt handler.
+    Use instead
+        Answer the objection, and post a new version that addresses it (or
+        explain in the cover letter why it does not apply).
+    """
+    patch = _patch(ctx)
+    for t in patch.followup_trailers:
+        if is_named(t, "nacked-by"):
+            yield Hit(f"{trailer_text(t)} was given in a reply ({_source(t)}).")
+    for reply in patch.replies:
+        if any(
+            is_named(t, "nacked-by")
+            for t in patch.followup_trailers
+            if t.origin_msgid == reply.msgid
+        ):
+            continue
+        line = _nak_line(reply.body)
+        if line is not None:
+            yield Hit(
+                f"{shown(reply.sender)} said NAK in a reply (<{reply.msgid}>, line {line}).",
+                evidence=(
+                    EvidenceLine(
+                        text=reply.body.split("\n")[line - 1].strip(), label=f"<{reply.msgid}>"
+                    ),
+                ),
+            )
+
+
+def _nak_line(body: str) -> int | None:
+    """The 1-based line of an unquoted NAK in a reply, before its signature."""
+    for number, line in enumerate(body.split("\n"), start=1):
+        if line.rstrip() == "--":
+            break
+        if not line.lstrip().startswith(">") and _NAK_LINE.match(line):
+            return number
+    return None
