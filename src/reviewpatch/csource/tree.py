@@ -316,6 +316,13 @@ class TreeSource:
             hits.append((name, int(parts[1]), parts[2]))
         return hits
 
+    def commit_subject(self, rev: str) -> str | None:
+        """The subject line of commit ``rev`` (an abbreviated id is fine)
+        in the user's repository, or None when it has no such commit."""
+        if not rev or not rev.isalnum():
+            return None
+        return self._git.out("log", "-1", "--no-show-signature", "--format=%s", f"{rev}^{{commit}}", "--")
+
     def grep(self, name: str, *, limit: int = 2000) -> tuple[tuple[str, int, str], ...]:
         """Whole-word references to ``name`` in the post-image tree, as
         (path, line, text), at most ``limit``; files whose post-image is
