@@ -20,6 +20,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.builtin",
     "reviewpatch.rules.trailers",
     "reviewpatch.rules.review_tags",
+    "reviewpatch.rules.fixes",
     "reviewpatch.rules.series",
     "reviewpatch.rules.semantic_flow",
     "reviewpatch.rules.semantic_symbols",
