@@ -139,3 +139,13 @@ def test_reply_draft_has_reviewer_date_and_message_id():
 def test_unknown_archive_url_scheme_is_a_usage_error():
     code, _, err = run(["x@y.example", "--archive", "notaurl"])
     assert code == 2 and "--archive" in err
+
+
+def test_archive_links_only_for_mail_that_went_through_a_list(tmp_path):
+    _, out, _ = run([str(SAMPLE), "--format", "json"])
+    assert json.loads(out)["series"]["archive_url"] is None
+    listed = tmp_path / "listed.mbox"
+    text = SAMPLE.read_text(encoding="utf-8")
+    listed.write_text(text.replace("\nMessage-ID:", "\nList-Id: <linux-arm-kernel.lists.infradead.org>\nMessage-ID:", 1))
+    _, out, _ = run([str(listed), "--format", "json", "--archive", "http://127.0.0.1:9/all"])
+    assert json.loads(out)["series"]["archive_url"] == "http://127.0.0.1:9/all"

@@ -74,11 +74,24 @@ def review(
         tuple(mails),
         settings,
         problems=tuple(problems),
-        archive_url=data.archive_url or settings.archive,
+        archive_url=data.archive_url or _posted_archive(tuple(mails), settings),
         progress=progress,
         meta=meta,
         msgid=data.msgid,
     )
+
+
+_LIST_HEADERS = ("list-id", "archived-at", "x-mailing-list", "mailing-list")
+
+
+def _posted_archive(mails: tuple[Mail, ...], settings: Settings) -> str | None:
+    """The archive to link local mails to, when they went through a mailing
+    list (a list header shows it); None for mails never posted, such as
+    fresh ``git format-patch`` output, whose links would lead nowhere."""
+    for mail in mails:
+        if any(mail.header(name) for name in _LIST_HEADERS):
+            return settings.archive
+    return None
 
 
 def _display_source(source: str, kind: str) -> str:

@@ -321,7 +321,9 @@ class TreeSource:
         in the user's repository, or None when it has no such commit."""
         if not rev or not rev.isalnum():
             return None
-        return self._git.out("log", "-1", "--no-show-signature", "--format=%s", f"{rev}^{{commit}}", "--")
+        return self._git.out(
+            "log", "-1", "--no-show-signature", "--format=%s", f"{rev}^{{commit}}", "--"
+        )
 
     def grep(self, name: str, *, limit: int = 2000) -> tuple[tuple[str, int, str], ...]:
         """Whole-word references to ``name`` in the post-image tree, as

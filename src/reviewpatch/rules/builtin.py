@@ -56,9 +56,14 @@ def patch_does_not_apply(ctx: RuleContext) -> Iterator[Hit]:
         ``git format-patch --base=...`` and send it again; if it depends on
         other patches, say which in the cover letter.
     """
+    note = str(getattr(getattr(ctx.code, "tree", None), "base_note", ""))
+    why = note.partition(": ")[2] if note.startswith("pre-image from HEAD") else ""
     for problem in apply_problems(ctx.code):
+        message = str(getattr(problem, "message", "")) or "patch does not apply"
+        if why:
+            message += f" (applied on HEAD because {why})"
         yield Hit(
-            message=str(getattr(problem, "message", "")) or "patch does not apply",
+            message=message,
             patch_index=problem.patch_index,
             symbol=None,
         )
