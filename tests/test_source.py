@@ -202,7 +202,7 @@ def test_msgid_source_uses_environment_archive(public_inbox: PublicInbox, tmp_pa
         progress=messages.append,
     )
     assert (data.kind, data.msgid) == ("msgid", COVER)
-    assert data.archive_url == f"{public_inbox.base_url}/cover.v2%2Fdemo@example.org/"
+    assert data.archive_url == public_inbox.base_url
     assert data.blobs[0].data.count(b"\nMessage-ID: <") == 4
     assert any("t.mbox.gz" in m for m in messages)
 

@@ -60,7 +60,8 @@ class Blob:
 class SourceData:
     """What a SOURCE yielded.  ``kind`` is one of ``stdin``, ``file``,
     ``directory``, ``maildir``, ``url``, ``msgid``.  ``msgid`` and
-    ``archive_url`` are set when the mails came from an archive."""
+    ``archive_url`` (the archive's base URL, which links append a
+    Message-ID to) are set when the mails came from an archive."""
 
     blobs: tuple[Blob, ...]
     msgid: str | None
@@ -169,7 +170,7 @@ def _from_archive(
         if own:
             http.close()
     url = message_url(base, msgid)
-    return SourceData(blobs=(Blob(url, data),), msgid=msgid, archive_url=url, kind=kind)
+    return SourceData(blobs=(Blob(url, data),), msgid=msgid, archive_url=client.base, kind=kind)
 
 
 def _from_stdin(stdin: BinaryIO | None) -> SourceData:
