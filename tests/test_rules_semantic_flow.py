@@ -68,8 +68,11 @@ class _Tree:
 
     problems = ()
 
-    def __init__(self, defs: dict[str, str]) -> None:
+    def __init__(
+        self, defs: dict[str, str], refs: dict[str, tuple[tuple[str, int, str], ...]] | None = None
+    ) -> None:
         self.defs = defs
+        self.refs = refs or {}
 
     def old_file(self, path: str, blob: str | None) -> str | None:
         return None
@@ -80,6 +83,9 @@ class _Tree:
     def find_definition(self, name: str) -> tuple[str, str] | None:
         text = self.defs.get(name)
         return ("arch/arm64/kernel/ptrace.c", text) if text else None
+
+    def grep(self, name: str) -> tuple[tuple[str, int, str], ...]:
+        return self.refs.get(name, ())
 
 
 EXIT_WORK = """void syscall_exit_work(struct pt_regs *regs, unsigned long flags)
@@ -108,9 +114,23 @@ def test_seed_without_singlestep_in_guard_is_an_error_in_tree_mode() -> None:
     mails, _ = read_mails(text.encode(), path.name)
     separate = EXIT_WORK.replace("(_TIF_SYSCALL_TRACE | _TIF_SINGLESTEP)", "_TIF_SYSCALL_TRACE")
     separate = separate.replace("\n}\n", "\n\tif (flags & _TIF_SINGLESTEP)\n\t\tstep(regs);\n}\n")
-    hits = _run(assemble_series(mails), _Tree({"syscall_exit_work": separate}))
-    rp304 = [(sev, h.symbol) for rid, sev, _, h in hits if rid == "RP304"]
-    assert rp304 == [(Severity.ERROR, "_TIF_SINGLESTEP")]
+    defs = {"syscall_exit_work": separate}
+    gated = ("arch/arm64/include/asm/syscall.h", 88, "\t\tsyscall_exit_work(regs, flags);")
+    proto = ("arch/arm64/include/asm/syscall.h", 72, "void syscall_exit_work(struct pt_regs *r);")
+    series = assemble_series(mails)
+    hits = _run(series, _Tree(defs, {"syscall_exit_work": (proto, gated)}))
+    rp304 = [(sev, h) for rid, sev, _, h in hits if rid == "RP304"]
+    assert [(sev, h.symbol) for sev, h in rp304] == [(Severity.ERROR, "_TIF_SINGLESTEP")]
+    assert "no longer runs when _TIF_SINGLESTEP is set without any of" in rp304[0][1].message
+    # another caller reaches the branch without the guard: only a warning
+    other = ("kernel/entry/common.c", 12, "\tsyscall_exit_work(regs, 0);")
+    hits = _run(series, _Tree(defs, {"syscall_exit_work": (proto, gated, other)}))
+    rp304 = [(sev, h) for rid, sev, _, h in hits if rid == "RP304"]
+    assert [(sev, h.symbol) for sev, h in rp304] == [(Severity.WARNING, "_TIF_SINGLESTEP")]
+    assert "other ways" in rp304[0][1].message
+    # no way to know the other callers: a warning too
+    hits = _run(series, _Tree(defs))
+    assert [sev for rid, sev, _, _ in hits if rid == "RP304"] == [Severity.WARNING]
 
 
 CASES = sorted(

@@ -26,7 +26,7 @@ from reviewpatch.csource.model import (
     PatchCode,
     View,
 )
-from reviewpatch.csource.pairing import guarded_in_file, pair_moves
+from reviewpatch.csource.pairing import guarded_in_file, inherit_call_sites, pair_moves
 from reviewpatch.csource.preproc import read_macros
 from reviewpatch.errors import ReviewpatchError
 
@@ -81,10 +81,14 @@ class SeriesCode:
     def moved_calls(self, patch_index: int | None = None) -> tuple[MovedCall, ...]:
         """Calls added in ``patch_index`` (or anywhere) that were removed at
         another place of the series: another function, file, hunk or patch.
-        A call re-wrapped in place is not a move (see ``guarded_calls``)."""
+        A call re-wrapped in place is not a move (see ``guarded_calls``).
+        A removed call whose function was called from the added call's
+        function carries the conditions of that call site too (see
+        ``MovedCall.inherited``)."""
         key = ("moved", patch_index)
         if key not in self._cache:
-            self._cache[key] = pair_moves(self.calls_removed(), self.calls_added(patch_index))
+            moves = pair_moves(self.calls_removed(), self.calls_added(patch_index))
+            self._cache[key] = inherit_call_sites(moves, self.calls(OLD))
         return cast(tuple[MovedCall, ...], self._cache[key])
 
     def guarded_calls(self, patch_index: int | None = None) -> tuple[GuardedCall, ...]:

@@ -13,8 +13,10 @@ __all__ = [
     "covering_flag",
     "dead_terms",
     "distinctive_words",
+    "reached_only_here",
     "runs_when_gated",
     "skipped_calls",
+    "still_reached",
     "used_by_name",
     "used_flags",
 ]
@@ -23,10 +25,12 @@ import re
 from dataclasses import dataclass
 
 from reviewpatch.csource.code import SeriesCode
-from reviewpatch.csource.gates import Gate, term_leaves, test_leaves
+from reviewpatch.csource.gates import Gate, gates, term_leaves, test_leaves
 from reviewpatch.csource.helpers import MAX_DEPTH
 from reviewpatch.csource.model import Call, Condition, FunctionBody
+from reviewpatch.csource.reaching import bits_overlap, call_sites_only
 
+_TREE_HINT = "--tree would settle it"
 _GENERIC_WORDS = frozenset(
     {"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"}
 )
@@ -181,3 +185,37 @@ def used_by_name(
         if not runs_when_gated(code, gate, call, var) and _named_after(call.callee, words):
             return call
     return None
+
+
+def reached_only_here(code: SeriesCode, gate: Gate, via: tuple[str, ...]) -> bool | None:
+    """Tree mode: True when the tree calls the gated callee only at the
+    sites gated like this one, and each helper of ``via`` only from the
+    function before it in the chain (so the branch can run in no other
+    way); False when some other caller is found; None without a tree."""
+    sites = sum(1 for g in gates(code) if g.callee == gate.callee and g.text == gate.text)
+    verdict = call_sites_only(code, gate.callee, sites)
+    chain = (gate.callee,) + via
+    for parent, name in zip(chain, via, strict=False):
+        if verdict is not True:
+            return verdict
+        found = gate.reach.helper(parent) if parent != gate.callee else None
+        body = gate.body if parent == gate.callee else (found[0] if found else None)
+        known = sum(1 for c in body.calls if c.callee == name) if body is not None else 0
+        verdict = call_sites_only(code, name, known)
+    return verdict
+
+
+def still_reached(code: SeriesCode, gate: Gate, dead: DeadTerm) -> str:
+    """Why the branch of ``dead`` may still run with its flag set without
+    the guard's flags ("" when nothing else reaches it): its flag shares a
+    bit with the guard's, or the callee (or a helper on the way) has other
+    callers, or they are not known (hunk mode)."""
+    if bits_overlap(code, dead.leaves, gate.flags):
+        return f"{' | '.join(dead.leaves)} shares a bit with the guard's flags"
+    only = reached_only_here(code, gate, dead.via)
+    if only is None:
+        return f"the other callers of {gate.callee}() are not known here ({_TREE_HINT})"
+    if not only:
+        chain = ", ".join(f"{n}()" for n in (gate.callee,) + dead.via)
+        return f"the tree also reaches {chain} other ways, where the branch may still run"
+    return ""

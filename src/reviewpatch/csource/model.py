@@ -291,10 +291,15 @@ class PatchCode:
 @dataclass(frozen=True)
 class MovedCall:
     """A call removed at one place and added at another (in the same patch
-    or later in the series)."""
+    or later in the series).  When the removed call's function was itself
+    called from the added call's function, ``inherited`` are the conditions
+    of that call site (those common to every such site), and
+    ``removed.conditions`` begins with them: they are the conditions the
+    removed call effectively ran under, seen from the new place."""
 
     removed: Call
     added: Call
+    inherited: tuple[Condition, ...] = ()
 
     @property
     def same_function(self) -> bool:

@@ -3,11 +3,20 @@ the conditions they gained) and calls moved to another place."""
 
 from __future__ import annotations
 
-__all__ = ["guarded_in_file", "pair_moves", "same_site"]
+__all__ = ["guarded_in_file", "inherit_call_sites", "pair_moves", "same_site"]
 
 from collections import defaultdict
+from dataclasses import replace
 
-from reviewpatch.csource.model import NEW, OLD, Call, FileCode, GuardedCall, MovedCall
+from reviewpatch.csource.model import (
+    NEW,
+    OLD,
+    Call,
+    Condition,
+    FileCode,
+    GuardedCall,
+    MovedCall,
+)
 
 
 def same_site(a: Call, b: Call) -> bool:
@@ -53,6 +62,46 @@ def pair_moves(removed: tuple[Call, ...], added: tuple[Call, ...]) -> tuple[Move
         best = max(free, key=lambda r: _score(r, a))
         out.append(MovedCall(removed=best, added=a))
     return tuple(out)
+
+
+def inherit_call_sites(
+    moves: tuple[MovedCall, ...], old_calls: tuple[Call, ...]
+) -> tuple[MovedCall, ...]:
+    """``moves`` with the conditions each removed call inherits from its
+    function's call sites in the added call's function (old side of the
+    removed call's patch): a call moved up from a callee into its caller,
+    or a helper open-coded where it was called, ran only when the caller
+    reached the callee, so those conditions are not new at the new place."""
+    return tuple(_inherit(m, old_calls) for m in moves)
+
+
+def _inherit(move: MovedCall, old_calls: tuple[Call, ...]) -> MovedCall:
+    removed, added = move.removed, move.added
+    if removed.function is None or added.function is None:
+        return move
+    if removed.function == added.function:
+        return move
+    sites = [
+        c
+        for c in old_calls
+        if c.callee == removed.function
+        and c.function == added.function
+        and c.patch_index == removed.patch_index
+        and _base(c.path) == _base(added.path)
+    ]
+    common = _common_conditions(sites)
+    if not common:
+        return move
+    effective = replace(removed, conditions=common + removed.conditions)
+    return MovedCall(removed=effective, added=added, inherited=common)
+
+
+def _common_conditions(sites: list[Call]) -> tuple[Condition, ...]:
+    """The conditions (in the first site's order) every site runs under."""
+    if not sites:
+        return ()
+    keys = set.intersection(*({c.key for c in s.conditions} for s in sites))
+    return tuple(c for c in sites[0].conditions if c.key in keys)
 
 
 def _rewrapped(r: Call, added: tuple[Call, ...]) -> bool:

@@ -13,7 +13,14 @@ __all__ = [
 from collections.abc import Iterator
 
 from reviewpatch.csource import Call, CodeLine, Condition, SeriesCode
-from reviewpatch.csource.gated import DeadTerm, dead_terms, skipped_calls, used_by_name, used_flags
+from reviewpatch.csource.gated import (
+    DeadTerm,
+    dead_terms,
+    skipped_calls,
+    still_reached,
+    used_by_name,
+    used_flags,
+)
 from reviewpatch.csource.gates import Gate, describe, gates
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
@@ -331,14 +338,18 @@ def _mask_ev(code: SeriesCode, mask: str) -> tuple[EvidenceLine, ...]:
     family="semantic",
 )
 def gate_misses_flag(ctx: RuleContext) -> Iterator[Hit]:
-    """The gated code tests a flag the new guard never lets through: that branch is dead.
+    """The gated code tests a flag the new guard never lets through: that branch no longer runs when the flag is set alone.
 
     What it does
         For each call newly gated by flag tests, reads the callee's body
         (what the hunks show, or the whole body in tree mode) and finds
         tests of the same flags variable whose flags are neither in the
         guard's masks (expanded) nor let through by another part of the
-        guard.  Such a branch can no longer run.
+        guard.  Such a branch still runs when one of the guard's flags is
+        set too, but no longer when its flag is set without any of them.
+        An error when the flags are distinct bits and the tree shows the
+        callee (and each helper on the way) called only through this
+        guard; else a warning (hunk mode, other callers, a shared bit).
 
     Why it matters
         The guard was meant to let the slow path run whenever it has work;
@@ -362,23 +373,31 @@ def gate_misses_flag(ctx: RuleContext) -> Iterator[Hit]:
             key = (dead.term, dead.condition.text)
             if key not in seen:
                 seen.add(key)
-                yield _dead_hit(gate, dead)
+                yield _dead_hit(gate, dead, _dead_severity(code, gate, dead))
 
 
-def _dead_hit(gate: Gate, dead: DeadTerm) -> Hit:
+def _dead_severity(code: SeriesCode, gate: Gate, dead: DeadTerm) -> tuple[Severity, str]:
+    """Error only when nothing else reaches the branch; else a warning and why."""
+    why = still_reached(code, gate, dead)
+    return (Severity.WARNING, f"; {why}") if why else (Severity.ERROR, "")
+
+
+def _dead_hit(gate: Gate, dead: DeadTerm, severity: tuple[Severity, str]) -> Hit:
     how = f"through {dead.verdict}()" if dead.verdict else ""
     if dead.via:
         how = (how + " " if how else "") + f"in {_where(gate, dead.via)}"
     test = f"if ({dead.condition.text})" + (f", {how}" if how else "")
+    alone = f"when {' or '.join(dead.leaves)} is set without any of {' | '.join(gate.flags)}"
     if dead.term == dead.condition.text:
-        dead_what = "that branch can no longer run"
+        dead_what = f"the branch that tests {' | '.join(dead.leaves)} no longer runs {alone}"
     else:
-        dead_what = (
-            f"its term ({dead.term}) can no longer be true, so that flag alone no longer gets there"
-        )
-    msg = f"{gate.callee}() tests {' | '.join(dead.leaves)} ({test}), but the new guard {_gate_text(gate)}: {dead_what}"
+        dead_what = f"its term ({dead.term}) no longer gets there {alone}"
+    msg = (
+        f"{gate.callee}() tests {' | '.join(dead.leaves)} ({test}), but the new guard "
+        f"{_gate_text(gate)}: {dead_what}{severity[1]}"
+    )
     label = f"tested in {dead.via[-1] if dead.via else gate.callee}()"
     if dead.verdict:
         label += f" through {dead.verdict}()"
     evidence = _gate_ev(gate) + (_ev(dead.condition.line, dead.path, label),)
-    return _hit(gate.guarded.new, msg, dead.leaves[0], evidence)
+    return _hit(gate.guarded.new, msg, dead.leaves[0], evidence, severity=severity[0])
