@@ -4,6 +4,7 @@ does not make), on patches built from diff text, plus the real threads."""
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,67 @@ def test_remove_claim_with_only_the_calls_removed_fires_when_the_definition_show
     )
     quiet = make_series(make_patch(hidden, "x_step() only prints; remove x_step() and fold it in."))
     assert _code_run(claimed_change_missing, quiet) == []
+
+
+# -- regressions: hunk-mode exits, gotos, verbatim quotes ------------------------
+
+EXIT = """\
+diff --git a/drivers/y/y_irq.c b/drivers/y/y_irq.c
+--- a/drivers/y/y_irq.c
++++ b/drivers/y/y_irq.c
+@@ -48,7 +48,10 @@ irqreturn_t y_irq(int irq, void *data)
+ 	}
+ 
+ 	writel(status, y->ack);
++	if (y->state != Y_RUNNING)
++		goto out;
+ 	y_process(y, status);
++out:
+ 	spin_unlock_irqrestore(&y->lock, flags);
+ 
+ 	return IRQ_HANDLED;
+"""
+
+
+def test_rp308_new_early_exit_in_hunk_mode_names_only_what_it_skips():
+    series = make_series(make_patch(EXIT, "Tidy up.\n\nNo functional change."))
+    hits = _code_run(nfc_claim_changes_behaviour, series)
+    assert len(hits) == 1 and hits[0].symbol == "y_process"
+    assert '"No functional change."' in hits[0].message
+    assert "spin_unlock_irqrestore" not in hits[0].message
+    assert hits[0].mail_line is not None
+
+
+def test_rp308_error_check_of_new_code_is_not_an_exit():
+    diff = EXIT.replace("+\tif (y->state != Y_RUNNING)\n", "+\tret = y_check(y);\n+\tif (ret)\n")
+    diff = diff.replace("@@ -48,7 +48,10 @@", "@@ -48,7 +48,11 @@")
+    series = make_series(make_patch(diff, "No functional change."))
+    assert _code_run(nfc_claim_changes_behaviour, series) == []
+
+
+def test_rp308_quotes_a_qualified_claim_whole_and_respects_its_config():
+    gate = EXIT.replace("y->state != Y_RUNNING", "!IS_ENABLED(CONFIG_Y_FAST)")
+    msg = "No functional change for CONFIG_Y_FAST=y."
+    assert _code_run(nfc_claim_changes_behaviour, make_series(make_patch(gate, msg))) == []
+    msg = "No functional change on arm64."
+    hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(EXIT, msg)))
+    assert len(hits) == 1 and '"No functional change on arm64."' in hits[0].message
+    assert hits[0].confidence is not None and hits[0].confidence.name == "LOW"
+
+
+def test_rp309_quotes_the_body_verbatim_with_its_mail_line():
+    body = "Some context first.\n\nRemove y_old() and print the status\nin hex.\n"
+    patch = make_patch(EXIT, body, title="y: remove y_old()")
+    patch = replace(patch, mail=replace(patch.mail, body=body + "---\n" + EXIT))
+    hits = run(claimed_change_missing, make_series(patch))
+    assert len(hits) == 1
+    assert '"Remove y_old() and print the status in hex."' in hits[0].message
+    assert hits[0].mail_line == 3 and hits[0].evidence[0].mail_line == 3
+
+
+def test_rp309_subject_claim_quotes_the_subject_without_a_mail_line():
+    patch = make_patch(EXIT, "Tidy up.", title="y: remove y_old()")
+    hits = run(claimed_change_missing, make_series(patch))
+    assert len(hits) == 1
+    assert hits[0].message.startswith('the subject says "y: remove y_old()", but')
+    assert hits[0].mail_line is None

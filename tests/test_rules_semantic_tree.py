@@ -7,9 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_rules_semantic_symbols import make_patch, make_series, run
 from treehelp import build_repo, commit, edit, format_series, seed_series
 
 from reviewpatch.api import review
+from reviewpatch.findings import Severity
+from reviewpatch.rules.semantic_pairs import set_clear_asymmetry
 from reviewpatch.settings import Settings
 
 DEBUG = "arch/arm64/kernel/debug-monitors.c"
@@ -184,3 +187,128 @@ def test_rp308_seed_gating_under_nfc_claim_fires_in_tree_mode(
 def test_rp309_seed_claims_are_met_in_tree_mode(seed_nfc: tuple[str, Path], tmp_path: Path) -> None:
     mbox, repo = seed_nfc
     assert _findings(mbox, tmp_path, "RP309", repo) == []
+
+
+# -- RP305 regressions, hunk mode (patches built from diff text) ----------------
+
+
+PAIR = """\
+diff --git a/drivers/y/y.c b/drivers/y/y.c
+--- a/drivers/y/y.c
++++ b/drivers/y/y.c
+@@ -10,8 +10,10 @@ struct y;
+ int y_enable(struct y *y)
+ {
++	clk_prepare_enable(y->pclk);
+ 	writel(1, y->base);
+ 	return 0;
+ }
+ 
+ void y_disable(struct y *y)
+ {
+ 	writel(0, y->base);
++	CLEAR;
+ }
+"""
+
+
+@pytest.mark.parametrize(
+    ("clear", "fires"),
+    [
+        ("clk_disable_unprepare(y->pclk)", False),
+        ("clk_disable_unprepare(y->clk)", True),
+        ("clk_disable(y->pclk)", True),
+    ],
+)
+def test_rp305_knows_the_clk_prepare_enable_pair(clear: str, fires: bool) -> None:
+    hits = run(set_clear_asymmetry, make_series(make_patch(PAIR.replace("CLEAR", clear))))
+    assert bool(hits) is fires
+
+
+@pytest.mark.parametrize(
+    ("setter", "clear"),
+    [
+        ("set_bit(Y_POLL, &y->flags)", "assign_bit(Y_POLL, &y->flags, false)"),
+        ("__set_bit(Y_POLL, &y->flags)", "clear_bit_unlock(Y_POLL, &y->flags)"),
+        ("set_bit(Y_POLL, &y->flags)", "WRITE_ONCE(y->flags, 0)"),
+        ("netif_start_queue(y->ndev)", "netif_stop_queue(y->ndev)"),
+        ("pm_runtime_get_sync(y->dev)", "pm_runtime_put_autosuspend(y->dev)"),
+        ("napi_enable(&y->napi)", "napi_disable(&y->napi)"),
+    ],
+)
+def test_rp305_other_clearing_spellings_are_quiet(setter: str, clear: str) -> None:
+    diff = PAIR.replace("clk_prepare_enable(y->pclk)", setter).replace("CLEAR", clear)
+    assert run(set_clear_asymmetry, make_series(make_patch(diff))) == []
+
+
+def test_rp305_assign_bit_true_is_not_a_clear() -> None:
+    diff = PAIR.replace("clk_prepare_enable(y->pclk)", "set_bit(Y_POLL, &y->flags)")
+    diff = diff.replace("CLEAR", "assign_bit(Y_POLL, &y->flags, true)")
+    assert [h.symbol for h in run(set_clear_asymmetry, make_series(make_patch(diff)))] == ["Y_POLL"]
+
+
+MOVED = """\
+diff --git a/drivers/y/y.c b/drivers/y/y.c
+--- a/drivers/y/y.c
++++ b/drivers/y/y.c
+@@ -10,4 +10,2 @@ struct y;
+-int y_enable(struct y *y)
+-{
+-	return clk_prepare_enable(y->clk);
+-}
+diff --git a/drivers/y/y_hw.c b/drivers/y/y_hw.c
+--- /dev/null
++++ b/drivers/y/y_hw.c
+@@ -0,0 +1,8 @@
++int y_enable(struct y *y)
++{
++	return clk_prepare_enable(y->clk);
++}
++
++void y_disable(struct y *y)
++{
++}
+"""
+
+
+def test_rp305_a_set_moved_by_the_series_is_not_new() -> None:
+    assert run(set_clear_asymmetry, make_series(make_patch(MOVED))) == []
+    fresh = MOVED.replace("-\treturn clk_prepare_enable(y->clk);", "-\treturn 0;")
+    assert len(run(set_clear_asymmetry, make_series(make_patch(fresh)))) == 1
+
+
+PARTLY = """\
+diff --git a/drivers/y/y.c b/drivers/y/y.c
+--- a/drivers/y/y.c
++++ b/drivers/y/y.c
+@@ -10,6 +10,7 @@ struct y;
+ int y_enable(struct y *y)
+ {
+ 	writel(1, y->base);
++	set_bit(Y_POLL, &y->flags);
+ 	return 0;
+ }
+ 
+@@ -30,6 +31,7 @@ void y_disable(struct y *y)
+ 	writel(0, y->base);
+ 	writel(0, y->irq);
++	y->users--;
+ 	writel(0, y->ctrl);
+ 	writel(0, y->stat);
+ 	writel(0, y->dma);
+"""
+
+
+def test_rp305_partner_partly_in_view_gives_a_note() -> None:
+    hits = run(set_clear_asymmetry, make_series(make_patch(PARTLY)))
+    assert [(h.symbol, h.severity) for h in hits] == [("Y_POLL", Severity.NOTE)]
+    assert "y_disable() shows only in part" in hits[0].message
+    cleared = PARTLY.replace("+\ty->users--;", "+\tclear_bit(Y_POLL, &y->flags);")
+    assert run(set_clear_asymmetry, make_series(make_patch(cleared))) == []
+
+
+def test_rp305_a_call_renamed_by_the_series_is_not_new() -> None:
+    renamed = MOVED.replace(
+        "+\treturn clk_prepare_enable(y->clk);", "+\treturn clk_enable(y->clk);"
+    )
+    assert run(set_clear_asymmetry, make_series(make_patch(renamed))) == []

@@ -11,158 +11,35 @@ __all__ = ["Claim", "claimed_change_missing", "claims", "nfc_claim", "nfc_claim_
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from reviewpatch.csource import NEW, SeriesCode
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import LineKind, Patch
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
-from reviewpatch.rules.semantic_nfc import Change, changes, describe
-from reviewpatch.rules.semantic_text import ordered, word_re
+from reviewpatch.rules.semantic_nfc import (
+    Change,
+    Exit,
+    changes,
+    condition_source,
+    describe,
+    visible_exits,
+)
+from reviewpatch.rules.semantic_text import (
+    Claim,
+    claims,
+    nfc_claim,
+    nfc_sentence,
+    ordered,
+    word_re,
+)
 
-_NFC_RE = re.compile(
-    r"\bno\s+(?:intended\s+)?(?:functional(?:ity)?|behaviou?ral|behaviou?r|logic(?:al)?)\s+"
-    r"changes?\b|\bwithout\s+(?:any\s+)?functional\s+changes?\b|\bpure(?:ly)?\s+(?:a\s+)?"
-    r"(?:refactor(?:ing)?|code\s+mo(?:ve|vement))\b|\bjust\s+moves?\s+(?:the\s+)?code\b|"
-    r"\bno\s+change\s+in\s+behaviou?r\b|(?<![\w-])NFC(?![\w-])",
-    re.IGNORECASE,
-)
-_IDENT = (
-    r"(?:`[A-Za-z_]\w*(?:\(\))?`|\"?[A-Za-z_]\w*\(\)\"?|\"?_*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b\"?"
-    r"|\"?[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b\"?)"
-)
-_FILLER = (
-    r"(?:(?:the|a|an|new|unused|now[- ]unused|old|local|static|global|generic|dead|"
-    r"redundant|obsolete|deprecated|useless|helper|function|macro|flag|mask|definition|"
-    r"define|constant|wrapper|inline|call|calls|to)\s+){0,3}"
-)
-_VERBS = {
-    "add": "add",
-    "adds": "add",
-    "introduce": "add",
-    "introduces": "add",
-    "remove": "remove",
-    "removes": "remove",
-    "delete": "remove",
-    "deletes": "remove",
-    "drop": "remove",
-    "drops": "remove",
-    "relocate": "move",
-    "relocates": "move",
-    "move": "move",
-    "moves": "move",
-    "rename": "rename",
-    "renames": "rename",
-    "replace": "replace",
-    "replaces": "replace",
-}
-_CLAIM_RE = re.compile(
-    rf"\b({'|'.join(_VERBS)})\s+{_FILLER}({_IDENT}(?:\s*,\s*{_IDENT}|,?\s+(?:and|or)\s+{_IDENT})*)"
-    rf"(?:\s+(?!(?:to|with|by|as|into)\b)\w+)?(?:\s+(?:to|with|by|as|into)\s+{_FILLER}({_IDENT}))?",
-    re.IGNORECASE,
-)
 _CALL_ONLY_RE = re.compile(
     r"\b(?:calls?|invocations?|uses?|usages?|users?|callers?)\s+(?:to|of)\s+(?:the\s+)?\x00|"
     r"\x00\s+(?:calls?|invocations?|usages?|uses?|checks?|callers?|users?)\b",
     re.IGNORECASE,
 )
-_HEDGE = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "will",
-        "would",
-        "could",
-        "should",
-        "can",
-        "cannot",
-        "may",
-        "might",
-        "later",
-        "future",
-        "follow-up",
-        "followup",
-        "next",
-        "subsequent",
-        "previous",
-        "previously",
-        "instead",
-        "without",
-        "before",
-        "after",
-        "once",
-        "if",
-        "when",
-        "whether",
-        "which",
-        "that",
-        "who",
-        "commit",
-        "patch",
-        "patches",
-        "series",
-        "revert",
-        "reverts",
-        "reverted",
-    ]
-)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim of the message: ``action`` is add, remove, move, rename or
-    replace; ``names`` the identifiers it acts on; ``target`` the new name
-    of a rename or replace."""
-
-    action: str
-    names: tuple[str, ...]
-    target: str | None
-    text: str
-
-
-def nfc_claim(message: str) -> str | None:
-    """The "no functional change" phrase of ``message``, or None."""
-    flat = " ".join(message.split())
-    m = _NFC_RE.search(flat)
-    if not m:
-        return None
-    before = flat[max(0, m.start() - 12) : m.start()].lower()
-    return None if re.search(r"\b(?:not|isn't|is not)\s*$", before) else m.group(0)
-
-
-def _bare(token: str) -> str:
-    return token.strip('`"').removesuffix("()")
-
-
-def _sentences(text: str) -> Iterator[str]:
-    for para in re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.)\s)", text):
-        if para.lstrip().startswith(">") or para.startswith(("    ", "\t")):
-            continue  # quoted mail, logs, code
-        flat = re.sub(r"\(\s*\".*?\"\s*\)", "()", " ".join(para.split()))
-        yield from (s for s in re.split(r"(?<=[.!?;:])\s+", flat) if s)
-
-
-def _hedged(sentence: str, start: int) -> bool:
-    clause = re.split(r"[,(]", sentence[:start])[-1].lower()
-    words = set(re.findall(r"[a-z'-]+", clause))
-    return bool(words & _HEDGE) or "n't" in clause or '("' in sentence
-
-
-def claims(text: str) -> tuple[Claim, ...]:
-    """The add/remove/move/rename/replace claims of ``text`` whose verb is
-    directly followed by identifiers, outside hedged clauses."""
-    out = []
-    for sentence in _sentences(text):
-        for m in _CLAIM_RE.finditer(sentence):
-            if _hedged(sentence, m.start()):
-                continue
-            action = _VERBS[m.group(1).lower()]
-            names = tuple(_bare(t) for t in re.findall(_IDENT, m.group(2)))
-            target = _bare(m.group(3)) if m.group(3) and action in ("rename", "replace") else None
-            out.append(Claim(action, names, target, sentence))
-    return tuple(out)
 
 
 def _seen(patch: Patch, name: str, kind: LineKind) -> bool:
@@ -204,10 +81,12 @@ def _missing(patch: Patch, claim: Claim) -> Iterator[tuple[str, str]]:
 
 
 def _mail_line(patch: Patch, text: str) -> int | None:
-    head = text.split()[:4]
-    if not head:
+    """The 1-based line of the mail body where ``text`` (line breaks
+    folded) begins, or None."""
+    words = text.split()
+    if not words:
         return None
-    pattern = r"\s+".join(re.escape(w) for w in head)
+    pattern = r"\s+".join(re.escape(w) for w in words[:12])
     m = re.search(pattern, patch.mail.body)
     return patch.mail.body.count("\n", 0, m.start()) + 1 if m else None
 
@@ -247,26 +126,43 @@ def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
     if not ctx.patch.files:
         return
     seen: set[str] = set()
-    for claim in claims(ctx.patch.subject.title + ".\n\n" + ctx.patch.message):
-        found: list[tuple[Any, ...]] = list(_missing(ctx.patch, claim))
-        if claim.action == "remove" and isinstance(ctx.code, SeriesCode):
-            found += [
-                m
-                for n in claim.names
-                if not any(f[0] == n for f in found)
-                if (m := _half_removed(ctx.code, ctx.patch.index, n, claim.text)) is not None
-            ]
-        for name, why, *extra in found:  # extra: the evidence of a kept definition
-            if name in seen:
-                continue
-            seen.add(name)
-            quote = claim.text if len(claim.text) <= 160 else claim.text[:157] + "..."
-            yield Hit(
-                message=f'the commit message says "{quote}", but {why}',
-                mail_line=_mail_line(ctx.patch, claim.text),
-                symbol=name,
-                evidence=(EvidenceLine(text=claim.text, label="claim"), *extra),
-            )
+    title = ctx.patch.subject.title
+    found = [(c, "the commit message") for c in claims(ctx.patch.message)]
+    found += [(replace(c, text=title), "the subject") for c in claims(title)]
+    for claim, where in found:
+        for name, why, *extra in _unmet(ctx, claim):  # extra: a kept definition
+            if name not in seen:
+                seen.add(name)
+                yield _claim_hit(ctx.patch, claim, where, name, why, tuple(extra))
+
+
+def _unmet(ctx: RuleContext, claim: Claim) -> list[tuple[Any, ...]]:
+    """(name, why, evidence...) for each part of ``claim`` the diff misses."""
+    assert ctx.patch is not None
+    found: list[tuple[Any, ...]] = list(_missing(ctx.patch, claim))
+    if claim.action == "remove" and isinstance(ctx.code, SeriesCode):
+        found += [
+            m
+            for n in claim.names
+            if not any(f[0] == n for f in found)
+            if (m := _half_removed(ctx.code, ctx.patch.index, n, claim.text)) is not None
+        ]
+    return found
+
+
+def _claim_hit(
+    patch: Patch, claim: Claim, where: str, name: str, why: str, extra: tuple[Any, ...]
+) -> Hit:
+    """The finding for one unmet claim, quoting it as written; a claim of
+    the body points at its line in the mail, one of the subject at none."""
+    line = _mail_line(patch, claim.text) if where != "the subject" else None
+    quote = claim.text if len(claim.text) <= 160 else claim.text[:157] + "..."
+    return Hit(
+        message=f'{where} says "{quote}", but {why}',
+        mail_line=line,
+        symbol=name,
+        evidence=(EvidenceLine(text=claim.text, label="claim", mail_line=line), *extra),
+    )
 
 
 def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tuple[Any, ...] | None:
@@ -410,12 +306,16 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         keep the call unconditional.
     """
     assert ctx.patch is not None
-    phrase = nfc_claim(ctx.patch.message)
-    if phrase is None or not isinstance(ctx.code, SeriesCode):
+    found = nfc_sentence(ctx.patch.message)
+    if found is None or not isinstance(ctx.code, SeriesCode):
         return
+    quote, _, qualified = found
+    conf = Confidence.LOW if qualified else None
     groups: dict[tuple[object, ...], list[Change]] = {}
     doubts: list[Change] = []
     for ch in changes(ctx.code, ctx.patch.index):
+        if _within_claim(ctx.code, quote, ch):
+            continue
         if ch.doubtful:
             doubts.append(ch)
             continue
@@ -427,6 +327,48 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         )
         groups.setdefault(key, []).append(ch)
     for group in groups.values():
-        yield _group_hit(ctx.code, phrase, group)
+        yield replace(_group_hit(ctx.code, quote, group), confidence=conf)
+    exits = {(c.new.path, g.line.new_no) for grp in groups.values() for c in grp for g in c.gained}
+    for ex in visible_exits(ctx.patch):
+        if (ex.path, ex.line.new_no) not in exits and not _within(quote, ex.condition):
+            yield replace(_exit_hit(quote, ex), confidence=conf)
+            exits.add((ex.path, ex.line.new_no))
     if doubts and not groups:
-        yield _doubt_hit(phrase, doubts)
+        yield _doubt_hit(quote, doubts)
+
+
+def _within(quote: str, condition: str) -> bool:
+    """Whether the claim's own qualifier names a ``CONFIG_`` option the
+    condition tests ("no functional change for CONFIG_FOO=y" and a new
+    ``IS_ENABLED(CONFIG_FOO)``): the claim holds where it says it does."""
+    named = set(re.findall(r"\bCONFIG_\w+", quote))
+    tested = set(re.findall(r"\bCONFIG_\w+", condition))
+    return bool(tested) and tested <= named
+
+
+def _within_claim(code: SeriesCode, quote: str, ch: Change) -> bool:
+    conds = (*ch.gained, *ch.lost)
+    return bool(conds) and all(_within(quote, condition_source(code, c)) for c in conds)
+
+
+def _exit_hit(quote: str, ex: Exit) -> Hit:
+    names = list(dict.fromkeys(f"{name}()" for name, _ in ex.skipped))
+    calls = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    msg = (
+        f'the message says "{quote}", but a new early exit at line {ex.line.new_no} '
+        f"now skips {calls} when {ex.condition}"
+    )
+    ev = [EvidenceLine(ex.line.text, "+", ex.path, None, ex.line.new_no, ex.line.mail_line, "exit")]
+    ev += [
+        EvidenceLine(ln.text, " ", ex.path, ln.old_no, ln.new_no, ln.mail_line, "skipped")
+        for _, ln in ex.skipped[:3]
+    ]
+    first = ex.skipped[0][1]
+    return Hit(
+        msg,
+        file=ex.path,
+        line=first.new_no,
+        mail_line=first.mail_line,
+        symbol=ex.skipped[0][0],
+        evidence=ordered(ev),
+    )

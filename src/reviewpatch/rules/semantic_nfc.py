@@ -10,17 +10,31 @@ PTR_ERR(x);``), is the same control flow spelled differently.
 
 from __future__ import annotations
 
-__all__ = ["Change", "changes", "condition_source", "describe"]
+__all__ = [
+    "Change",
+    "Exit",
+    "changes",
+    "condition_source",
+    "describe",
+    "visible_exits",
+]
 
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from reviewpatch.csource import NEW, OLD, Call, CodeLine, Condition, SeriesCode
+from reviewpatch.model import DiffLine, LineKind, Patch
 
 _KEYWORD_RE = re.compile(r"\b(?:if|while|switch)\s*\(")
 _WORD_RE = re.compile(r"[A-Za-z_]\w*")
 _CALLEE_RE = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_IF_RE = re.compile(r"^(\s*)if\s*\((.*)\)\s*(.*)$")
+_EXIT_RE = re.compile(r"^\s*(?:return\b[^;]*|goto\s+(\w+)|break|continue)\s*;")
+_LABEL_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*:(?!:)")
+_NOT_CALLS = frozenset(
+    ["if", "while", "for", "switch", "return", "sizeof", "typeof", "defined", "likely", "unlikely"]
+)
 
 
 @dataclass(frozen=True)
@@ -128,17 +142,19 @@ def changes(code: SeriesCode, index: int) -> Iterator[Change]:
     helpers = _helpers(code, index)
     done = set()
     for old, new in pairs:
-        if not (old.context_complete and new.context_complete):
-            continue
         key = (new.path, new.line.new_no, new.callee)
-        if key in done:
+        if not old.context_complete or key in done:
             continue
         done.add(key)
         now = _effective(code, index, old, new, helpers)
         had, has = {c.key for c in old.conditions}, {c.key for c in now}
-        gained = tuple(c for c in now if c.key not in had)
+        gained = tuple(c for c in now if c.key not in had and not _jumps_past(code, c, new))
         lost = tuple(c for c in old.conditions if c.key not in has)
+        if not new.context_complete:  # only what the visible new lines add
+            gained, lost = tuple(c for c in gained if c.line.changed and c.kind != "else"), ()
         gained, lost = _respelled(code, index, new, gained, lost, helpers)
+        if not gained and not lost:
+            continue
         if sorted(_mask(c.key) for c in gained) == sorted(_mask(c.key) for c in lost):
             continue  # the same conditions, renamed
         doubtful = bool(helpers) and (
@@ -156,6 +172,28 @@ def _balanced(text: str, start: int) -> str | None:
         if depth == 0:
             return text[start:i]
     return None
+
+
+def _view_lines(code: SeriesCode, line: CodeLine) -> tuple[CodeLine, ...]:
+    """The lines of the view that holds ``line``."""
+    for fr in (*code.fragments(NEW), *code.fragments(OLD)):
+        lines = fr.view.lines
+        if line.no <= len(lines) and lines[line.no - 1] == line:
+            return tuple(lines)
+    return ()
+
+
+def _jumps_past(code: SeriesCode, cond: Condition, call: Call) -> bool:
+    """Whether ``cond`` is a ``goto`` whose label comes before ``call``:
+    the jump skips only what lies between it and its label."""
+    if cond.kind != "early-exit":
+        return False
+    lines = _view_lines(code, cond.line)
+    after = lines[cond.line.no - 1 : call.line.no - 1] if lines else ()
+    target = next((m.group(1) for ln in after[:3] if (m := _EXIT_RE.match(ln.text))), None)
+    return bool(target) and any(
+        (m := _LABEL_RE.match(ln.text)) and m.group(1) == target for ln in after
+    )
 
 
 def _lines_from(code: SeriesCode, line: CodeLine) -> str:
@@ -192,3 +230,77 @@ def describe(code: SeriesCode, cond: Condition, gained: bool) -> str:
         )
     when = f"{text} is false" if cond.negated else text
     return f"now runs only if {when}" if gained else f"no longer runs only if {when}"
+
+
+@dataclass(frozen=True)
+class Exit:
+    """A new early exit the diff shows (``if (cond)`` and ``return``,
+    ``goto``, ``break`` or ``continue`` on added lines) and the unchanged
+    calls after it, within the visible lines, that it can now skip."""
+
+    path: str
+    condition: str
+    line: DiffLine
+    skipped: tuple[tuple[str, DiffLine], ...]
+
+
+def _indent(text: str) -> int:
+    return len(text.expandtabs(8)) - len(text.expandtabs(8).lstrip())
+
+
+def _exit_at(lines: list[DiffLine], i: int) -> tuple[str, str | None, int] | None:
+    """(condition, goto label, index of the exit line) for an added
+    ``if (c) exit;`` at ``i`` (on one line or two), else None."""
+    m = _IF_RE.match(lines[i].text)
+    if m is None or lines[i].kind is not LineKind.ADDED:
+        return None
+    rest, j = m.group(3), i
+    if not rest and i + 1 < len(lines) and lines[i + 1].kind is LineKind.ADDED:
+        rest, j = lines[i + 1].text, i + 1
+    ex = _EXIT_RE.match(rest)
+    return (" ".join(m.group(2).split()), ex.group(1), j) if ex else None
+
+
+def _skipped(
+    lines: list[DiffLine], start: int, indent: int, label: str | None
+) -> Iterator[tuple[str, DiffLine]]:
+    for ln in lines[start:]:
+        if not ln.text.strip():
+            continue
+        lab = _LABEL_RE.match(ln.text)
+        if lab and (label is None or lab.group(1) == label) or _indent(ln.text) < indent:
+            return
+        if ln.kind is LineKind.CONTEXT and not ln.text.lstrip().startswith(("*", "/", "#")):
+            for name in _CALLEE_RE.findall(ln.text):
+                if name not in _NOT_CALLS:
+                    yield name, ln
+                    break
+
+
+def _checks_new_result(lines: list[DiffLine], cond: str) -> bool:
+    """Whether ``cond`` tests a variable an added line assigns (the error
+    check of new code, or of code that moved into a helper)."""
+    words = set(_WORD_RE.findall(cond))
+    for ln in lines:
+        m = re.match(r"^\s*([A-Za-z_][\w.\->]*)\s*=[^=]", ln.text)
+        if ln.kind is LineKind.ADDED and m and words & set(_WORD_RE.findall(m.group(1))):
+            return True
+    return False
+
+
+def visible_exits(patch: Patch) -> Iterator[Exit]:
+    """Each new early exit of ``patch`` with unchanged calls after it that
+    it may now skip, read from the hunks alone (C files)."""
+    for fd in patch.files:
+        if not fd.path.endswith((".c", ".h")):
+            continue
+        for hunk in fd.hunks:
+            lines = [ln for ln in hunk.lines if ln.kind is not LineKind.REMOVED]
+            for i in range(len(lines)):
+                found = _exit_at(lines, i)
+                if found is None:
+                    continue
+                cond, label, j = found
+                skipped = tuple(_skipped(lines, j + 1, _indent(lines[i].text), label))
+                if skipped and not _checks_new_result(lines, cond):
+                    yield Exit(fd.path, cond, lines[i], skipped)

@@ -10,7 +10,18 @@ setting one; ``partners`` names the other half of a function pair.
 
 from __future__ import annotations
 
-__all__ = ["CALL_PAIRS", "FUNC_PAIRS", "Op", "bit_ops", "call_op", "pairs", "partners", "wipes"]
+__all__ = [
+    "CALL_PAIRS",
+    "FUNC_PAIRS",
+    "KNOWN_PAIRS",
+    "Op",
+    "SCOPED_PAIRS",
+    "bit_ops",
+    "call_op",
+    "pairs",
+    "partners",
+    "wipes",
+]
 
 import re
 from dataclasses import dataclass, field
@@ -39,9 +50,41 @@ CALL_PAIRS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("enable", ("disable",)),
     ("get", ("put",)),
     ("register", ("unregister",)),
+    ("start", ("stop",)),
 )
+# Calls whose pair word is not the first or last token, or whose halves are
+# spelled apart: (prefixes of the acquiring calls, of the releasing ones).
+KNOWN_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("clk_prepare_enable",), ("clk_disable_unprepare",)),
+    (("clk_bulk_prepare_enable",), ("clk_bulk_disable_unprepare",)),
+    (("request_irq", "request_threaded_irq", "request_any_context_irq"), ("free_irq",)),
+    (("request_percpu_irq",), ("free_percpu_irq",)),
+    (("pm_runtime_get", "pm_runtime_resume_and_get"), ("pm_runtime_put",)),
+    (("get_device",), ("put_device",)),
+    (("try_module_get", "__module_get"), ("module_put",)),
+    (("netif_carrier_on",), ("netif_carrier_off",)),
+)
+# Pairs normally taken and released in one function (locks): ``word``
+# "scoped"; a setter function that does not release them itself is judged
+# only when its whole body is in view.
+SCOPED_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("spin_lock", "spin_trylock"), ("spin_unlock",)),
+    (("raw_spin_lock", "raw_spin_trylock"), ("raw_spin_unlock",)),
+    (("mutex_lock", "mutex_trylock"), ("mutex_unlock",)),
+    (("read_lock",), ("read_unlock",)),
+    (("write_lock",), ("write_unlock",)),
+    (("rcu_read_lock",), ("rcu_read_unlock",)),
+    (("down_read",), ("up_read",)),
+    (("down_write",), ("up_write",)),
+    (("local_irq_save",), ("local_irq_restore",)),
+    (("preempt_disable",), ("preempt_enable",)),
+    (("local_bh_disable",), ("local_bh_enable",)),
+)
+# Pair words that may stand inside a callee's name (netif_start_queue).
+_INNER = frozenset({"enable", "disable", "start", "stop", "register", "unregister"})
 # "get" counts only as a suffix (kref_get, of_node_get), not get_user() & co.
 _SUFFIX_ONLY = frozenset({"get", "put"})
+_TRUE_RE = re.compile(r"^\s*(?:true|1)\s*$")
 _FLAG_RE = re.compile(r"\b_*[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b")
 _LHS = r"([\w.\->\[\]]+)"
 _OR_RE = re.compile(rf"^\s*{_LHS}\s*\|=\s*(.+)$")
@@ -95,20 +138,57 @@ def wipes(call: Call) -> Op | None:
     return None
 
 
+def _known(call: Call, on: bool) -> Op | None:
+    """The operation of a call of ``KNOWN_PAIRS``: ``word`` "pair", the
+    pair's first acquiring name as the only token."""
+    name = call.callee
+    for word, table in (("pair", KNOWN_PAIRS), ("scoped", SCOPED_PAIRS)):
+        for ons, offs in table:
+            names = ons if on else offs
+            if any(name.startswith(n) for n in names) and not name.endswith("_init"):
+                label = call.statement or f"{name}({call.arg_text})"
+                return Op("call", word, (ons[0],), (), label=label, line=call.line, args=call.args)
+    return None
+
+
+def _bit_assign(call: Call, on: bool) -> Op | None:
+    """``assign_bit(F, p, v)`` sets F when ``v`` is true and clears it
+    when ``v`` is false (or anything else: it may be); ``WRITE_ONCE(x, 0)``
+    clears ``x``."""
+    name, args = call.callee.lstrip("_"), call.args
+    label = call.statement or f"{call.callee}({call.arg_text})"
+    if name == "assign_bit" and len(args) == 3:
+        if on != bool(_TRUE_RE.match(args[2])):
+            return None
+        word = "set" if on else "clear"
+        return Op(
+            "call", word, (word, "bit"), _flags(args[0]), label=label, line=call.line, args=args
+        )
+    if name == "WRITE_ONCE" and len(args) == 2 and not on:
+        flags = _flags(args[1])
+        return Op("assign", "=", (), flags, _target(args[0]), label, call.line, args)
+    return None
+
+
 def call_op(call: Call, on: bool) -> Op | None:
     """The setting (``on``) or clearing operation a call performs, if any:
-    ``set_*``/``*_set``, ``enable``, ``register`` (``*_get`` for ``on``) and
-    their opposites, and (clearing) the calls that wipe an object."""
+    ``set_*``/``*_set``, ``enable``, ``register``, ``start`` (``*_get`` for
+    ``on``) and their opposites, the pairs of ``KNOWN_PAIRS``,
+    ``assign_bit()`` and (clearing) the calls that wipe an object."""
     if not plain_name(call.callee):
         return None
     if not on and (wipe := wipes(call)) is not None:
         return wipe
+    if (known := _known(call, on) or _bit_assign(call, on)) is not None:
+        return known
     base = call.callee.lstrip("_")
     base = base.removeprefix("test_and_")
     tokens = tuple(t for t in base.split("_") if t)
     table = CALL_PAIRS if on else tuple((off, (on_w,)) for on_w, offs in CALL_PAIRS for off in offs)
     for word, _ in table:
-        if not tokens or word not in (tokens[0], tokens[-1]):
+        if not tokens or word not in tokens:
+            continue
+        if word not in (tokens[0], tokens[-1]) and word not in _INNER:
             continue
         if word in _SUFFIX_ONLY and tokens[-1] != word:
             continue
@@ -169,6 +249,16 @@ def _clears_all(setter: Op, clearer: Op) -> bool:
     return not setter.flags or not set(setter.flags) <= set(clearer.flags)
 
 
+def _same_object(setter: Op, clearer: Op) -> bool:
+    """Whether two calls act on the same object, judged by the last member
+    of their first arguments (``qd->clk`` and ``clk`` match, ``qd->pclk``
+    and ``qd->clk`` do not); True when either has no argument."""
+    if not setter.args or not clearer.args:
+        return True
+    last = [re.split(r"->|\.", _target(op.args[0]))[-1] for op in (setter, clearer)]
+    return last[0] == last[1]
+
+
 def pairs(setter: Op, clearer: Op) -> bool:
     """Whether ``clearer`` undoes ``setter``."""
     if clearer.kind in ("assign", "and", "wipe"):
@@ -177,11 +267,17 @@ def pairs(setter: Op, clearer: Op) -> bool:
         return False
     if "bits" in (setter.kind, clearer.kind):
         return bool(setter.flags)
+    if {"pair", "scoped"} & {setter.word, clearer.word}:
+        return setter.tokens == clearer.tokens and _same_object(setter, clearer)
     if clearer.word not in _off_words(setter.word):
         return False
-    others = [t for t in setter.tokens if t != setter.word]
-    have = set(clearer.tokens) | {t[2:] for t in clearer.tokens if t.startswith("un")}
-    return sum(t in have for t in others) * 2 >= len(others)
+    if setter.flags:
+        return True  # the same flag set and cleared
+    key = [
+        tuple("*" if t in (op.word, "un" + op.word) else t for t in op.tokens)
+        for op in (setter, clearer)
+    ]
+    return key[0] == key[1] and _same_object(setter, clearer)
 
 
 def partners(func: str, on: bool) -> tuple[str, ...]:

@@ -41,7 +41,9 @@ from reviewpatch.rules.semantic_text import (
     evidence,
     hunk_section,
     masked_lines,
+    moved_line,
     ordered,
+    removed_lines,
     scan,
 )
 
@@ -157,20 +159,22 @@ def set_clear_asymmetry(ctx: RuleContext) -> Iterator[Hit]:
     if not isinstance(code, SeriesCode):
         return
     every = tuple(sc for fc in code.files(ctx.patch.index) for sc in _scans(ctx.patch, fc, NEW))
-    noted: set[str] = set()
+    seen = _Seen(every, set(), removed_lines(ctx.series))
     for fc in code.files(ctx.patch.index):
         new, old = _scans(ctx.patch, fc, NEW), _scans(ctx.patch, fc, OLD)
-        yield from _added_sets(code, ctx.patch, new, old, _Seen(every, noted))
+        yield from _added_sets(code, ctx.patch, new, old, seen)
         yield from _removed_clears(code, ctx.patch, fc.path, new, old)
 
 
 @dataclass(frozen=True)
 class _Seen:
-    """The new-side scans of every file of the patch, and the setter
-    functions already given a "partner not in view" note."""
+    """The new-side scans of every file of the patch, the setter functions
+    already given a "partner not in view" note, and the code of every line
+    the series removes (a set found there moved, it is not new)."""
 
     scans: tuple[Scan, ...]
     noted: set[str]
+    removed: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -224,13 +228,24 @@ def _added_sets(
             ops = _ops_at(sc, i, True) if owner and line.kind == "+" else ()
             if not ops or owner is None:
                 continue
+            if moved_line(line.text, seen.removed):
+                continue  # moved or renamed within the series: not new
             before = _function_ops(old, owner, True) or ()
             clears = _function_ops(new, owner, False) or ()
             for op in ops:
                 fresh = _fresh(op, before)
                 if fresh is None or any(pairs(fresh, c) for c in clears):
                     continue
+                if fresh.word == "scoped" and not _scoped_open(code, patch, sc, owner, fresh):
+                    continue
                 yield from _judge(code, patch, sc.fragment.view.path, owner, fresh, seen)
+
+
+def _scoped_open(code: SeriesCode, patch: Patch, sc: Scan, owner: str, op: Op) -> bool:
+    """Whether a lock taken in ``owner`` stays held when it returns: its
+    whole body is in view and releases nothing ``op`` took."""
+    body = _whole_body(code, patch, sc.fragment.view.path, owner)
+    return body is not None and not any(pairs(op, c) for c in _body_ops(body, False))
 
 
 def _judge(
@@ -250,10 +265,11 @@ def _judge(
         return
     if code.tree_mode or owner in seen.noted:
         return
-    if any(sc.owned(n) for sc in seen.scans for n in names):
-        return  # the partner shows in part: say nothing rather than guess
+    shown = [n for n in names if any(sc.owned(n) for sc in seen.scans)]
+    if shown and _not_cleared(fresh, _function_ops(seen.scans, shown[0], False) or ()) is None:
+        return  # the part in view clears it
     seen.noted.add(owner)
-    yield _unseen_hit(path, fresh, owner, names)
+    yield _unseen_hit(path, fresh, owner, shown or names, partly=bool(shown))
 
 
 def _lifetime(owner: str, partner: str) -> bool:
@@ -335,12 +351,17 @@ def _set_hit(path: str, op: Op, owner: str, partner: _Partner) -> Hit:
     )
 
 
-def _unseen_hit(path: str, op: Op, owner: str, names: Sequence[str]) -> Hit:
+def _unseen_hit(path: str, op: Op, owner: str, names: Sequence[str], partly: bool) -> Hit:
     assert op.line is not None
     flag = op.flags[0] if op.flags else op.label.split("(")[0]
     named = " or ".join(f"{n}()" for n in names[:2])
+    shown = (
+        "shows only in part in the diff and clears nothing of it there"
+        if partly
+        else "is not in the diff"
+    )
     msg = (
-        f"{owner}() now sets {flag} ({op.label}); {named} is not in the diff, so whether "
+        f"{owner}() now sets {flag} ({op.label}); {named} {shown}, so whether "
         "it is cleared there cannot be seen (--tree would settle it)"
     )
     return Hit(

@@ -10,31 +10,53 @@ still read from the text of a view is kept here and kept small:
   from git's ``@@`` section header, but only in that case (the fragment
   starts inside a block and the header looks like a function head).
 * ``word_re``, ``evidence``: whole-word patterns and evidence lines.
+* ``removed_lines``: the code of every line a series removes.
+* ``claims``: the add/remove/move/rename/replace claims of a message.
+* ``nfc_claim``, ``nfc_sentence``: a "no functional change" claim.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "Claim",
     "Scan",
+    "claims",
     "evidence",
     "hunk_section",
     "masked_lines",
+    "moved_line",
+    "nfc_claim",
+    "nfc_sentence",
     "ordered",
     "plain_name",
+    "removed_lines",
     "scan",
     "section_function",
     "word_re",
 ]
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from reviewpatch.csource import CodeLine, Fragment
 from reviewpatch.csource.prepare import mask_comments
 from reviewpatch.findings import EvidenceLine
-from reviewpatch.model import Patch
+from reviewpatch.model import LineKind, Patch, Series
 
+_NFC_RE = re.compile(
+    r"\bno\s+(?:intended\s+)?(?:functional(?:ity)?|behaviou?ral|behaviou?r|logic(?:al)?)\s+"
+    r"changes?\b|\bwithout\s+(?:any\s+)?functional\s+changes?\b|\bpure(?:ly)?\s+(?:a\s+)?"
+    r"(?:refactor(?:ing)?|code\s+mo(?:ve|vement))\b|\bjust\s+moves?\s+(?:the\s+)?code\b|"
+    r"\bno\s+change\s+in\s+behaviou?r\b|(?<![\w-])NFC(?![\w-])",
+    re.IGNORECASE,
+)
+# What narrows a claim: "no functional change for CONFIG_X=y", "on arm64".
+_QUALIFIER_RE = re.compile(
+    r"^\s*(?:intended\s+)?(?:for|on|with|when|if|unless|except|other\s+than|apart\s+from|"
+    r"besides|beyond|in\s+the\s+\w+\s+case)\b",
+    re.IGNORECASE,
+)
 _HEAD_RE = re.compile(r"^[A-Za-z_][\w \t\*]*?[\s\*]([A-Za-z_]\w*)\s*\(")
 _NOT_HEAD = frozenset(["return", "typedef", "else", "extern", "if", "while", "for", "switch", "do"])
 _COMMENT_TAIL_RE = re.compile(r"^\s*\*(?:\s|$|/)")
@@ -159,3 +181,171 @@ def ordered(lines: Iterable[EvidenceLine]) -> tuple[EvidenceLine, ...]:
         return (first[name], no or 0)
 
     return tuple(sorted(unique.values(), key=key))
+
+
+def removed_lines(series: Series) -> frozenset[str]:
+    """The whitespace-normalised text of every line the series removes."""
+    return frozenset(
+        " ".join(ln.text.split())
+        for patch in series.patches
+        for fd in patch.files
+        for hunk in fd.hunks
+        for ln in hunk.lines
+        if ln.kind is LineKind.REMOVED and ln.text.strip()
+    )
+
+
+def moved_line(text: str, removed: frozenset[str]) -> bool:
+    """Whether the series removes ``text`` elsewhere, as it is or with the
+    called function renamed (``foo_enable(x)`` for ``foo_start(x)``)."""
+    flat = " ".join(text.split())
+    if flat in removed:
+        return True
+    m = re.search(r"\b([A-Za-z_]\w*)\s*\(", flat)
+    if m is None:
+        return False
+    pattern = re.compile(
+        re.escape(flat[: m.start()]) + r"[A-Za-z_]\w*" + re.escape(flat[m.end(1) :])
+    )
+    return any(pattern.fullmatch(r) for r in removed)
+
+
+def nfc_claim(message: str) -> str | None:
+    """The "no functional change" phrase of ``message``, or None."""
+    found = nfc_sentence(message)
+    return found[1] if found else None
+
+
+def nfc_sentence(message: str) -> tuple[str, str, bool] | None:
+    """(the sentence of ``message`` that claims no functional change, as
+    written but with its line breaks folded; the phrase; whether the
+    claim is qualified, "for CONFIG_X=y", "on arm64"), or None.  A sentence
+    that is the claim itself ("No functional change intended.") is preferred
+    to one that makes it in passing about one detail."""
+    found = list(_nfc_sentences(message))
+    if not found:
+        return None
+    for item in found:
+        if item[0].lower().startswith(item[1].lower()):
+            return item
+    return found[0]
+
+
+def _nfc_sentences(message: str) -> Iterator[tuple[str, str, bool]]:
+    for para in re.split(r"\n\s*\n", message):
+        flat = " ".join(para.split())
+        m = _NFC_RE.search(flat)
+        if not m:
+            continue
+        before = flat[max(0, m.start() - 12) : m.start()].lower()
+        if re.search(r"\b(?:not|isn't|is not)\s*$", before):
+            continue
+        start = max(flat.rfind(". ", 0, m.start()), flat.rfind("! ", 0, m.start()))
+        start = start + 2 if start >= 0 else 0
+        stop = re.search(r"[.!?](?:\s|$)", flat[m.end() :])
+        end = m.end() + stop.end() if stop else len(flat)
+        sentence = flat[start:end].strip()
+        if len(sentence) > 200:
+            sentence = flat[m.start() : m.end()]
+        yield sentence, m.group(0), bool(_QUALIFIER_RE.match(flat[m.end() : end]))
+
+
+# -- claims of a commit message (RP309) -------------------------------------
+
+_IDENT = (
+    r"(?:`[A-Za-z_]\w*(?:\(\))?`|\"?[A-Za-z_]\w*\(\)\"?|\"?_*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b\"?"
+    r"|\"?[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b\"?)"
+)
+_FILLER = (
+    r"(?:(?:the|a|an|new|unused|now[- ]unused|old|local|static|global|generic|dead|"
+    r"redundant|obsolete|deprecated|useless|helper|function|macro|flag|mask|definition|"
+    r"define|constant|wrapper|inline|call|calls|to)\s+){0,3}"
+)
+_VERBS = {
+    "add": "add",
+    "adds": "add",
+    "introduce": "add",
+    "introduces": "add",
+    "remove": "remove",
+    "removes": "remove",
+    "delete": "remove",
+    "deletes": "remove",
+    "drop": "remove",
+    "drops": "remove",
+    "relocate": "move",
+    "relocates": "move",
+    "move": "move",
+    "moves": "move",
+    "rename": "rename",
+    "renames": "rename",
+    "replace": "replace",
+    "replaces": "replace",
+}
+_CLAIM_RE = re.compile(
+    rf"\b({'|'.join(_VERBS)})\s+{_FILLER}({_IDENT}(?:\s*,\s*{_IDENT}|,?\s+(?:and|or)\s+{_IDENT})*)"
+    rf"(?:\s+(?!(?:to|with|by|as|into)\b)\w+)?(?:\s+(?:to|with|by|as|into)\s+{_FILLER}({_IDENT}))?",
+    re.IGNORECASE,
+)
+_QUOTED_RE = re.compile(r"\(\s*\".*?\"\s*\)")
+_HEDGE = frozenset(
+    re.findall(
+        r"\S+",
+        "not no never will would could should can cannot may might later future "
+        "follow-up followup next subsequent previous previously instead without "
+        "before after once if when whether which that who commit patch patches "
+        "series revert reverts reverted ",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the message: ``action`` is add, remove, move, rename or
+    replace; ``names`` the identifiers it acts on; ``target`` the new name
+    of a rename or replace."""
+
+    action: str
+    names: tuple[str, ...]
+    target: str | None
+    text: str
+
+
+def _bare(token: str) -> str:
+    return token.strip('`"').removesuffix("()")
+
+
+def _sentences(text: str) -> Iterator[tuple[str, str]]:
+    """(sentence as written with line breaks folded, the same with quoted
+    titles ``("...")`` blanked) for each sentence or clause of ``text``."""
+    for para in re.split(r"\n\s*\n|\n(?=\s*(?:[-*]|\d+\.)\s)", text):
+        if para.lstrip().startswith(">") or para.startswith(("    ", "\t")):
+            continue  # quoted mail, logs, code
+        flat = " ".join(para.split())
+        blank = _QUOTED_RE.sub(lambda m: "(" + " " * (len(m.group(0)) - 2) + ")", flat)
+        start = 0
+        for m in [*re.finditer(r"(?<=[.!?;:])\s+", blank), None]:
+            end = m.start() if m else len(flat)
+            if end > start:
+                yield flat[start:end], " ".join(blank[start:end].split())
+            start = m.end() if m else end
+
+
+def _hedged(sentence: str, start: int) -> bool:
+    clause = re.split(r"[,(]", sentence[:start])[-1].lower()
+    words = set(re.findall(r"[a-z'-]+", clause))
+    return bool(words & _HEDGE) or "n't" in clause or '("' in sentence
+
+
+def claims(text: str) -> tuple[Claim, ...]:
+    """The add/remove/move/rename/replace claims of ``text`` whose verb is
+    directly followed by identifiers, outside hedged clauses."""
+    out = []
+    for original, sentence in _sentences(text):
+        for m in _CLAIM_RE.finditer(sentence):
+            if _hedged(sentence, m.start()):
+                continue
+            action = _VERBS[m.group(1).lower()]
+            names = tuple(_bare(t) for t in re.findall(_IDENT, m.group(2)))
+            target = _bare(m.group(3)) if m.group(3) and action in ("rename", "replace") else None
+            out.append(Claim(action, names, target, original))
+    return tuple(out)
