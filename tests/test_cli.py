@@ -146,6 +146,10 @@ def test_archive_links_only_for_mail_that_went_through_a_list(tmp_path):
     assert json.loads(out)["series"]["archive_url"] is None
     listed = tmp_path / "listed.mbox"
     text = SAMPLE.read_text(encoding="utf-8")
-    listed.write_text(text.replace("\nMessage-ID:", "\nList-Id: <linux-arm-kernel.lists.infradead.org>\nMessage-ID:", 1))
+    listed.write_text(
+        text.replace(
+            "\nMessage-ID:", "\nList-Id: <linux-arm-kernel.lists.infradead.org>\nMessage-ID:", 1
+        )
+    )
     _, out, _ = run([str(listed), "--format", "json", "--archive", "http://127.0.0.1:9/all"])
     assert json.loads(out)["series"]["archive_url"] == "http://127.0.0.1:9/all"
