@@ -6,6 +6,8 @@ __all__ = ["C_KEYWORDS", "identifiers", "mask_members", "read_includes", "read_m
 
 import re
 
+from reviewpatch.ckeywords import C_KEYWORDS as _KEYWORDS
+from reviewpatch.ckeywords import PREPROCESSOR_WORDS
 from reviewpatch.csource.model import CodeLine, Include, Macro, View
 
 _DEFINE_RE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\([^)]*\))?(.*)$")
@@ -13,58 +15,7 @@ _INCLUDE_RE = re.compile(r"^\s*#\s*include\s*([<\"])([^>\"]+)[>\"]")
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 _MEMBER_RE = re.compile(r"^[A-Za-z_]\w*(?:\s*\|\s*[A-Za-z_]\w*)*$")
 
-C_KEYWORDS = frozenset(
-    [
-        "auto",
-        "break",
-        "case",
-        "char",
-        "const",
-        "continue",
-        "default",
-        "do",
-        "double",
-        "else",
-        "enum",
-        "extern",
-        "float",
-        "for",
-        "goto",
-        "if",
-        "inline",
-        "int",
-        "long",
-        "register",
-        "restrict",
-        "return",
-        "short",
-        "signed",
-        "sizeof",
-        "static",
-        "struct",
-        "switch",
-        "typedef",
-        "union",
-        "unsigned",
-        "void",
-        "volatile",
-        "while",
-        "bool",
-        "true",
-        "false",
-        "NULL",
-        "_Bool",
-        "define",
-        "include",
-        "ifdef",
-        "ifndef",
-        "endif",
-        "elif",
-        "undef",
-        "defined",
-        "pragma",
-    ]
-)
+C_KEYWORDS = _KEYWORDS | PREPROCESSOR_WORDS
 
 
 def _strip_parens(text: str) -> str:

@@ -31,72 +31,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from reviewpatch.ckeywords import C_KEYWORDS
 from reviewpatch.findings import EvidenceLine, Finding
 from reviewpatch.model import FileDiff, Hunk, LineKind
 from reviewpatch.rules.registry import RuleDoc
-
-C_KEYWORDS = frozenset(
-    [
-        "auto",
-        "break",
-        "case",
-        "char",
-        "const",
-        "continue",
-        "default",
-        "do",
-        "double",
-        "else",
-        "enum",
-        "extern",
-        "float",
-        "for",
-        "goto",
-        "if",
-        "inline",
-        "int",
-        "long",
-        "register",
-        "restrict",
-        "return",
-        "short",
-        "signed",
-        "sizeof",
-        "static",
-        "struct",
-        "switch",
-        "typedef",
-        "union",
-        "unsigned",
-        "void",
-        "volatile",
-        "while",
-        "_Bool",
-        "_Static_assert",
-        "_Generic",
-        "_Noreturn",
-        "_Alignof",
-        "_Alignas",
-        "typeof",
-        "__typeof__",
-        "asm",
-        "__asm__",
-        "__inline__",
-        "__always_inline",
-        "__init",
-        "__exit",
-        "__user",
-        "__iomem",
-        "__rcu",
-        "__percpu",
-        "__must_check",
-        "noinline",
-        "bool",
-        "true",
-        "false",
-        "NULL",
-    ]
-)
 
 _C_SUFFIXES = (".c", ".h")
 
