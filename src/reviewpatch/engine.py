@@ -80,23 +80,27 @@ def _finding(spec: RuleSpec, hit: Hit, patch: Patch | None, selector: RuleSelect
     )
 
 
-def _crash(spec: RuleSpec, patch: Patch | None, exc: BaseException) -> Finding:
-    where = f"patch {patch.index}" if patch is not None else "the series"
-    frames = traceback.extract_tb(exc.__traceback__)
-    last = frames[-1] if frames else None
-    at = f" ({last.name}, line {last.lineno})" if last else ""
+def _internal(message: str, patch: Patch | None = None, detail: str = "") -> Finding:
+    """An RP000 internal-error finding."""
     return Finding(
         rule_id=INTERNAL_ERROR_ID,
         rule_name=INTERNAL_ERROR_NAME,
         severity=Severity.WARNING,
         confidence=Confidence.HIGH,
-        message=(
-            f"rule {spec.id} {spec.name} crashed on {where}: "
-            f"{type(exc).__name__}: {exc}{at}; its findings are missing"
-        ),
+        message=message,
         location=Location(patch_index=patch.index if patch is not None else None),
-        evidence=(EvidenceLine(text=f"{type(exc).__name__}: {exc}"),),
+        evidence=(EvidenceLine(text=detail),) if detail else (),
     )
+
+
+def _crash(spec: RuleSpec, patch: Patch | None, exc: BaseException) -> Finding:
+    where = f"patch {patch.index}" if patch is not None else "the series"
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = frames[-1] if frames else None
+    at = f" ({last.name}, line {last.lineno})" if last else ""
+    what = f"{type(exc).__name__}: {exc}"
+    message = f"rule {spec.id} {spec.name} crashed on {where}: {what}{at}; its findings are missing"
+    return _internal(message, patch, what)
 
 
 def _run_one(spec: RuleSpec, ctx: RuleContext, selector: RuleSelector) -> list[Finding]:
@@ -144,12 +148,6 @@ def run_rules(
 
 
 def _analysis_crash(exc: BaseException) -> Finding:
-    return Finding(
-        rule_id=INTERNAL_ERROR_ID,
-        rule_name=INTERNAL_ERROR_NAME,
-        severity=Severity.WARNING,
-        confidence=Confidence.HIGH,
-        message=(
-            f"the C analysis crashed: {type(exc).__name__}: {exc}; the C semantic rules did not run"
-        ),
+    return _internal(
+        f"the C analysis crashed: {type(exc).__name__}: {exc}; the C semantic rules did not run"
     )

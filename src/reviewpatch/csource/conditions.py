@@ -11,6 +11,7 @@ from collections.abc import Callable
 from tree_sitter import Node
 
 from reviewpatch.csource.model import CodeLine, Condition, Disjunct, FlagTest
+from reviewpatch.csource.preproc import strip_parens
 
 _WRAPPERS = ("likely", "unlikely")
 _WRAP_RE = re.compile(r"\b(?:un)?likely\s*\(")
@@ -19,18 +20,6 @@ _LOOPS = ("while_statement", "for_statement", "do_statement")
 _JUMPS = ("return_statement", "goto_statement")
 
 LineOf = Callable[[Node], CodeLine]
-
-
-def _strip_outer(text: str) -> str:
-    while text.startswith("(") and text.endswith(")"):
-        depth = 0
-        for i, ch in enumerate(text):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0 and i < len(text) - 1:
-                return text
-        text = text[1:-1].strip()
-    return text
 
 
 def normalise(text: str) -> str:
@@ -47,7 +36,7 @@ def normalise(text: str) -> str:
             end += 1
         inner = text[m.end() : end - 1] if depth == 0 else text[m.end() :]
         text = text[: m.start()] + "(" + inner + ")" + text[end:]
-    text = _strip_outer(text)
+    text = strip_parens(text)
     # "(x)" and "(p->x)" lose their parentheses, but not a call's "f(x)"
     text = re.sub(r"(?<![\w)\]])\(\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+)*)\s*\)", r"\1", text)
     return text

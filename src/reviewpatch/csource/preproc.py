@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["C_KEYWORDS", "identifiers", "mask_members", "read_includes", "read_macros"]
+__all__ = [
+    "C_KEYWORDS",
+    "identifiers",
+    "mask_members",
+    "read_includes",
+    "read_macros",
+    "strip_parens",
+]
 
 import re
 
@@ -18,7 +25,9 @@ _MEMBER_RE = re.compile(r"^[A-Za-z_]\w*(?:\s*\|\s*[A-Za-z_]\w*)*$")
 C_KEYWORDS = _KEYWORDS | PREPROCESSOR_WORDS
 
 
-def _strip_parens(text: str) -> str:
+def strip_parens(text: str) -> str:
+    """``text`` without the parentheses that wrap all of it: ``((a) | b)``
+    becomes ``(a) | b``, ``(a) | (b)`` stays."""
     text = text.strip()
     while text.startswith("(") and text.endswith(")"):
         depth = 0
@@ -33,7 +42,7 @@ def _strip_parens(text: str) -> str:
 
 def mask_members(body: str) -> tuple[str, ...]:
     """The identifiers of a mask body ``(A | B | C)`` (or an alias ``A``)."""
-    text = _strip_parens(" ".join(body.split()))
+    text = strip_parens(" ".join(body.split()))
     if not text or not _MEMBER_RE.match(text):
         return ()
     names = tuple(n.strip() for n in text.split("|"))

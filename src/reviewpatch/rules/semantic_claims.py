@@ -29,6 +29,7 @@ from reviewpatch.rules.semantic_nfc import (
 from reviewpatch.rules.semantic_text import (
     Claim,
     claims,
+    code_evidence,
     nfc_claim,
     nfc_sentence,
     ordered,
@@ -198,18 +199,6 @@ def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tup
 # -- RP308 ---------------------------------------------------------------------
 
 
-def _ev(line: Any, path: str, label: str) -> EvidenceLine:
-    return EvidenceLine(
-        text=line.text,
-        kind=line.kind,
-        file=path,
-        old_no=line.old_no,
-        new_no=line.new_no,
-        mail_line=line.mail_line,
-        label=label,
-    )
-
-
 def _callees(group: list[Change]) -> str:
     names = list(dict.fromkeys(f"{c.new.callee}()" for c in group))
     if len(names) == 1:
@@ -226,15 +215,20 @@ def _group_hit(code: Any, phrase: str, group: list[Change]) -> Hit:
     verb = "" if len(group) == 1 else " each"
     msg = f'the message says "{phrase}", but {_callees(group)}{verb} ' + "; and ".join(parts)
     ev = [
-        _ev(c.line, first.new.path, "condition") for c in first.gained if c.line != first.new.line
+        code_evidence(c.line, first.new.path, "condition")
+        for c in first.gained
+        if c.line != first.new.line
     ]
     ev += [
-        _ev(c.line, first.old.path, "condition before")
+        code_evidence(c.line, first.old.path, "condition before")
         for c in first.lost
         if c.line != first.old.line
     ]
     for ch in group[:3]:
-        ev += [_ev(ch.old.line, ch.old.path, "before"), _ev(ch.new.line, ch.new.path, "after")]
+        ev += [
+            code_evidence(ch.old.line, ch.old.path, "before"),
+            code_evidence(ch.new.line, ch.new.path, "after"),
+        ]
     return Hit(
         msg,
         file=first.new.path,
@@ -254,8 +248,8 @@ def _doubt_hit(phrase: str, group: list[Change]) -> Hit:
         "only be an error check that moved into the new helper: worth a look"
     )
     ev = [
-        _ev(first.old.line, first.old.path, "before"),
-        _ev(first.new.line, first.new.path, "after"),
+        code_evidence(first.old.line, first.old.path, "before"),
+        code_evidence(first.new.line, first.new.path, "after"),
     ]
     return Hit(
         msg,

@@ -12,7 +12,7 @@ __all__ = [
 
 from collections.abc import Iterator
 
-from reviewpatch.csource import Call, CodeLine, Condition, SeriesCode
+from reviewpatch.csource import Call, Condition, SeriesCode
 from reviewpatch.csource.gated import (
     DeadTerm,
     dead_terms,
@@ -24,24 +24,13 @@ from reviewpatch.csource.gated import (
 from reviewpatch.csource.gates import Gate, describe, gates
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+from reviewpatch.rules.semantic_text import code_evidence
 
 _TREE_HINT = "--tree would settle it"
 
 
-def _ev(line: CodeLine, path: str, label: str) -> EvidenceLine:
-    return EvidenceLine(
-        text=line.text,
-        kind=line.kind,
-        file=path,
-        old_no=line.old_no,
-        new_no=line.new_no,
-        mail_line=line.mail_line,
-        label=label,
-    )
-
-
-def _call_ev(call: Call, label: str) -> EvidenceLine:
-    return _ev(call.line, call.path, label)
+def _callcode_evidence(call: Call, label: str) -> EvidenceLine:
+    return code_evidence(call.line, call.path, label)
 
 
 def _fn(name: str | None) -> str:
@@ -129,9 +118,10 @@ def _moved_hit(removed: Call, added: Call, extra: tuple[Condition, ...]) -> Hit:
     if not removed.context_complete:
         severity = Severity.NOTE
         msg += f" (the old place's enclosing code is not fully visible; {_TREE_HINT})"
-    evidence = (_call_ev(removed, "removed here"), _call_ev(added, "added here")) + tuple(
-        _ev(c.line, added.path, "condition") for c in extra
-    )
+    evidence = (
+        _callcode_evidence(removed, "removed here"),
+        _callcode_evidence(added, "added here"),
+    ) + tuple(code_evidence(c.line, added.path, "condition") for c in extra)
     return _hit(added, msg, added.callee, evidence, severity=severity)
 
 
@@ -141,10 +131,15 @@ def _gate_text(gate: Gate) -> str:
     return f"if ({gate.text}) — lets through {flags}{extra}"
 
 
-def _gate_ev(gate: Gate) -> tuple[EvidenceLine, ...]:
+def _gatecode_evidence(gate: Gate) -> tuple[EvidenceLine, ...]:
     g = gate.guarded
-    out = [_call_ev(g.old, "was called here"), _call_ev(g.new, "now called here")]
-    out += [_ev(c.line, g.new.path, "guard") for c in gate.conditions if c.line != g.new.line]
+    out = [
+        _callcode_evidence(g.old, "was called here"),
+        _callcode_evidence(g.new, "now called here"),
+    ]
+    out += [
+        code_evidence(c.line, g.new.path, "guard") for c in gate.conditions if c.line != g.new.line
+    ]
     return tuple(out)
 
 
@@ -223,13 +218,13 @@ def _gate_hits(code: SeriesCode, gate: Gate) -> Iterator[Hit]:
             )
         if body is not None and not body.complete:
             msg += f" ({_partial(gate)})"
-        evidence = _gate_ev(gate) + (
-            _call_ev(inner, f"in {skip.via[-1] if skip.via else gate.callee}()"),
+        evidence = _gatecode_evidence(gate) + (
+            _callcode_evidence(inner, f"in {skip.via[-1] if skip.via else gate.callee}()"),
         )
         yield _hit(new, msg, inner.callee, evidence, explained=skip.covered_by is not None)
     if body is None or not body.complete:
         msg = f"{head}; {_partial(gate)} to list everything that is now skipped"
-        yield _hit(new, msg, gate.callee, _gate_ev(gate), severity=Severity.NOTE)
+        yield _hit(new, msg, gate.callee, _gatecode_evidence(gate), severity=Severity.NOTE)
 
 
 def _where(gate: Gate, via: tuple[str, ...]) -> str:
@@ -305,14 +300,14 @@ def _unsure_hit(code: SeriesCode, gate: Gate, mask: str, members: tuple[str, ...
         f"{names} (in {mask}) {'gates' if len(members) == 1 else 'gate'} {gate.callee}(), "
         f"but {_partial(gate)}: cannot confirm the gated code uses {them}"
     )
-    evidence = _gate_ev(gate) + _mask_ev(code, mask)
+    evidence = _gatecode_evidence(gate) + _maskcode_evidence(code, mask)
     symbol = members[0] if len(members) == 1 else mask
     return _hit(gate.guarded.new, msg, symbol, evidence, severity=Severity.NOTE)
 
 
 def _unused_hit(code: SeriesCode, gate: Gate, mask: str, member: str) -> Hit:
     new = gate.guarded.new
-    evidence = _gate_ev(gate) + _mask_ev(code, mask)
+    evidence = _gatecode_evidence(gate) + _maskcode_evidence(code, mask)
     msg = (
         f"{member} (in {mask}) gates {gate.callee}(), but {gate.callee}() never tests it "
         f"nor calls anything named after it ({_partial(gate)})"
@@ -320,11 +315,11 @@ def _unused_hit(code: SeriesCode, gate: Gate, mask: str, member: str) -> Hit:
     return _hit(new, msg, member, evidence)
 
 
-def _mask_ev(code: SeriesCode, mask: str) -> tuple[EvidenceLine, ...]:
+def _maskcode_evidence(code: SeriesCode, mask: str) -> tuple[EvidenceLine, ...]:
     defs = code.macro_defs(mask)
     if not defs:
         return ()
-    return (_ev(defs[0].line, defs[0].path, f"{mask} defined here"),)
+    return (code_evidence(defs[0].line, defs[0].path, f"{mask} defined here"),)
 
 
 @rule(
@@ -399,5 +394,5 @@ def _dead_hit(gate: Gate, dead: DeadTerm, severity: tuple[Severity, str]) -> Hit
     label = f"tested in {dead.via[-1] if dead.via else gate.callee}()"
     if dead.verdict:
         label += f" through {dead.verdict}()"
-    evidence = _gate_ev(gate) + (_ev(dead.condition.line, dead.path, label),)
+    evidence = _gatecode_evidence(gate) + (code_evidence(dead.condition.line, dead.path, label),)
     return _hit(gate.guarded.new, msg, dead.leaves[0], evidence, severity=severity[0])

@@ -18,6 +18,7 @@ still read from the text of a view is kept here and kept small:
 from __future__ import annotations
 
 __all__ = [
+    "code_evidence",
     "Claim",
     "Scan",
     "claims",
@@ -143,20 +144,22 @@ def scan(fragment: Fragment, section: str = "") -> Scan:
     return Scan(fragment, masked_lines(lines), tuple(owners))
 
 
+def code_evidence(line: CodeLine, path: str, label: str = "") -> EvidenceLine:
+    """One code line of ``path`` as evidence, with its numbers."""
+    return EvidenceLine(
+        text=line.text,
+        kind=line.kind,
+        file=path,
+        old_no=line.old_no,
+        new_no=line.new_no,
+        mail_line=line.mail_line,
+        label=label,
+    )
+
+
 def evidence(path: str, lines: Iterable[CodeLine], label: str = "") -> tuple[EvidenceLine, ...]:
     """Evidence lines for code lines of ``path``."""
-    return tuple(
-        EvidenceLine(
-            text=ln.text,
-            kind=ln.kind,
-            file=path,
-            old_no=ln.old_no,
-            new_no=ln.new_no,
-            mail_line=ln.mail_line,
-            label=label,
-        )
-        for ln in lines
-    )
+    return tuple(code_evidence(ln, path, label) for ln in lines)
 
 
 def ordered(lines: Iterable[EvidenceLine]) -> tuple[EvidenceLine, ...]:
