@@ -140,7 +140,12 @@ def set_clear_asymmetry(ctx: RuleContext) -> Iterator[Hit]:
         It judges when the partner's body is in the diff up to its closing
         brace (its head may be only in the ``@@`` line) or, in tree mode,
         in the file as the patch leaves it; when the partner is not in the
-        diff at all it gives one note per setter function.
+        diff at all it gives one note per setter function.  Kernel
+        acquire/release pairs are known by name (clk_prepare_enable and
+        clk_disable_unprepare, request_irq and free_irq, pm_runtime_get and
+        pm_runtime_put, regulator_enable and regulator_disable, ...), and a
+        release counts only on the same object; a set that the series moved
+        from elsewhere is not new.
     Why it matters
         A bit set on enable and never cleared on disable outlives its
         reason: the work keeps running (a trap on every syscall exit, a
