@@ -101,6 +101,22 @@ def b4_results(report: Report) -> list[dict[str, Any]]:
     ]
 
 
+def _looks_like_a_patch(data: bytes) -> bool:
+    return b"\ndiff --git " in data or b"\n+++ " in data or b"\n@@ -" in data
+
+
+def _unreadable(why: str) -> dict[str, Any]:
+    """The result for a patch mail reviewpatch could not read: a failure,
+    never a silent pass."""
+    return {
+        "tool": TOOL,
+        "status": "fail",
+        "summary": "could not read the patch",
+        "url": "",
+        "details": json.dumps([{"status": "fail", "description": " ".join(why.split())}]),
+    }
+
+
 def b4_check_command(args: Sequence[str], stdin: BinaryIO, stdout: TextIO) -> int:
     """Read one patch mail from ``stdin``, print the b4 JSON array."""
     if args:
@@ -115,8 +131,12 @@ def b4_check_command(args: Sequence[str], stdin: BinaryIO, stdout: TextIO) -> in
         raise NoPatchError(f"{why}; b4-check reads one patch mail on stdin")
     try:
         report = review("-", Settings(), stdin=io.BytesIO(data))
-    except NoPatchError:
-        report = None  # a mail without a patch: nothing to report
+    except NoPatchError as exc:
+        report = None  # a mail without a patch: nothing to report ...
+        if _looks_like_a_patch(data):  # ... but a patch we could not read fails
+            results = [_unreadable(str(exc))]
+            stdout.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+            return 0
     results = b4_results(report) if report is not None else []
     stdout.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0

@@ -240,7 +240,10 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             return b4_check_command(args[1:], env.stdin, env.stdout)
         return _review(args, env)
     except ReviewpatchError as exc:
-        print(f"reviewpatch: error: {exc}", file=env.stderr)
+        from reviewpatch.render.text import clean
+
+        message = " ".join(clean(str(exc)).split())  # mail content: one safe line
+        print(f"reviewpatch: error: {message}", file=env.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("reviewpatch: interrupted", file=env.stderr)

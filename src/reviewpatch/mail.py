@@ -159,6 +159,7 @@ def parse_mail(data: bytes, origin: str) -> Mail:
     raw = data.replace(b"\r\n", b"\n").lstrip(b"\xef\xbb\xbf").lstrip(b"\n")
     if raw.startswith(b"From ") and b"\n" in raw:
         raw = raw.split(b"\n", 1)[1]
+    raw = _header_crs(raw)
     first = raw.split(b"\n", 1)[0]
     if not _HEADER_LINE.match(first):
         raise ParseError(f"{origin}: not a mail (no header block)")
@@ -172,6 +173,13 @@ def parse_mail(data: bytes, origin: str) -> Mail:
     if not names & set(_KEY_HEADERS):
         raise ParseError(f"{origin}: not a mail (no From, Subject, Message-ID or Date header)")
     return _build_mail(msg, headers, body, raw, origin)
+
+
+def _header_crs(raw: bytes) -> bytes:
+    """A lone CR in the header block would end a header line early and hide
+    the headers after it: it becomes a space."""
+    head, sep, rest = raw.partition(b"\n\n")
+    return head.replace(b"\r", b" ") + sep + rest
 
 
 def _build_mail(
@@ -320,7 +328,9 @@ def _part_text(part: Message) -> str:
         raw = part.get_payload()
         payload = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
     text = decode_bytes(payload, part.get_content_charset())
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # a lone CR is content (a file with mixed line ends), not a line break:
+    # splitting on it would break a hunk's line counts
+    return text.replace("\r\n", "\n").replace("\r", "\u240d")
 
 
 def _is_attachment(part: Message) -> bool:

@@ -48,7 +48,7 @@ HTML_REJECTING_DOMAINS = (
 
 MBOX_FROM = "From reviewpatch Thu Jan  1 00:00:00 1970"
 
-_HEADER_JUNK = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_HEADER_JUNK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
@@ -72,7 +72,10 @@ def is_html_rejecting_list(email: str) -> bool:
 
 def _address(person: Person) -> Address | None:
     """A header address for ``person``, or None when it cannot be one."""
-    name = _header_text(person.name)
+    # RFC 5322 specials in a display name do not survive the email package's
+    # folding of long address lists (it drops the quotes): leave them out
+    name = re.sub(r'[()<>\[\]:;@\\,"]+', " ", _header_text(person.name))
+    name = " ".join(name.split())
     email = _header_text(person.email).strip("<>")
     if not email or " " in email or email.count("@") != 1:
         return None

@@ -19,7 +19,7 @@ CONTEXT = 3  # diff lines quoted before the concerned one
 GAP_FILL = 4  # a gap this short inside one quote is quoted, not trimmed
 MAX_EVIDENCE = 3
 
-_BODY_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+_BODY_JUNK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NEW_ITEM = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|\[|[A-Za-z][\w-]*:(\s|$)|---|diff --git )")
 
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from reviewpatch.findings import Finding, Report, Severity
 from reviewpatch.model import Patch, Series, Trailer
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+# C0 controls but tab and newline, DEL, every C1 control (CSI, OSC, DCS,
+# ...), and the bidi overrides that reorder what a terminal shows
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 _COLOURS = {
     "error": "\x1b[1;31m",
