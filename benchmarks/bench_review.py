@@ -130,7 +130,7 @@ def _print(result: Result) -> None:
 
 
 def _plumbing(mbox: Path, reviewer: Path) -> Callable[[], object]:
-    from reviewpatch.csource.tree import TreeSource
+    from reviewpatch.kernel.tree import TreeSource
 
     series = series_from_mbox(mbox.read_text())
 

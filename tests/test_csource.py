@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from faketree import StubTree
+
 from reviewpatch.csource import NEW, OLD, analyse_series
 from reviewpatch.csource.prepare import prepare
 from reviewpatch.diff import parse_diff
@@ -159,17 +161,9 @@ def test_prepare_blanks_orphan_macro_tail_and_attributes() -> None:
     assert prep.offset == 0
 
 
-class _Tree:
-    problems = ()
-
+class _Tree(StubTree):
     def __init__(self, defs: dict[str, str]) -> None:
         self.defs = defs
-
-    def old_file(self, path: str, blob: str | None) -> str | None:
-        return None
-
-    def new_file(self, path: str) -> str | None:
-        return None
 
     def find_definition(self, name: str) -> tuple[str, str] | None:
         text = self.defs.get(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from faketree import StubTree
+
 from reviewpatch.csource import SeriesCode
 from reviewpatch.csource.facts import build_fragment
 from reviewpatch.csource.helpers import branch_is_veto, reach, uses_var
@@ -42,19 +44,6 @@ void work(struct pt_regs *regs, unsigned long flags)
 """
 
 
-class _Tree:
-    problems = ()
-
-    def old_file(self, path: str, blob: str | None) -> str | None:
-        return None
-
-    def new_file(self, path: str) -> str | None:
-        return None
-
-    def find_definition(self, name: str) -> tuple[str, str] | None:
-        return None
-
-
 def _bodies() -> dict[str, object]:
     fragment = build_fragment(text_view(CODE, "k.c"))
     return {b.function.name: b for b in fragment.bodies}
@@ -64,7 +53,7 @@ def _code() -> SeriesCode:
     """A SeriesCode whose tree knows every function of CODE."""
     bodies = _bodies()
 
-    class Tree(_Tree):
+    class Tree(StubTree):
         def find_definition(self, name: str) -> tuple[str, str] | None:
             body = bodies.get(name)
             return ("k.c", "".join(ln.text + "\n" for ln in body.lines)) if body else None  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from faketree import StubTree
 from test_csource import _diff, _series
 
 from reviewpatch.csource import analyse_series
@@ -97,7 +98,7 @@ def test_flag_bits_and_overlap() -> None:
     assert not bits_overlap(code, ("_TIF_STEP",), ("_TIF_HEX", "_TIF_ODD", "_TIF_UNKNOWN"))
 
 
-class _Grep:
+class _Grep(StubTree):
     def __init__(self, hits: tuple[tuple[str, int, str], ...]) -> None:
         self.hits = hits
 

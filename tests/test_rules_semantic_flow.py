@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from faketree import StubTree
 
 from reviewpatch.csource import analyse_series
 from reviewpatch.findings import Severity
@@ -63,22 +64,14 @@ def test_seed_results_in_hunk_mode() -> None:
     assert not [h for rid, _, _, h in hits if rid == "RP304"]
 
 
-class _Tree:
+class _Tree(StubTree):
     """A stand-in kernel tree that only knows some definitions."""
-
-    problems = ()
 
     def __init__(
         self, defs: dict[str, str], refs: dict[str, tuple[tuple[str, int, str], ...]] | None = None
     ) -> None:
         self.defs = defs
         self.refs = refs or {}
-
-    def old_file(self, path: str, blob: str | None) -> str | None:
-        return None
-
-    def new_file(self, path: str) -> str | None:
-        return None
 
     def find_definition(self, name: str) -> tuple[str, str] | None:
         text = self.defs.get(name)

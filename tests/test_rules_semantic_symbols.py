@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from faketree import StubTree
 
 from reviewpatch.csource import analyse_series
 from reviewpatch.findings import Severity
@@ -283,17 +284,12 @@ diff --git a/arch/x86/kernel/foo.c b/arch/x86/kernel/foo.c
     assert hits[0].severity is not None and hits[0].severity.value == "note"
 
 
-class FakeTree:
+class FakeTree(StubTree):
     """A stand-in for TreeSource: no pre-images (the analysis keeps the
     hunks), post-images and definitions from dicts, grep over them."""
 
-    problems: tuple[Any, ...] = ()
-
     def __init__(self, files: dict[str, str], defs: dict[str, tuple[str, str]] | None = None):
         self.files, self.defs = files, defs or {}
-
-    def old_file(self, path: str, blob: str | None = None) -> str | None:
-        return None
 
     def new_file(self, path: str) -> str | None:
         return self.files.get(path)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from treehelp import MINI_ARM64, build_repo, commit, edit, git, seed_series, series_from_mbox
 
-from reviewpatch.csource.tree import TreeSource
 from reviewpatch.errors import TreeError
+from reviewpatch.kernel.tree import TreeSource
 from reviewpatch.model import Series
 
 PTRACE = "arch/arm64/kernel/ptrace.c"
@@ -375,3 +375,27 @@ def test_series_from_the_real_parser_applies_the_same(repo: Path, series_dir: Pa
         assert tree.base_note.startswith("pre-image from base-commit ")
         assert [p.patch_index for p in tree.problems] == [1]
         assert tree.applied(2)
+
+
+def test_tree_source_and_the_stub_have_every_member_of_the_protocol(
+    repo: Path, seed: Series
+) -> None:
+    from faketree import StubTree
+
+    from reviewpatch.kernel import KernelTree
+
+    members = {name for name in vars(KernelTree) if not name.startswith("_")}
+    assert members == {
+        "problems",
+        "base_note",
+        "old_file",
+        "new_file",
+        "find_definition",
+        "find_definitions",
+        "prefetch_definitions",
+        "grep",
+        "commit_subject",
+    }
+    with TreeSource.open(str(repo), seed) as tree:
+        assert all(hasattr(tree, name) for name in members)
+    assert all(hasattr(StubTree(), name) for name in members)

@@ -12,7 +12,7 @@ __all__ = ["review", "review_mails", "build_selector"]
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from reviewpatch import __version__
 from reviewpatch.engine import check_codes, run_rules
@@ -22,6 +22,10 @@ from reviewpatch.model import InputProblem, Mail, Series
 from reviewpatch.rules import all_rules
 from reviewpatch.selection import RuleSelector
 from reviewpatch.settings import Settings
+
+if TYPE_CHECKING:
+    from reviewpatch.csource.code import SeriesCode
+    from reviewpatch.kernel.protocol import KernelTree
 
 Progress = Callable[[str], None]
 
@@ -140,19 +144,18 @@ def review_mails(
     return Report(series=series, findings=findings, rules_run=rules_run, meta=full_meta)
 
 
-def _open_tree(settings: Settings, series: Series, stack: ExitStack) -> Any:
+def _open_tree(settings: Settings, series: Series, stack: ExitStack) -> KernelTree | None:
+    """The ``--tree`` checkout with the series applied, closed with ``stack``."""
     if not settings.tree:
         return None
-    from reviewpatch.csource.tree import TreeSource
+    from reviewpatch.kernel.tree import TreeSource
 
     tree = TreeSource.open(settings.tree, series)
-    close = getattr(tree, "close", None)
-    if close is not None:
-        stack.callback(close)
+    stack.callback(tree.close)
     return tree
 
 
-def _analyse(series: Series, tree: Any) -> Any:
+def _analyse(series: Series, tree: KernelTree | None) -> SeriesCode:
     from reviewpatch.csource import analyse_series
 
     return analyse_series(series, tree)

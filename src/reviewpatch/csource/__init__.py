@@ -4,7 +4,9 @@
 and new code of every hunk of every C file of the series (or whole files in
 tree mode) and extracts functions, calls with the chain of conditions they
 run under, tests, macros, includes and definitions.  See ``model`` for the
-facts and ``code.SeriesCode`` for the series-wide questions.
+facts and ``code.SeriesCode`` for the series-wide questions.  The kernel
+tree of tree mode is ``reviewpatch.kernel``'s business: csource runs no git
+and names ``reviewpatch.kernel.protocol.KernelTree`` only in annotations.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ __all__ = [
     "MovedCall",
     "PatchCode",
     "SeriesCode",
-    "TreeLike",
     "View",
     "analyse_series",
 ]
@@ -55,4 +56,3 @@ from reviewpatch.csource.model import (
     PatchCode,
     View,
 )
-from reviewpatch.csource.protocol import TreeLike

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 __all__ = ["analyse_patch_files", "analyse_series"]
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reviewpatch.csource.code import SeriesCode
 from reviewpatch.csource.facts import build_fragment
 from reviewpatch.csource.model import NEW, OLD, FileCode, Fragment, PatchCode
-from reviewpatch.csource.protocol import TreeLike
 from reviewpatch.csource.views import file_view, hunk_view, is_c_path
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.model import FileDiff, Patch, Series
+
+if TYPE_CHECKING:
+    from reviewpatch.kernel.protocol import KernelTree
 
 
 def _last_touch(series: Series) -> dict[str, int]:
@@ -25,7 +27,7 @@ def _last_touch(series: Series) -> dict[str, int]:
 
 
 def _whole(
-    tree: TreeLike | None, fd: FileDiff, side: str, index: int, last: bool
+    tree: KernelTree | None, fd: FileDiff, side: str, index: int, last: bool
 ) -> Fragment | None:
     if tree is None:
         return None
@@ -45,7 +47,7 @@ def _whole(
     return build_fragment(file_view(text, fd, side, index))
 
 
-def _file_code(fd: FileDiff, index: int, tree: TreeLike | None, last: bool) -> FileCode:
+def _file_code(fd: FileDiff, index: int, tree: KernelTree | None, last: bool) -> FileCode:
     path = fd.path
     if fd.is_binary or not is_c_path(path):
         return FileCode(index, path, fd.old_path, False, (), ())
@@ -65,7 +67,7 @@ def _file_code(fd: FileDiff, index: int, tree: TreeLike | None, last: bool) -> F
 
 
 def analyse_patch_files(
-    patch: Patch, tree: TreeLike | None = None, last: dict[str, int] | None = None
+    patch: Patch, tree: KernelTree | None = None, last: dict[str, int] | None = None
 ) -> PatchCode:
     """The C facts of one patch."""
     last = last or {}
@@ -76,9 +78,9 @@ def analyse_patch_files(
     return PatchCode(patch.index, files)
 
 
-def analyse_series(series: Series, tree: Any = None) -> SeriesCode:
+def analyse_series(series: Series, tree: KernelTree | None = None) -> SeriesCode:
     """Build the C analysis of every patch of ``series``.  With ``tree``
-    (a ``TreeLike``: ``reviewpatch.csource.tree.TreeSource``) whole files
+    (a ``KernelTree``: ``reviewpatch.kernel.tree.TreeSource``) whole files
     replace hunk fragments where the tree can give them, and bodies of
     functions the diff never shows can be looked up."""
     last = _last_touch(series)

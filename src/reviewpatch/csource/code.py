@@ -6,9 +6,9 @@ from __future__ import annotations
 
 __all__ = ["SeriesCode"]
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from reviewpatch.csource.model import (
     NEW,
@@ -30,6 +30,9 @@ from reviewpatch.csource.pairing import guarded_in_file, inherit_call_sites, pai
 from reviewpatch.csource.preproc import read_macros
 from reviewpatch.errors import ReviewpatchError
 
+if TYPE_CHECKING:
+    from reviewpatch.kernel.protocol import KernelTree
+
 _MAX_DEPTH = 16
 T = TypeVar("T")
 
@@ -37,11 +40,25 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class SeriesCode:
     """The C analysis of a series.  ``patches`` are in series order;
-    ``tree`` is the kernel tree of tree mode (None in hunk mode)."""
+    ``tree`` is the kernel tree of tree mode (None in hunk mode).  The
+    answers to the costlier questions are kept, per series, in one typed
+    dict per question (and ``memo`` for analyses built on top)."""
 
     patches: tuple[PatchCode, ...]
-    tree: Any = field(default=None, compare=False, repr=False)
-    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    tree: KernelTree | None = field(default=None, compare=False, repr=False)
+    _moved: dict[int | None, tuple[MovedCall, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _macros: dict[tuple[str, str], tuple[Macro, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _bodies: dict[tuple[str, str, str | None], FunctionBody | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _here: dict[str, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _memo: dict[Hashable, object] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def tree_mode(self) -> bool:
@@ -85,11 +102,10 @@ class SeriesCode:
         A removed call whose function was called from the added call's
         function carries the conditions of that call site too (see
         ``MovedCall.inherited``)."""
-        key = ("moved", patch_index)
-        if key not in self._cache:
+        if patch_index not in self._moved:
             moves = pair_moves(self.calls_removed(), self.calls_added(patch_index))
-            self._cache[key] = inherit_call_sites(moves, self.calls(OLD))
-        return cast(tuple[MovedCall, ...], self._cache[key])
+            self._moved[patch_index] = inherit_call_sites(moves, self.calls(OLD))
+        return self._moved[patch_index]
 
     def guarded_calls(self, patch_index: int | None = None) -> tuple[GuardedCall, ...]:
         """Call sites that now run under conditions they did not have."""
@@ -119,21 +135,22 @@ class SeriesCode:
         """Definitions of macro ``name`` on ``side``, the most relevant first
         (for "new" the latest patch's; for "old" the earliest's); a
         definition from the tree comes last."""
-        key = ("macro", name, side)
-        if key in self._cache:
-            return cast(tuple[Macro, ...], self._cache[key])
+        key = (name, side)
+        if key in self._macros:
+            return self._macros[key]
         found = [m for fr in self.fragments(side) for m in fr.macros if m.name == name]
         if side == NEW:
             found.reverse()
         if not found and self.tree is not None:
-            found.extend(self._tree_macros(name))
+            found.extend(self._tree_macros(self.tree, name))
         result = tuple(found)
-        self._cache[key] = result
+        self._macros[key] = result
         return result
 
-    def _tree_macros(self, name: str) -> tuple[Macro, ...]:
+    @staticmethod
+    def _tree_macros(tree: KernelTree, name: str) -> tuple[Macro, ...]:
         try:
-            hit = self.tree.find_definition(name)
+            hit = tree.find_definition(name)
         except (ReviewpatchError, OSError, UnicodeError):  # best effort
             return ()
         if not hit:
@@ -183,9 +200,9 @@ class SeriesCode:
         """What is known of function ``name``'s body on ``side``: a complete
         body from the series if any, else (tree mode) the tree's, else the
         largest partial view the hunks show; None when never seen."""
-        key = ("body", name, side, path)
-        if key in self._cache:
-            return cast(FunctionBody | None, self._cache[key])
+        key = (name, side, path)
+        if key in self._bodies:
+            return self._bodies[key]
         bodies = [
             b
             for fr in self.fragments(side)
@@ -196,62 +213,63 @@ class SeriesCode:
             bodies.reverse()
         best = max(bodies, key=lambda b: (b.complete, len(b.lines)), default=None)
         if (best is None or not best.complete) and self.tree is not None:
-            best = self._tree_body(name) or best
-        self._cache[key] = best
+            best = self._tree_body(self.tree, name) or best
+        self._bodies[key] = best
         return best
 
-    def memo(self, key: Any, factory: Callable[[], T]) -> T:
+    def memo(self, key: Hashable, factory: Callable[[], T]) -> T:
         """``factory()``, computed once per series for ``key`` (for
-        analyses built on top of this one, such as flag gates)."""
-        if key not in self._cache:
-            self._cache[key] = factory()
-        return cast(T, self._cache[key])
+        analyses built on top of this one, such as flag gates).  One key
+        always stands for one kind of value: the cast is that contract."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return cast(T, self._memo[key])
 
     def prefetch(self, names: tuple[str, ...]) -> None:
         """Tree mode: look up the definitions of ``names`` in one batch
-        (``TreeSource.prefetch_definitions``) before they are asked for one
+        (``KernelTree.prefetch_definitions``) before they are asked for one
         by one.  Names the series defines completely are left out."""
-        fetch = getattr(self.tree, "prefetch_definitions", None)
-        if fetch is None:
+        tree = self.tree
+        if tree is None:
             return
         todo = tuple(n for n in dict.fromkeys(names) if n and not self._known_here(n))
         if not todo:
             return
         try:
-            fetch(todo)
+            tree.prefetch_definitions(todo)
         except (ReviewpatchError, OSError, UnicodeError):  # best effort: lookups retry one by one
             return
 
     def _known_here(self, name: str) -> bool:
         """True when the series itself defines macro ``name`` or shows a
         complete body of function ``name`` (no tree lookup needed)."""
-        key = ("here", name)
-        if key not in self._cache:
-            self._cache[key] = any(
+        if name not in self._here:
+            self._here[name] = any(
                 m.name == name for fr in self.fragments(NEW) for m in fr.macros
             ) or any(
                 b.complete and b.function.name == name
                 for fr in self.fragments(NEW)
                 for b in fr.bodies
             )
-        return cast(bool, self._cache[key])
+        return self._here[name]
 
-    def _stale(self, path: str) -> bool:
+    @staticmethod
+    def _stale(tree: KernelTree, path: str) -> bool:
         """True when a patch that changes ``path`` did not apply, so the
         tree's copy of it is not what the series leaves."""
-        if not getattr(self.tree, "problems", ()):
+        if not tree.problems:
             return False
         try:
-            return self.tree.new_file(path) is None
+            return tree.new_file(path) is None
         except (ReviewpatchError, OSError, UnicodeError):  # best effort
             return True
 
-    def _tree_body(self, name: str) -> FunctionBody | None:
+    def _tree_body(self, tree: KernelTree, name: str) -> FunctionBody | None:
         try:
-            hit = self.tree.find_definition(name)
+            hit = tree.find_definition(name)
         except (ReviewpatchError, OSError, UnicodeError):  # best effort
             return None
-        if not hit or self._stale(hit[0]):
+        if not hit or self._stale(tree, hit[0]):
             return None
         from reviewpatch.csource.facts import build_fragment
         from reviewpatch.csource.views import text_view

@@ -100,11 +100,11 @@ def call_sites_only(code: SeriesCode, name: str, known: int) -> bool | None:
     ``known`` times (the sites the caller knows of) and never uses it
     otherwise; False when it has other callers or uses; None when there
     is no tree to ask or it shows no call at all."""
-    grep = getattr(code.tree, "grep", None)
-    if grep is None or known <= 0:
+    tree = code.tree
+    if tree is None or known <= 0:
         return None
     try:
-        hits = tuple(grep(name))
+        hits = tuple(tree.grep(name))
     except (ReviewpatchError, OSError, UnicodeError):  # best effort
         return None
     count = _call_refs(name, hits)

@@ -7,19 +7,22 @@ from __future__ import annotations
 __all__ = ["patch_does_not_apply", "apply_problems", "unreadable_mail"]
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
+if TYPE_CHECKING:
+    from reviewpatch.csource.code import SeriesCode
+    from reviewpatch.kernel.protocol import ApplyProblem
 
-def apply_problems(code: Any) -> tuple[Any, ...]:
+
+def apply_problems(code: SeriesCode | None) -> tuple[ApplyProblem, ...]:
     """The ``ApplyProblem`` values of the tree behind the C analysis
     ``code`` (its ``tree`` attribute); empty in hunk mode or when the
     analysis has no tree."""
-    tree = getattr(code, "tree", None)
-    problems = getattr(tree, "problems", None) or ()
-    return tuple(p for p in problems if isinstance(getattr(p, "patch_index", None), int))
+    tree = code.tree if code is not None else None
+    return tuple(tree.problems) if tree is not None else ()
 
 
 @rule(
@@ -56,10 +59,11 @@ def patch_does_not_apply(ctx: RuleContext) -> Iterator[Hit]:
         ``git format-patch --base=...`` and send it again; if it depends on
         other patches, say which in the cover letter.
     """
-    note = str(getattr(getattr(ctx.code, "tree", None), "base_note", ""))
+    tree = ctx.code.tree if ctx.code is not None else None
+    note = tree.base_note if tree is not None else ""
     why = note.partition(": ")[2] if note.startswith("pre-image from HEAD") else ""
     for problem in apply_problems(ctx.code):
-        message = str(getattr(problem, "message", "")) or "patch does not apply"
+        message = problem.message or "patch does not apply"
         if why:
             message += f" (applied on HEAD because {why})"
         yield Hit(

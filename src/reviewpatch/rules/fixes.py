@@ -6,18 +6,12 @@ __all__ = ["fixes_commit_mismatch"]
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 from reviewpatch.rules.trailer_util import fixes_lines
 
 _FIXES_VALUE = re.compile(r'^([0-9a-fA-F]{7,40})\s*\(\s*"(.*)"\s*\)\s*$')
-
-
-def _tree(ctx: RuleContext) -> Any:
-    tree = getattr(ctx.code, "tree", None)
-    return tree if hasattr(tree, "commit_subject") else None
 
 
 def _same_title(quoted: str, actual: str) -> bool:
@@ -57,7 +51,7 @@ def fixes_commit_mismatch(ctx: RuleContext) -> Iterator[Hit]:
         Fixes: 3bae9dcff52e ("qfoo: initial driver")
         made with git log -1 --format='Fixes: %h ("%s")' --abbrev=12 <commit>.
     """
-    tree = _tree(ctx)
+    tree = ctx.code.tree if ctx.code is not None else None
     if tree is None or ctx.patch is None:
         return
     for line, value, text, _next in fixes_lines(ctx.patch):

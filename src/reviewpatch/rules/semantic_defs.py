@@ -14,11 +14,14 @@ __all__ = ["Removed", "Use", "is_declaration", "is_use", "removed_symbols", "tre
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reviewpatch.csource import NEW, OLD, CodeLine, Definition, SeriesCode
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.rules.semantic_text import masked_lines, word_re
+
+if TYPE_CHECKING:
+    from reviewpatch.kernel.protocol import KernelTree
 
 KINDS = ("macro", "function", "enum")
 _PREPROC_TEST_RE = re.compile(r"^\s*#\s*(?:if|ifdef|ifndef|elif|undef)\b")
@@ -136,7 +139,7 @@ def uses(code: SeriesCode, name: str) -> tuple[Use, ...]:
     return tuple(out)
 
 
-def tree_uses(tree: Any, name: str, skip: set[str]) -> Iterator[tuple[str, int, str]]:
+def tree_uses(tree: KernelTree, name: str, skip: set[str]) -> Iterator[tuple[str, int, str]]:
     """(path, line, text) of uses of ``name`` in the tree after the series,
     one per file, leaving out the files in ``skip``."""
     try:

@@ -13,7 +13,7 @@ __all__ = ["moved_call_missing_include", "removed_symbol_still_used"]
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reviewpatch.csource import NEW, OLD, Call, Include, SeriesCode
 from reviewpatch.errors import ReviewpatchError
@@ -21,6 +21,9 @@ from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 from reviewpatch.rules.semantic_defs import Removed, Use, removed_symbols, tree_uses, uses
 from reviewpatch.rules.semantic_text import evidence, ordered, plain_name
+
+if TYPE_CHECKING:
+    from reviewpatch.kernel.protocol import KernelTree
 
 _ARCH_RE = re.compile(r"^arch/([^/]+)/")
 _MAX_TREE_REFS = 5
@@ -68,7 +71,7 @@ def _use_hit(sym: Removed, group: list[Use], note: bool) -> Hit:
     )
 
 
-def _tree_hits(tree: Any, sym: Removed, seen: set[str]) -> Iterator[Hit]:
+def _tree_hits(tree: KernelTree, sym: Removed, seen: set[str]) -> Iterator[Hit]:
     """Uses of the symbol elsewhere in the post-image tree."""
     where = sym.last
     for count, (path, no, text) in enumerate(tree_uses(tree, sym.name, seen)):
@@ -138,11 +141,8 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
             yield from _tree_hits(tree, sym, seen)
 
 
-def _defined_in_tree(tree: Any, name: str) -> bool:
-    finder = getattr(tree, "find_definitions", None)
-    if finder is not None:
-        return bool(finder(name))
-    return tree.find_definition(name) is not None
+def _defined_in_tree(tree: KernelTree, name: str) -> bool:
+    return bool(tree.find_definitions(name))
 
 
 def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
@@ -257,8 +257,8 @@ def _check_move(
 ) -> Hit | None:
     dest = call.path
     header = _pick_header(name, dropped) if dropped else None
-    if header is None and code.tree_mode:
-        return _check_tree_move(code, index, name, src, call)
+    if header is None and code.tree is not None:
+        return _check_tree_move(code, code.tree, index, name, src, call)
     if header is None or dest.endswith("/" + header) or dest == header:
         return None
     if any(c.callee == name and c.path == dest for c in code.calls(OLD, index)):
@@ -303,13 +303,10 @@ def _header_name(path: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _declaring_headers(tree: Any, name: str) -> tuple[str, ...]:
+def _declaring_headers(tree: KernelTree, name: str) -> tuple[str, ...]:
     """Headers that define ``name`` in the tree after the series."""
     try:
-        finder = getattr(tree, "find_definitions", None)
-        found = [d.path for d in finder(name)] if finder is not None else []
-        if finder is None and (best := tree.find_definition(name)) is not None:
-            found.append(best[0])
+        found = [d.path for d in tree.find_definitions(name)]
     except (ReviewpatchError, OSError):  # best effort
         return ()
     return tuple(dict.fromkeys(h for p in found if (h := _header_name(p)) is not None))
@@ -325,7 +322,7 @@ def _header_paths(target: str, dest: str, src: str) -> tuple[str, ...]:
 
 
 def _included(
-    code: SeriesCode, dest: str, src: str, visible: dict[str, Include], header: str
+    tree: KernelTree, dest: str, src: str, visible: dict[str, Include], header: str
 ) -> bool:
     """Whether ``dest`` includes ``header`` directly or through one of the
     headers it includes (one level deep)."""
@@ -335,7 +332,7 @@ def _included(
     for target in visible:
         for path in _header_paths(target, dest, src):
             try:
-                text = code.tree.new_file(path)
+                text = tree.new_file(path)
             except (ReviewpatchError, OSError):  # best effort
                 text = None
             if text and pattern.search(text):
@@ -343,7 +340,9 @@ def _included(
     return False
 
 
-def _check_tree_move(code: SeriesCode, index: int, name: str, src: str, call: Call) -> Hit | None:
+def _check_tree_move(
+    code: SeriesCode, tree: KernelTree, index: int, name: str, src: str, call: Call
+) -> Hit | None:
     """A call moved to ``call.path`` while the header that declares it
     stays included only by ``src`` (tree mode: both whole files seen)."""
     dest = call.path
@@ -359,7 +358,7 @@ def _check_tree_move(code: SeriesCode, index: int, name: str, src: str, call: Ca
     if any(c.callee == name and c.path == dest for c in code.calls(OLD, index)):
         return None
     src_includes = {i.target: i for fr in olds for i in fr.includes}
-    headers = [h for h in _declaring_headers(code.tree, name) if h in src_includes]
+    headers = [h for h in _declaring_headers(tree, name) if h in src_includes]
     named = [h for h in src_includes if name == _stem(h) or name.startswith(_stem(h) + "_")]
     if not headers and len(named) == 1:
         headers = named
@@ -367,7 +366,7 @@ def _check_tree_move(code: SeriesCode, index: int, name: str, src: str, call: Ca
         return None
     header = headers[0]
     visible = {i.target: i for fr in wholes for i in fr.includes}
-    if _included(code, dest, src, visible, header):
+    if _included(tree, dest, src, visible, header):
         return None
     msg = (
         f"{name}() moved from {src} to {dest}; {src} includes <{header}>, which declares it, "

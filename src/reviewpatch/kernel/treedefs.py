@@ -1,7 +1,7 @@
 """Definitions in C source text: find where a function body or a
 ``#define`` named ``name`` starts and ends.
 
-Used by tree mode (``reviewpatch.csource.tree``): ``git grep`` finds the
+Used by tree mode (``reviewpatch.kernel.tree``): ``git grep`` finds the
 candidate lines with ``definition_patterns``; ``extract_definition`` cuts
 the whole definition out of the file by brace matching (skipping comments,
 strings and character literals) or by following backslash continuations.

@@ -29,33 +29,21 @@ import subprocess
 import tempfile
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from reviewpatch.csource.gitrun import GitRunner, Runner, clean_env, first_error, open_repo
-from reviewpatch.csource.treedefs import (
+from reviewpatch.errors import TreeError
+from reviewpatch.kernel.gitrun import GitRunner, Runner, clean_env, first_error, open_repo
+from reviewpatch.kernel.protocol import ApplyProblem
+from reviewpatch.kernel.treedefs import (
     Definition,
     definition_patterns,
     extract_definition,
     rank_definitions,
 )
-from reviewpatch.errors import TreeError
 from reviewpatch.model import Patch, Series
 
 _HEX_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
 # the name of a function on its definition line, or of a #define
 _IDENT_CALL_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(|#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)")
-
-
-@dataclass(frozen=True)
-class ApplyProblem:
-    """A patch of the series that did not apply.  ``git_error`` is git's
-    first error line; ``message`` the one-line text for a report."""
-
-    patch_index: int
-    message: str
-    git_error: str
-    msgid: str = ""
 
 
 def _series_base(series: Series) -> str | None:
@@ -87,7 +75,8 @@ def _diff_text(patch: Patch) -> bytes:
 
 
 class TreeSource:
-    """Whole files of the tree a series targets, before and after it."""
+    """Whole files of the tree a series targets, before and after it: the
+    git implementation of ``reviewpatch.kernel.protocol.KernelTree``."""
 
     def __init__(self, git: GitRunner, tmp: str, base: str, base_note: str) -> None:
         self._git = git
@@ -162,7 +151,7 @@ class TreeSource:
     def __enter__(self) -> TreeSource:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- applying -----------------------------------------------------------
