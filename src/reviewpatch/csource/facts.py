@@ -6,6 +6,7 @@ from __future__ import annotations
 
 __all__ = ["build_fragment", "parse_c"]
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -13,6 +14,9 @@ import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Tree
 
 from reviewpatch.csource.conditions import condition_chain, disjuncts, normalise
+from reviewpatch.csource.flowmodel import FlowPiece
+from reviewpatch.csource.flowwalk import WalkContext, walk_function
+from reviewpatch.csource.formula import TRUE, AtomKind, atom
 from reviewpatch.csource.model import (
     Call,
     CodeLine,
@@ -23,7 +27,8 @@ from reviewpatch.csource.model import (
     FunctionBody,
     View,
 )
-from reviewpatch.csource.prepare import SYNTHETIC_NAME, Prepared, prepare
+from reviewpatch.csource.ppcond import Block, line_conditions
+from reviewpatch.csource.prepare import SYNTHETIC_NAME, Prepared, header_function, prepare
 from reviewpatch.csource.preproc import identifiers, line_identifiers, read_includes, read_macros
 
 _SKIP_CALLEES = frozenset({"likely", "unlikely"})
@@ -50,6 +55,11 @@ def parse_c(text: str) -> Tree:
 class _Ctx:
     view: View
     prep: Prepared
+    pp: tuple[tuple[Block, ...], ...] = ()
+
+    def blocks(self, row: int) -> tuple[Block, ...]:
+        no = row - self.prep.offset
+        return self.pp[no] if 0 <= no < len(self.pp) else ()
 
     def line_of_row(self, row: int) -> CodeLine:
         no = row - self.prep.offset + 1
@@ -248,12 +258,77 @@ def _function_definitions(acc: _Acc, ctx: _Ctx) -> list[Definition]:
     return out
 
 
+_NAME_RE = re.compile(r"([A-Za-z_]\w*)\s*\(")
+
+
+def _section_name(section: str) -> str:
+    """The function a hunk header names, when it looks like a head."""
+    head = header_function(section)
+    if head is None:
+        return ""
+    m = _NAME_RE.search(head)
+    return m.group(1) if m and m.group(1) not in ("if", "while", "for", "switch") else ""
+
+
+def _is_static(node: Node) -> bool:
+    return any(
+        c.type == "storage_class_specifier" and _text(c) == "static" for c in node.named_children
+    )
+
+
+def _flows(acc: _Acc, ctx: _Ctx, section: str) -> tuple[FlowPiece, ...]:
+    v = ctx.view
+    region = f"p{v.patch_index}h{v.hunk_index}:{v.path.rsplit('/', 1)[-1]}"
+    walk_ctx = WalkContext(ctx.line_of, ctx.in_view, ctx.blocks)
+    out = []
+    for fn, node in acc.functions:
+        head = fn.opening_visible
+        entry = TRUE
+        if not head:
+            entry = atom(
+                AtomKind.REACH,
+                region,
+                f"the code before line {fn.start.new_no or fn.start.old_no or fn.start.no}"
+                " reaches it",
+                name=region,
+            )
+        sites, exits, labels, pending, fall, returns, ops, truncated = walk_function(
+            node, walk_ctx, entry, not head, region
+        )
+        out.append(
+            FlowPiece(
+                function=fn.name,
+                section="" if head else _section_name(section),
+                path=v.path,
+                side=v.side,
+                patch_index=v.patch_index,
+                hunk_index=v.hunk_index,
+                head_visible=head,
+                end_visible=fn.closing_visible,
+                static=head and _is_static(node),
+                params=fn.params,
+                entry=entry,
+                sites=sites,
+                exits=exits,
+                labels=labels,
+                pending=pending,
+                fall=fall,
+                returns=returns,
+                ops=ops,
+                start=fn.start,
+                end=fn.end,
+                truncated=truncated,
+            )
+        )
+    return tuple(out)
+
+
 def build_fragment(view: View, section: str = "") -> Fragment:
     """Parse ``view`` and extract its facts.  ``section`` is the hunk
     header's text, used only as the head of a fragment that begins with a
     function body's ``{`` at column 0."""
     prep = prepare([ln.text for ln in view.lines], section, whole=view.complete)
-    ctx = _Ctx(view, prep)
+    ctx = _Ctx(view, prep, line_conditions(list(prep.masked)))
     tree = parse_c(prep.text)
     acc = _walk(tree.root_node, ctx)
     macros = read_macros(view, prep.masked)
@@ -271,4 +346,5 @@ def build_fragment(view: View, section: str = "") -> Fragment:
         definitions=tuple(_function_definitions(acc, ctx) + macro_defs + acc.definitions),
         identifiers=identifiers(prep.masked),
         bodies=_bodies(acc, ctx, "file" if view.complete else "hunk"),
+        flows=_flows(acc, ctx, section),
     )

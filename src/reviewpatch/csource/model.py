@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reviewpatch.csource.flowmodel import FlowPiece
 
 OLD = "old"
 NEW = "new"
@@ -248,6 +252,7 @@ class Fragment:
     definitions: tuple[Definition, ...]
     identifiers: tuple[tuple[int, tuple[str, ...]], ...]
     bodies: tuple[FunctionBody, ...] = ()
+    flows: tuple[FlowPiece, ...] = ()
 
     def identifiers_on(self, no: int) -> tuple[str, ...]:
         """Identifiers used on view line ``no``."""

@@ -1,0 +1,233 @@
+"""The differential queries, answered by z3.
+
+``Solver.compare(old, new)`` tells whether two path conditions are
+equivalent and, when they are not, gives for each direction (ran before and
+no longer runs; runs now and did not before) a ``Witness``: the fewest atom
+values that make the difference hold.  A witness is *robust* when it holds
+whatever the code the diff does not show does (universally quantified over
+the unseen atoms, with "the code before this fragment reaches it" taken as
+true); otherwise it says which unseen atoms it needs.
+
+Switch cases and ``x == CONST`` tests of one variable exclude each other.
+Every query has a budget: at most ``max_atoms`` atoms, and a z3 resource
+limit (deterministic, unlike a time-out); past it the answer is
+``Verdict.CUT``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Comparison", "Literal", "Solver", "Verdict", "Witness"]
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+import z3
+
+from reviewpatch.csource.formula import (
+    TRUE,
+    Atom,
+    AtomKind,
+    Formula,
+    atoms_of,
+    conj,
+    neg,
+    rename_atoms,
+)
+
+MAX_ATOMS = 400
+RLIMIT = 4_000_000
+_MINIMISE_LIMIT = 64
+
+
+class Verdict(str, Enum):
+    EQUIVALENT = "equivalent"
+    DIFFERENT = "different"
+    CUT = "cut"  # over budget: no answer
+
+
+@dataclass(frozen=True)
+class Literal:
+    """One atom with the value a witness gives it."""
+
+    atom: Atom
+    value: bool
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A case where a difference holds: ``literals`` (sorted by atom key);
+    ``robust`` when it holds whatever the unseen code does; ``unseen`` the
+    unseen atoms it relies on otherwise."""
+
+    literals: tuple[Literal, ...]
+    robust: bool
+    unseen: tuple[Atom, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Old against new: ``lost`` is a case where it ran before and no
+    longer runs, ``gained`` one where it runs now and did not before."""
+
+    verdict: Verdict
+    lost: Witness | None = None
+    gained: Witness | None = None
+
+
+@dataclass
+class Solver:
+    """z3 with its own context, for one review (not shared)."""
+
+    max_atoms: int = MAX_ATOMS
+    rlimit: int = RLIMIT
+    ctx: z3.Context = field(default_factory=z3.Context)
+    _vars: dict[str, z3.BoolRef] = field(default_factory=dict)
+    _built: dict[bytes, z3.BoolRef] = field(default_factory=dict)
+
+    # -- formulas to z3 -----------------------------------------------------------
+
+    def var(self, a: Atom) -> z3.BoolRef:
+        got = self._vars.get(a.key)
+        if got is None:
+            got = z3.Bool(a.key, self.ctx)
+            self._vars[a.key] = got
+        return got
+
+    def expr(self, f: Formula) -> z3.BoolRef:
+        """``f`` as a z3 expression (iteratively, memoised by digest)."""
+        stack: list[tuple[Formula, bool]] = [(f, False)]
+        while stack:
+            node, ready = stack.pop()
+            if node.digest in self._built:
+                continue
+            if not ready and node.kids:
+                stack.append((node, True))
+                stack.extend((k, False) for k in node.kids)
+                continue
+            self._built[node.digest] = self._one(node)
+        return self._built[f.digest]
+
+    def _one(self, node: Formula) -> z3.BoolRef:
+        if node.op == "true":
+            return z3.BoolVal(True, self.ctx)
+        if node.op == "false":
+            return z3.BoolVal(False, self.ctx)
+        if node.atom is not None:
+            return self.var(node.atom)
+        kids = [self._built[k.digest] for k in node.kids]
+        if node.op == "not":
+            return z3.Not(kids[0], self.ctx)
+        if node.op == "and":
+            return z3.And(*kids, self.ctx)
+        return z3.Or(*kids, self.ctx)
+
+    def constraints(self, atoms: Iterable[Atom]) -> list[z3.BoolRef]:
+        """Background facts: the cases of one variable exclude each other."""
+        groups: dict[str, list[Atom]] = {}
+        for a in atoms:
+            if a.kind is AtomKind.CASE and a.var_key:
+                groups.setdefault(a.var_key, []).append(a)
+        out = []
+        for members in groups.values():
+            if len(members) > 1:
+                out.append(z3.AtMost(*(self.var(a) for a in members), 1))
+        return out
+
+    def _solver(self) -> z3.Solver:
+        s = z3.Solver(ctx=self.ctx)
+        s.set("rlimit", self.rlimit)
+        return s
+
+    # -- queries --------------------------------------------------------------------
+
+    def compare(self, old: Formula, new: Formula) -> Comparison:
+        """Compare two path conditions."""
+        if old == new:
+            return Comparison(Verdict.EQUIVALENT)
+        known = {a.key: a for a in (*atoms_of(old), *atoms_of(new))}
+        atoms = tuple(known[k] for k in sorted(known))
+        if len(atoms) > self.max_atoms:
+            return Comparison(Verdict.CUT)
+        try:
+            lost = self.witness(conj(old, neg(new)), atoms)
+            gained = self.witness(conj(new, neg(old)), atoms)
+        except _OverBudget:
+            return Comparison(Verdict.CUT)
+        if lost is None and gained is None:
+            return Comparison(Verdict.EQUIVALENT)
+        return Comparison(Verdict.DIFFERENT, lost, gained)
+
+    def satisfiable(self, f: Formula) -> bool | None:
+        """Whether ``f`` can hold (None: over budget)."""
+        atoms = atoms_of(f)
+        if len(atoms) > self.max_atoms:
+            return None
+        s = self._solver()
+        s.add(self.expr(f), *self.constraints(atoms))
+        got = s.check()
+        return None if got == z3.unknown else got == z3.sat
+
+    def witness(self, diff: Formula, atoms: tuple[Atom, ...]) -> Witness | None:
+        """The smallest case where ``diff`` holds, robust if there is one."""
+        unseen = [a for a in atoms if not a.seen and not a.benign]
+        benign = {a.key for a in atoms if a.benign}
+        assumed = rename_atoms(diff, lambda a: TRUE if a.key in benign else None)
+        background = self.constraints(atoms)
+        body = self.expr(assumed)
+        if unseen:
+            body = z3.ForAll([self.var(a) for a in unseen], body)
+        model = self._model([body, *background])
+        if model is not None:
+            keep = [a for a in atoms if a.seen and a.key not in benign]
+            lits = self._minimise(assumed, model, keep, background)
+            return Witness(lits, True)
+        model = self._model([self.expr(diff), *background])
+        if model is None:
+            return None
+        lits = self._minimise(diff, model, list(atoms), background)
+        needs = tuple(lit.atom for lit in lits if not lit.atom.seen)
+        return Witness(lits, False, needs)
+
+    def _model(self, facts: list[z3.BoolRef]) -> z3.ModelRef | None:
+        s = self._solver()
+        s.add(*facts)
+        got = s.check()
+        if got == z3.unknown:
+            raise _OverBudget
+        return s.model() if got == z3.sat else None
+
+    def _minimise(
+        self,
+        diff: Formula,
+        model: z3.ModelRef,
+        atoms: list[Atom],
+        background: list[z3.BoolRef],
+    ) -> tuple[Literal, ...]:
+        """The literals of ``model`` over ``atoms``, reduced (in a stable
+        order, unseen atoms dropped first) to a set that still forces
+        ``diff``."""
+        lits: list[Literal] = []
+        for a in atoms:
+            value = model.eval(self.var(a), model_completion=True)
+            lits.append(Literal(a, z3.is_true(value)))
+        lits.sort(key=lambda lit: (lit.atom.seen, lit.atom.kind is AtomKind.BIT, lit.atom.key))
+        s = self._solver()
+        s.add(z3.Not(self.expr(diff), self.ctx), *background)
+        keep = list(lits)
+        for lit in lits[:_MINIMISE_LIMIT]:
+            trial = [x for x in keep if x is not lit]
+            got = s.check(*(self._lit(x) for x in trial))
+            if got == z3.unsat:
+                keep = trial
+            elif got == z3.unknown:
+                break
+        return tuple(sorted(keep, key=lambda lit: lit.atom.key))
+
+    def _lit(self, lit: Literal) -> z3.BoolRef:
+        v = self.var(lit.atom)
+        return v if lit.value else z3.Not(v, self.ctx)
+
+
+class _OverBudget(Exception):
+    """A query ran past its z3 resource limit."""
