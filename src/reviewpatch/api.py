@@ -12,7 +12,7 @@ __all__ = ["review", "review_mails", "build_selector"]
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from reviewpatch import __version__
 from reviewpatch.engine import check_codes, run_rules
@@ -24,6 +24,8 @@ from reviewpatch.selection import RuleSelector
 from reviewpatch.settings import Settings
 
 if TYPE_CHECKING:
+    import requests
+
     from reviewpatch.csource.code import SeriesCode
     from reviewpatch.kernel.protocol import KernelTree
 
@@ -49,7 +51,7 @@ def review(
     settings: Settings | None = None,
     *,
     stdin: BinaryIO | None = None,
-    session: Any = None,
+    session: requests.Session | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Review the series named by ``source`` (a Message-ID, an archive URL,

@@ -20,13 +20,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, BinaryIO, NoReturn, TextIO
 
 from reviewpatch import __version__
 from reviewpatch.config import check_archive_url, find_config, load_config
 from reviewpatch.errors import ExitCode, ReviewpatchError, UsageError
 from reviewpatch.findings import Report, Severity
-from reviewpatch.settings import DEFAULT_ARCHIVE, Settings
+from reviewpatch.settings import DEFAULT_ARCHIVE, Settings, SettingsChanges
+
+if TYPE_CHECKING:
+    import requests
 
 FORMATS = ("text", "json", "html", "reply", "sarif", "patchwork")
 
@@ -35,12 +38,12 @@ FORMATS = ("text", "json", "html", "reply", "sarif", "patchwork")
 class Environment:
     """Everything the CLI touches outside itself, injectable for tests."""
 
-    stdin: Any = field(default_factory=lambda: sys.stdin.buffer)
+    stdin: BinaryIO = field(default_factory=lambda: sys.stdin.buffer)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     cwd: Path = field(default_factory=Path.cwd)
-    session: Any = None
+    session: requests.Session | None = None
     git_config: Callable[[str], str | None] | None = None
     clock: Callable[[], datetime] = field(default_factory=lambda: _now)
 
@@ -50,7 +53,7 @@ def _now() -> datetime:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, exit code 2
+    def error(self, message: str) -> NoReturn:  # one line, exit code 2
         raise UsageError(message)
 
 
@@ -111,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _given(value: object) -> bool:
+    """Whether an option was given on the command line (not its default)."""
+    return value not in (None, False)
+
+
 def _settings(args: argparse.Namespace, env: Environment) -> Settings:
     settings = Settings()
     if args.config:
@@ -123,11 +131,29 @@ def _settings(args: argparse.Namespace, env: Environment) -> Settings:
         found = found or find_config(env.cwd)
         if found:
             settings = load_config(found, settings)
-    changes: dict[str, Any] = {}
-    for name in ("select", "ignore", "extend_select", "offline", "refresh", "tree", "timeout"):
-        value = getattr(args, name)
-        if value not in (None, False):
-            changes[name] = value
+    changes = _option_changes(args)
+    if args.tree and not Path(args.tree).is_dir():
+        raise UsageError(f"--tree {args.tree}: no such directory")
+    return replace(settings, **changes)
+
+
+def _option_changes(args: argparse.Namespace) -> SettingsChanges:
+    """The settings given on the command line."""
+    changes: SettingsChanges = {}
+    if _given(args.select):
+        changes["select"] = args.select
+    if _given(args.ignore):
+        changes["ignore"] = args.ignore
+    if _given(args.extend_select):
+        changes["extend_select"] = args.extend_select
+    if _given(args.offline):
+        changes["offline"] = args.offline
+    if _given(args.refresh):
+        changes["refresh"] = args.refresh
+    if _given(args.tree):
+        changes["tree"] = args.tree
+    if _given(args.timeout):
+        changes["timeout"] = args.timeout
     if args.archive:
         changes["archive"] = check_archive_url(args.archive, "--archive")
     if args.cache_dir:
@@ -136,9 +162,7 @@ def _settings(args: argparse.Namespace, env: Environment) -> Settings:
         changes["version"] = args.series_version
     if args.fail_on:
         changes["fail_on"] = Severity.parse(args.fail_on)
-    if args.tree and not Path(args.tree).is_dir():
-        raise UsageError(f"--tree {args.tree}: no such directory")
-    return replace(settings, **changes)
+    return changes
 
 
 def _format(args: argparse.Namespace) -> str:

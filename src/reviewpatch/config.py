@@ -34,17 +34,19 @@ __all__ = [
     "CONFIG_KEYS",
 ]
 
+import datetime
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from reviewpatch.errors import ConfigError
 from reviewpatch.findings import Severity
-from reviewpatch.settings import Settings
+from reviewpatch.settings import OptionValue, Settings, SettingsChanges
+
+_TOML_SCALARS = (str, int, float, bool, datetime.datetime, datetime.date, datetime.time)
 
 CONFIG_KEYS = (
     "select",
@@ -109,7 +111,7 @@ def check_archive_url(url: str, where: str) -> str:
     return value
 
 
-def _str_list(value: Any, key: str, origin: str) -> tuple[str, ...]:
+def _str_list(value: object, key: str, origin: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -117,7 +119,7 @@ def _str_list(value: Any, key: str, origin: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if v.strip())
 
 
-def _severity(value: Any, key: str, origin: str) -> Severity:
+def _severity(value: object, key: str, origin: str) -> Severity:
     if not isinstance(value, str):
         raise ConfigError(f"{origin}: '{key}' must be one of note, warning, error")
     try:
@@ -126,19 +128,36 @@ def _severity(value: Any, key: str, origin: str) -> Severity:
         raise ConfigError(f"{origin}: '{key}': {exc}") from None
 
 
-def _number(value: Any, key: str, origin: str) -> float:
+def _number(value: object, key: str, origin: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ConfigError(f"{origin}: '{key}' must be a non-negative number")
     return float(value)
 
 
-def _tables(value: Any, key: str, origin: str) -> Mapping[str, Any]:
+def _tables(value: object, key: str, origin: str) -> Mapping[str, object]:
     if not isinstance(value, dict):
         raise ConfigError(f"{origin}: '{key}' must be a table")
     return value
 
 
-def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -> Settings:
+def _option(value: object, key: str, origin: str) -> OptionValue:
+    """A rule option's value as TOML gives it (every TOML value is one)."""
+    if isinstance(value, _TOML_SCALARS):
+        return value
+    if isinstance(value, list):
+        return [_option(v, key, origin) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _option(v, f"{key}.{k}", origin) for k, v in value.items()}
+    raise ConfigError(f"{origin}: '{key}' is not a TOML value")
+
+
+def _options(value: object, key: str, origin: str) -> tuple[tuple[str, OptionValue], ...]:
+    """The options of one rule, sorted by name."""
+    table = _tables(value, key, origin)
+    return tuple((name, _option(v, f"{key}.{name}", origin)) for name, v in sorted(table.items()))
+
+
+def settings_from_table(table: Mapping[str, object], base: Settings, origin: str) -> Settings:
     """Apply one configuration table to ``base``.  Unknown keys are errors."""
     unknown = sorted(set(table) - set(CONFIG_KEYS))
     if unknown:
@@ -146,28 +165,42 @@ def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -
             f"{origin}: unknown configuration key(s): {', '.join(unknown)}"
             f" (known: {', '.join(CONFIG_KEYS)})"
         )
-    changes: dict[str, Any] = {}
-    for key in ("select", "ignore", "extend-select"):
-        if key in table:
-            changes[key.replace("-", "_")] = _str_list(table[key], key, origin)
+    changes: SettingsChanges = {}
+    if "select" in table:
+        changes["select"] = _str_list(table["select"], "select", origin)
+    if "ignore" in table:
+        changes["ignore"] = _str_list(table["ignore"], "ignore", origin)
+    if "extend-select" in table:
+        changes["extend_select"] = _str_list(table["extend-select"], "extend-select", origin)
     if "fail-on" in table:
         changes["fail_on"] = _severity(table["fail-on"], "fail-on", origin)
-    for key in ("archive", "cache-dir"):
-        if key in table:
-            if not isinstance(table[key], str) or not table[key].strip():
-                raise ConfigError(f"{origin}: '{key}' must be a non-empty string")
-            value = table[key].strip()
-            if key == "archive":
-                value = check_archive_url(value, f"{origin}: 'archive'")
-            changes[key.replace("-", "_")] = (
-                os.path.expanduser(value) if key == "cache-dir" else value
-            )
+    if "archive" in table:
+        archive = _string(table["archive"], "archive", origin)
+        changes["archive"] = check_archive_url(archive, f"{origin}: 'archive'")
+    if "cache-dir" in table:
+        changes["cache_dir"] = os.path.expanduser(_string(table["cache-dir"], "cache-dir", origin))
     if "timeout" in table:
         changes["timeout"] = _number(table["timeout"], "timeout", origin)
     if "cache-max-age" in table:
         changes["cache_max_age"] = _number(table["cache-max-age"], "cache-max-age", origin)
     if "retries" in table:
         changes["retries"] = int(_number(table["retries"], "retries", origin))
+    changes.update(_rule_tables(table, origin))
+    settings = replace(base, **changes)
+    _check_codes(settings, origin)
+    return settings
+
+
+def _string(value: object, key: str, origin: str) -> str:
+    """A non-empty string setting, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{origin}: '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def _rule_tables(table: Mapping[str, object], origin: str) -> SettingsChanges:
+    """The per-file-ignores, severity and rules tables of ``table``."""
+    changes: SettingsChanges = {}
     if "per-file-ignores" in table:
         pfi = _tables(table["per-file-ignores"], "per-file-ignores", origin)
         changes["per_file_ignores"] = tuple(
@@ -183,12 +216,9 @@ def settings_from_table(table: Mapping[str, Any], base: Settings, origin: str) -
     if "rules" in table:
         rules = _tables(table["rules"], "rules", origin)
         changes["rule_options"] = tuple(
-            (name, tuple(sorted(_tables(opts, f"rules.{name}", origin).items())))
-            for name, opts in sorted(rules.items())
+            (name, _options(opts, f"rules.{name}", origin)) for name, opts in sorted(rules.items())
         )
-    settings = replace(base, **changes)
-    _check_codes(settings, origin)
-    return settings
+    return changes
 
 
 def _check_codes(settings: Settings, origin: str) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 __all__ = ["run_rules", "INTERNAL_ERROR_ID", "INTERNAL_ERROR_NAME", "check_codes"]
 
 import traceback
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from reviewpatch.errors import ConfigError
 from reviewpatch.findings import (
@@ -28,6 +28,10 @@ from reviewpatch.model import Patch, Series
 from reviewpatch.rules.explain import is_explained
 from reviewpatch.rules.registry import Hit, RuleContext, RuleSpec, Scope
 from reviewpatch.selection import RuleSelector, best_match
+from reviewpatch.settings import OptionValue
+
+if TYPE_CHECKING:
+    from reviewpatch.csource.code import SeriesCode
 
 INTERNAL_ERROR_ID = "RP000"
 INTERNAL_ERROR_NAME = "internal-error"
@@ -121,14 +125,14 @@ def run_rules(
     rules: tuple[RuleSpec, ...],
     selector: RuleSelector,
     *,
-    options: Callable[[str], dict[str, Any]],
-    code_factory: Callable[[], Any] | None = None,
+    options: Callable[[str], Mapping[str, OptionValue]],
+    code_factory: Callable[[], SeriesCode] | None = None,
 ) -> tuple[Finding, ...]:
     """Run every selected rule: series-scope rules once, patch-scope rules
     once per patch.  ``code_factory`` builds the C analysis, once, only when
     a selected rule needs it."""
     selected = [r for r in rules if selector.is_selected(r.id, r.name)]
-    code: Any = None
+    code: SeriesCode | None = None
     findings: list[Finding] = []
     if code_factory is not None and any(r.needs_code for r in selected):
         try:

@@ -7,14 +7,28 @@ it; nothing reads the environment or files behind its back.
 
 from __future__ import annotations
 
-__all__ = ["Settings", "DEFAULT_ARCHIVE"]
+__all__ = ["Settings", "SettingsChanges", "DEFAULT_ARCHIVE", "OptionValue"]
 
+import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias, TypedDict
 
 from reviewpatch.findings import Severity
 
 DEFAULT_ARCHIVE = "https://lore.kernel.org/all"
+
+# The value of one rule option: whatever a TOML file can hold.
+OptionValue: TypeAlias = (
+    str
+    | int
+    | float
+    | bool
+    | datetime.datetime
+    | datetime.date
+    | datetime.time
+    | list["OptionValue"]
+    | dict[str, "OptionValue"]
+)
 
 
 @dataclass(frozen=True)
@@ -51,13 +65,35 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity_overrides: tuple[tuple[str, Severity], ...] = ()
-    rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    rule_options: tuple[tuple[str, tuple[tuple[str, OptionValue], ...]], ...] = ()
     tree: str | None = None
     fail_on: Severity = Severity.WARNING
 
-    def options_for(self, rule_name: str) -> dict[str, Any]:
+    def options_for(self, rule_name: str) -> dict[str, OptionValue]:
         """The options configured for one rule (by name)."""
         for name, pairs in self.rule_options:
             if name == rule_name:
                 return dict(pairs)
         return {}
+
+
+class SettingsChanges(TypedDict, total=False):
+    """Some fields of ``Settings``, as a configuration file or the command
+    line collects them, for ``dataclasses.replace(settings, **changes)``."""
+
+    archive: str
+    cache_dir: str | None
+    offline: bool
+    refresh: bool
+    timeout: float
+    retries: int
+    cache_max_age: float
+    version: int | None
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...]
+    severity_overrides: tuple[tuple[str, Severity], ...]
+    rule_options: tuple[tuple[str, tuple[tuple[str, OptionValue], ...]], ...]
+    tree: str | None
+    fail_on: Severity

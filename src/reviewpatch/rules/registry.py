@@ -42,10 +42,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import Patch, Series
+from reviewpatch.settings import OptionValue
+
+if TYPE_CHECKING:
+    from reviewpatch.csource.code import SeriesCode
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead", "Options")
 
@@ -81,10 +85,11 @@ class RuleContext:
 
     series: Series
     patch: Patch | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    code: Any = None
+    options: Mapping[str, OptionValue] = field(default_factory=dict)
+    code: SeriesCode | None = None
 
-    def option(self, name: str, default: Any) -> Any:
+    def option(self, name: str, default: OptionValue) -> OptionValue:
+        """This rule's option ``name`` from the configuration, else ``default``."""
         return self.options.get(name, default)
 
 

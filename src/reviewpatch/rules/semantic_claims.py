@@ -11,8 +11,7 @@ __all__ = ["Claim", "claimed_change_missing", "claims", "nfc_claim", "nfc_claim_
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from reviewpatch.csource import NEW, SeriesCode
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
@@ -62,8 +61,19 @@ def _seen(patch: Patch, name: str, kind: LineKind) -> bool:
     return False
 
 
-def _missing(patch: Patch, claim: Claim) -> Iterator[tuple[str, str]]:
-    """(name, what the diff does not do) for each unmet part of ``claim``."""
+@dataclass(frozen=True)
+class _Unmet:
+    """A part of a claim the diff does not carry out: the ``name`` it
+    concerns, ``why`` (what the diff does instead) and the lines that show
+    it beyond the claim itself."""
+
+    name: str
+    why: str
+    evidence: tuple[EvidenceLine, ...] = ()
+
+
+def _missing(patch: Patch, claim: Claim) -> Iterator[_Unmet]:
+    """What the diff does not do, for each unmet part of ``claim``."""
     need = {
         "add": (LineKind.ADDED,),
         "remove": (LineKind.REMOVED,),
@@ -75,10 +85,10 @@ def _missing(patch: Patch, claim: Claim) -> Iterator[tuple[str, str]]:
         for kind in need:
             if not _seen(patch, name, kind):
                 word = "adds" if kind is LineKind.ADDED else "removes"
-                yield name, f"the diff never {word} a line with {name}"
+                yield _Unmet(name, f"the diff never {word} a line with {name}")
                 break
     if claim.target and not _seen(patch, claim.target, LineKind.ADDED):
-        yield claim.target, f"the diff never adds a line with {claim.target}"
+        yield _Unmet(claim.target, f"the diff never adds a line with {claim.target}")
 
 
 def _mail_line(patch: Patch, text: str) -> int | None:
@@ -131,43 +141,41 @@ def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
     found = [(c, "the commit message") for c in claims(ctx.patch.message)]
     found += [(replace(c, text=title), "the subject") for c in claims(title)]
     for claim, where in found:
-        for name, why, *extra in _unmet(ctx, claim):  # extra: a kept definition
-            if name not in seen:
-                seen.add(name)
-                yield _claim_hit(ctx.patch, claim, where, name, why, tuple(extra))
+        for unmet in _unmet(ctx, claim):
+            if unmet.name not in seen:
+                seen.add(unmet.name)
+                yield _claim_hit(ctx.patch, claim, where, unmet)
 
 
-def _unmet(ctx: RuleContext, claim: Claim) -> list[tuple[Any, ...]]:
-    """(name, why, evidence...) for each part of ``claim`` the diff misses."""
+def _unmet(ctx: RuleContext, claim: Claim) -> list[_Unmet]:
+    """Each part of ``claim`` the diff misses."""
     assert ctx.patch is not None
-    found: list[tuple[Any, ...]] = list(_missing(ctx.patch, claim))
+    found = list(_missing(ctx.patch, claim))
     if claim.action == "remove" and isinstance(ctx.code, SeriesCode):
         found += [
             m
             for n in claim.names
-            if not any(f[0] == n for f in found)
+            if not any(f.name == n for f in found)
             if (m := _half_removed(ctx.code, ctx.patch.index, n, claim.text)) is not None
         ]
     return found
 
 
-def _claim_hit(
-    patch: Patch, claim: Claim, where: str, name: str, why: str, extra: tuple[Any, ...]
-) -> Hit:
+def _claim_hit(patch: Patch, claim: Claim, where: str, unmet: _Unmet) -> Hit:
     """The finding for one unmet claim, quoting it as written; a claim of
     the body points at its line in the mail, one of the subject at none."""
     line = _mail_line(patch, claim.text) if where != "the subject" else None
     quote = claim.text if len(claim.text) <= 160 else claim.text[:157] + "..."
     return Hit(
-        message=f'{where} says "{quote}", but {why}',
+        message=f'{where} says "{quote}", but {unmet.why}',
         mail_line=line,
-        symbol=name,
-        evidence=(EvidenceLine(text=claim.text, label="claim", mail_line=line), *extra),
+        symbol=unmet.name,
+        evidence=(EvidenceLine(text=claim.text, label="claim", mail_line=line), *unmet.evidence),
     )
 
 
-def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tuple[Any, ...] | None:
-    """(name, why, evidence) when the patch removes calls of function
+def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> _Unmet | None:
+    """What is unmet when the patch removes calls of function
     ``name`` but its definition stays, visibly (context lines or tree)."""
     if _CALL_ONLY_RE.search(
         sentence.replace(f"`{name}`", name).replace(f"{name}()", name).replace(name, "\0")
@@ -193,7 +201,7 @@ def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> tup
         mail_line=fn.start.mail_line,
         label="definition kept",
     )
-    return (name, why, ev)
+    return _Unmet(name, why, (ev,))
 
 
 # -- RP308 ---------------------------------------------------------------------
@@ -208,7 +216,7 @@ def _callees(group: list[Change]) -> str:
     return f"{', '.join(names[:2])} and {len(names) - 2} more calls"
 
 
-def _group_hit(code: Any, phrase: str, group: list[Change]) -> Hit:
+def _group_hit(code: SeriesCode, phrase: str, group: list[Change]) -> Hit:
     first = group[0]
     parts = [describe(code, c, True) for c in first.gained]
     parts += [describe(code, c, False) for c in first.lost]
