@@ -18,7 +18,7 @@ line breaks never tell two conditions apart.
 
 from __future__ import annotations
 
-__all__ = ["THREAD_FLAGS", "Conditions", "canonical_tokens", "config_formula"]
+__all__ = ["THREAD_FLAGS", "Conditions", "canonical_tokens", "canonical_var", "config_formula"]
 
 import re
 from collections.abc import Mapping
@@ -96,6 +96,11 @@ def canonical_tokens(node: Node, env: Mapping[str, Node] | None = None) -> str:
             continue
         stack.extend((c, using) for c in reversed(cur.children))
     return " ".join(out)
+
+
+def canonical_var(key: str) -> str:
+    """One name for the ways of reading the current thread's flags."""
+    return THREAD_FLAGS if key in _THREAD_VARS else key
 
 
 def config_formula(name: str) -> Formula:
@@ -236,9 +241,7 @@ class Conditions:
         if isinstance(var, str):
             key, shown = var, "the thread flags" if var == THREAD_FLAGS else var
         else:
-            key, shown = canonical_tokens(var, self.env), _text(_unparen(var))
-            if key in _THREAD_VARS:
-                key = THREAD_FLAGS
+            key, shown = canonical_var(canonical_tokens(var, self.env)), _text(_unparen(var))
         return atom(
             AtomKind.BIT, f"{key} & {name}", f"{shown} has {name}", var=shown, name=name, var_key=key
         )

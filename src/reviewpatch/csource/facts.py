@@ -317,6 +317,7 @@ def _flows(acc: _Acc, ctx: _Ctx, section: str) -> tuple[FlowPiece, ...]:
                 ops=ops,
                 start=fn.start,
                 end=fn.end,
+                region=region,
                 truncated=truncated,
             )
         )

@@ -88,7 +88,8 @@ class FlowPiece:
     the function runs under it); ``returns`` pair the condition of each
     ``return`` with its value as a condition (None when it is not one), for
     inlining boolean helpers; ``pending`` are gotos whose label is not in
-    view; ``truncated`` when a nesting or size budget was hit."""
+    view; ``region`` names the hunk (the key of the atoms of what lies
+    outside it); ``truncated`` when a nesting or size budget was hit."""
 
     function: str | None
     section: str
@@ -110,6 +111,7 @@ class FlowPiece:
     ops: tuple[BitOp, ...]
     start: CodeLine
     end: CodeLine
+    region: str = ""
     truncated: bool = False
 
     @property

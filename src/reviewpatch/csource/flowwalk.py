@@ -458,7 +458,7 @@ class _Walk:
         site = Site(
             callee=name,
             args=tuple(_text(a) for a in args),
-            arg_keys=tuple(canonical_tokens(a) for a in args),
+            arg_keys=tuple(canonical_tokens(a, self.env) for a in args),
             cond=cond,
             line=self.ctx.line_of(node),
             in_condition=in_condition,

@@ -1,0 +1,207 @@
+"""Functions as the series shows them, side by side, for one patch.
+
+``Bodies(code, patch_index)`` gathers the flow pieces of every function the
+patch's views show, old and new, and links the pieces of one function that
+several hunks show: the code between two hunks is not visible, so the second
+piece is reached when the first falls through and the gap does (the gap's
+atom is assumed to fall through, like the code before a fragment), and a
+label in it is reached by the first piece's pending gotos or by a goto in
+the gap.  A function the patch does not show comes, unchanged, from the
+series' other patches or (tree mode) from the tree, the same on both sides.
+
+``Bodies.masks(name, side)`` reads flag mask macros the same way.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Bodies", "FunctionView"]
+
+from dataclasses import dataclass, field
+
+from reviewpatch.csource.code import SeriesCode
+from reviewpatch.csource.facts import build_fragment
+from reviewpatch.csource.flowmodel import FlowPiece
+from reviewpatch.csource.formula import FALSE, AtomKind, Formula, atom, conj, disj
+from reviewpatch.csource.model import NEW, OLD, Fragment, Macro
+from reviewpatch.csource.views import text_view
+from reviewpatch.errors import ReviewpatchError
+
+
+@dataclass(frozen=True)
+class FunctionView:
+    """A function on one side: its pieces in file order, the formulas that
+    replace the entry and label atoms of linked pieces (``links``), which
+    pieces hold a changed line (``touched``), and where it came from
+    (``source``: "patch", "series" or "tree")."""
+
+    name: str
+    pieces: tuple[FlowPiece, ...]
+    links: tuple[tuple[str, Formula], ...]
+    touched: bool
+    source: str
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self.pieces[0].params if self.pieces and self.pieces[0].head_visible else ()
+
+    @property
+    def head_visible(self) -> bool:
+        return bool(self.pieces) and self.pieces[0].head_visible
+
+    @property
+    def complete(self) -> bool:
+        """Head and closing brace seen, with nothing hidden between."""
+        return len(self.pieces) == 1 and self.pieces[0].complete
+
+    @property
+    def static(self) -> bool:
+        return bool(self.pieces) and self.pieces[0].static
+
+
+def _name(piece: FlowPiece) -> str:
+    return piece.name or f"<{piece.path}:{piece.start.no}>"
+
+
+def _touched(fragment: Fragment, piece: FlowPiece) -> bool:
+    lines = fragment.view.lines[piece.start.no - 1 : piece.end.no]
+    return any(ln.changed for ln in lines)
+
+
+def _link(name: str, pieces: list[FlowPiece]) -> tuple[tuple[str, Formula], ...]:
+    """The atoms of linked pieces: entry = previous fall-through and the
+    gap; a label = pending gotos or a goto in the gap."""
+    links: list[tuple[str, Formula]] = []
+    fall: Formula | None = None
+    pending: dict[str, Formula] = {}
+    for p in pieces:
+        if fall is not None and not p.head_visible:
+            gap = atom(
+                AtomKind.REACH,
+                f"gap {p.region}",
+                f"the code of {name}() before line {p.start.no} that the diff does not show",
+            )
+            links.append((f"reach:{p.region}", conj(fall, gap)))
+            for label in p.labels:
+                via_gap = atom(
+                    AtomKind.UNSEEN,
+                    f"goto-gap {p.region} {label.name}",
+                    f"a goto to {label.name} in code the diff does not show",
+                    name=label.name,
+                )
+                came = disj(pending.pop(label.name, FALSE), via_gap)
+                links.append((f"unseen:goto-in {p.region} {label.name}", came))
+        for label in p.labels:
+            pending.pop(label.name, None)
+        for label, cond in p.pending:
+            pending[label] = disj(pending.get(label, FALSE), cond)
+        fall = None if p.end_visible else p.fall
+    return tuple(links)
+
+
+@dataclass
+class Bodies:
+    """The functions of patch ``index`` of ``code``, memoised (one per
+    review, not shared)."""
+
+    code: SeriesCode
+    index: int
+    _sides: dict[str, dict[str, FunctionView]] = field(default_factory=dict)
+    _outside: dict[str, FunctionView | None] = field(default_factory=dict)
+    _masks: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict)
+
+    def functions(self, side: str) -> dict[str, FunctionView]:
+        """Every function patch ``index`` shows on ``side``, by name."""
+        got = self._sides.get(side)
+        if got is None:
+            got = self._gather(side)
+            self._sides[side] = got
+        return got
+
+    def _gather(self, side: str) -> dict[str, FunctionView]:
+        grouped: dict[str, list[tuple[FlowPiece, bool]]] = {}
+        for fr in self.code.fragments(side, self.index):
+            for p in fr.flows:
+                grouped.setdefault(_name(p), []).append((p, _touched(fr, p)))
+        out = {}
+        for name, items in grouped.items():
+            items.sort(key=lambda it: (it[0].path, it[0].start.old_no or it[0].start.new_no or 0))
+            pieces = [p for p, _ in items]
+            out[name] = FunctionView(
+                name, tuple(pieces), _link(name, pieces), any(t for _, t in items), "patch"
+            )
+        return out
+
+    def get(self, name: str, side: str) -> FunctionView | None:
+        """Function ``name`` on ``side``: the patch's own view, else the
+        unchanged body found elsewhere in the series or the tree."""
+        here = self.functions(side).get(name)
+        if here is not None:
+            return here
+        other = OLD if side == NEW else NEW
+        if name in self.functions(other):
+            return None  # the patch adds or removes it: absent on this side
+        if name not in self._outside:
+            self._outside[name] = self._elsewhere(name)
+        return self._outside[name]
+
+    def _elsewhere(self, name: str) -> FunctionView | None:
+        before = [p for p in self.code.patches if p.index < self.index]
+        after = [p for p in self.code.patches if p.index > self.index]
+        for patch, side in [(p, NEW) for p in reversed(before)] + [(p, OLD) for p in after]:
+            found = [
+                fp
+                for fr in self.code.fragments(side, patch.index)
+                for fp in fr.flows
+                if fp.function == name and fp.complete
+            ]
+            if found:
+                return FunctionView(name, (found[0],), (), False, "series")
+        return self._from_tree(name)
+
+    def _from_tree(self, name: str) -> FunctionView | None:
+        tree = self.code.tree
+        if tree is None:
+            return None
+        try:
+            hit = tree.find_definition(name)
+        except (ReviewpatchError, OSError, UnicodeError):  # best effort
+            return None
+        if hit is None:
+            return None
+        fragment = build_fragment(text_view(hit[1], hit[0]))
+        for p in fragment.flows:
+            if p.function == name and p.complete:
+                return FunctionView(name, (p,), (), False, "tree")
+        return None
+
+    # -- masks ------------------------------------------------------------------------
+
+    def masks(self, name: str, side: str) -> tuple[str, ...] | None:
+        """The members of mask macro ``name`` as ``side`` of the patch
+        sees it (not expanded), or None when ``name`` is not a known mask."""
+        key = (name, side)
+        if key not in self._masks:
+            found = self._macro(name, side)
+            self._masks[key] = found.members if found is not None and found.members else None
+        return self._masks[key]
+
+    def macro(self, name: str, side: str) -> Macro | None:
+        """The definition of macro ``name`` as ``side`` of the patch sees it."""
+        return self._macro(name, side)
+
+    def _macro(self, name: str, side: str) -> Macro | None:
+        order: list[tuple[int, str]] = []
+        for p in self.code.patches:
+            if p.index < self.index or (p.index == self.index and side == NEW):
+                order.append((p.index, NEW))
+        order.reverse()
+        if side == OLD:
+            order.insert(0, (self.index, OLD))
+        order += [(p.index, OLD) for p in self.code.patches if p.index > self.index]
+        for index, s in order:
+            for fr in self.code.fragments(s, index):
+                for m in fr.macros:
+                    if m.name == name:
+                        return m
+        defs = self.code.macro_defs(name, NEW) if self.code.tree is not None else ()
+        return defs[-1] if defs else None
