@@ -34,7 +34,7 @@ __all__ = ["TOOL", "b4_check_command", "b4_results"]
 import io
 import json
 from collections.abc import Sequence
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
 from reviewpatch.errors import NoPatchError, UsageError
 from reviewpatch.findings import Finding, Report, Severity
@@ -79,7 +79,7 @@ def _summary(findings: list[Finding]) -> str:
     return f"{', '.join(parts)}: {names}"
 
 
-def b4_results(report: Report) -> list[dict[str, Any]]:
+def b4_results(report: Report) -> list[dict[str, str]]:
     """The b4 check results for a report of one patch mail."""
     if not any(p.has_diff for p in report.series.patches):
         return []
@@ -105,7 +105,7 @@ def _looks_like_a_patch(data: bytes) -> bool:
     return b"\ndiff --git " in data or b"\n+++ " in data or b"\n@@ -" in data
 
 
-def _unreadable(why: str) -> dict[str, Any]:
+def _unreadable(why: str) -> dict[str, str]:
     """The result for a patch mail reviewpatch could not read: a failure,
     never a silent pass."""
     return {

@@ -29,9 +29,9 @@ from __future__ import annotations
 __all__ = ["render_json", "report_to_dict", "FORMAT_VERSION"]
 
 import json
-from typing import Any
 
 from reviewpatch.findings import Finding, Report, Severity
+from reviewpatch.jsontypes import JSONObject
 from reviewpatch.model import FileDiff, Patch, Person, Trailer
 
 FORMAT_VERSION = 1
@@ -43,7 +43,7 @@ def _person(person: Person | None) -> dict[str, str] | None:
     return {"name": person.name, "email": person.email}
 
 
-def _trailer(trailer: Trailer, followup: bool) -> dict[str, Any]:
+def _trailer(trailer: Trailer, followup: bool) -> JSONObject:
     return {
         "name": trailer.name,
         "value": trailer.value,
@@ -64,7 +64,7 @@ def _status(fd: FileDiff) -> str:
     return "modified"
 
 
-def _file(fd: FileDiff) -> dict[str, Any]:
+def _file(fd: FileDiff) -> JSONObject:
     return {
         "path": fd.path,
         "old_path": fd.old_path,
@@ -75,7 +75,7 @@ def _file(fd: FileDiff) -> dict[str, Any]:
     }
 
 
-def _patch(patch: Patch) -> dict[str, Any]:
+def _patch(patch: Patch) -> JSONObject:
     own = [_trailer(t, False) for t in patch.trailers]
     collected = [_trailer(t, True) for t in patch.followup_trailers]
     return {
@@ -91,7 +91,7 @@ def _patch(patch: Patch) -> dict[str, Any]:
     }
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def _finding(f: Finding) -> JSONObject:
     loc = f.location
     return {
         "rule_id": f.rule_id,
@@ -122,7 +122,7 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
+def report_to_dict(report: Report) -> JSONObject:
     """The report as plain JSON-able data."""
     s = report.series
     summary = {sev.value: report.count(sev) for sev in Severity}

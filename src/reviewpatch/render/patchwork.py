@@ -39,10 +39,10 @@ from __future__ import annotations
 __all__ = ["CONTEXT", "MAX_DESCRIPTION", "check_records", "render_patchwork"]
 
 import json
-from typing import Any
 
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Finding, Report, Severity
+from reviewpatch.jsontypes import JSONObject
 from reviewpatch.model import Patch
 
 MAX_DESCRIPTION = 255
@@ -85,7 +85,7 @@ def _target_url(report: Report, patch: Patch) -> str | None:
     return message_url(base, patch.msgid)
 
 
-def _record(report: Report, patch: Patch, series_wide: tuple[Finding, ...]) -> dict[str, Any]:
+def _record(report: Report, patch: Patch, series_wide: tuple[Finding, ...]) -> JSONObject:
     findings = series_wide + report.for_patch(patch.index)
     counts = {s.value: sum(1 for f in findings if f.severity is s) for s in Severity}
     worst = max((f.severity for f in findings), key=lambda s: s.rank, default=Severity.NOTE)
@@ -100,7 +100,7 @@ def _record(report: Report, patch: Patch, series_wide: tuple[Finding, ...]) -> d
     }
 
 
-def check_records(report: Report) -> list[dict[str, Any]]:
+def check_records(report: Report) -> list[JSONObject]:
     """The check record of every patch of the series, in series order."""
     series_wide = report.for_patch(None)
     return [_record(report, p, series_wide) for p in report.series.patches]

@@ -19,11 +19,11 @@ __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "fingerprint", "render_sarif", "repo
 
 import hashlib
 import json
-from typing import Any
 from urllib.parse import quote
 
 from reviewpatch import __version__
 from reviewpatch.findings import Finding, Report, Severity
+from reviewpatch.jsontypes import JSONObject
 from reviewpatch.model import Series
 from reviewpatch.rules import find_rule
 
@@ -34,7 +34,7 @@ FINGERPRINT_KEY = "reviewpatch/v1"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 
 
-def _rule_entry(rule_id: str, fallback_name: str) -> dict[str, Any]:
+def _rule_entry(rule_id: str, fallback_name: str) -> JSONObject:
     """The reportingDescriptor of one rule, from its documentation."""
     spec = find_rule(rule_id)
     if spec is None:
@@ -73,16 +73,16 @@ def fingerprint(finding: Finding, title: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
-def _locations(finding: Finding, title: str) -> list[dict[str, Any]]:
+def _locations(finding: Finding, title: str) -> list[JSONObject]:
     loc = finding.location
-    logical: list[dict[str, Any]] = []
+    logical: list[JSONObject] = []
     if loc.symbol:
         logical.append({"name": loc.symbol})
     if loc.file:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(loc.file, safe="/")}}
+        physical: JSONObject = {"artifactLocation": {"uri": quote(loc.file, safe="/")}}
         if loc.line is not None and loc.side != "old":
             physical["region"] = {"startLine": loc.line}
-        entry: dict[str, Any] = {"physicalLocation": physical}
+        entry: JSONObject = {"physicalLocation": physical}
         if logical:
             entry["logicalLocations"] = logical
         return [entry]
@@ -95,12 +95,12 @@ def _locations(finding: Finding, title: str) -> list[dict[str, Any]]:
     return [{"logicalLocations": logical}]
 
 
-def _result(finding: Finding, report: Report, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, report: Report, rule_index: int) -> JSONObject:
     loc = finding.location
     series = report.series
     title = _patch_title(series, loc.patch_index)
     patch = series.patch(loc.patch_index) if loc.patch_index is not None else None
-    props: dict[str, Any] = {
+    props: JSONObject = {
         "patchIndex": loc.patch_index,
         "msgid": patch.msgid if patch else None,
         "confidence": finding.confidence.value,
@@ -124,14 +124,14 @@ def _result(finding: Finding, report: Report, rule_index: int) -> dict[str, Any]
     }
 
 
-def report_to_sarif(report: Report) -> dict[str, Any]:
+def report_to_sarif(report: Report) -> JSONObject:
     """The SARIF log of ``report`` as plain JSON-able data."""
     names = {f.rule_id: f.rule_name for f in report.findings}
     ids = sorted(set(report.rules_run) | set(names))
     rules = [_rule_entry(rule_id, names.get(rule_id, rule_id)) for rule_id in ids]
     index = {rule_id: i for i, rule_id in enumerate(ids)}
     series = report.series
-    run_props: dict[str, Any] = {
+    run_props: JSONObject = {
         "seriesSubject": series.subject,
         "seriesVersion": series.version,
         "patches": len(series.patches),
