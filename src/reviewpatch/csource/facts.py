@@ -276,7 +276,19 @@ def _is_static(node: Node) -> bool:
     )
 
 
-def _flows(acc: _Acc, ctx: _Ctx, section: str) -> tuple[FlowPiece, ...]:
+def _upper_names(ids: tuple[tuple[int, tuple[str, ...]], ...], first: int, last: int) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for no, names in ids:
+        if first <= no <= last:
+            for n in names:
+                if n.lstrip("_")[:1].isupper() and n.upper() == n:
+                    found[n] = None
+    return tuple(found)
+
+
+def _flows(
+    acc: _Acc, ctx: _Ctx, section: str, ids: tuple[tuple[int, tuple[str, ...]], ...]
+) -> tuple[FlowPiece, ...]:
     v = ctx.view
     region = f"p{v.patch_index}h{v.hunk_index}:{v.path.rsplit('/', 1)[-1]}"
     walk_ctx = WalkContext(ctx.line_of, ctx.in_view, ctx.blocks)
@@ -318,6 +330,7 @@ def _flows(acc: _Acc, ctx: _Ctx, section: str) -> tuple[FlowPiece, ...]:
                 start=fn.start,
                 end=fn.end,
                 region=region,
+                names=_upper_names(ids, fn.start.no, fn.end.no),
                 truncated=truncated,
             )
         )
@@ -332,6 +345,7 @@ def build_fragment(view: View, section: str = "") -> Fragment:
     ctx = _Ctx(view, prep, line_conditions(list(prep.masked)))
     tree = parse_c(prep.text)
     acc = _walk(tree.root_node, ctx)
+    ids = identifiers(prep.masked)
     macros = read_macros(view, prep.masked)
     macro_defs = [
         Definition("macro", m.name, m.line, m.path, m.side, m.patch_index)
@@ -345,7 +359,7 @@ def build_fragment(view: View, section: str = "") -> Fragment:
         macros=macros,
         includes=read_includes(view, prep.masked),
         definitions=tuple(_function_definitions(acc, ctx) + macro_defs + acc.definitions),
-        identifiers=identifiers(prep.masked),
+        identifiers=ids,
         bodies=_bodies(acc, ctx, "file" if view.complete else "hunk"),
-        flows=_flows(acc, ctx, section),
+        flows=_flows(acc, ctx, section, ids),
     )

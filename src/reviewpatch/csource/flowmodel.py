@@ -10,7 +10,7 @@ reaches it".
 
 from __future__ import annotations
 
-__all__ = ["BitOp", "Exit", "FlowPiece", "Label", "Site"]
+__all__ = ["BitOp", "Exit", "FlowPiece", "Guard", "Label", "Site"]
 
 from dataclasses import dataclass
 
@@ -19,12 +19,23 @@ from reviewpatch.csource.model import CodeLine
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A condition that encloses a call: ``kind`` is "if", "else", "loop",
+    "case", "and", "or", "ternary"; ``text`` the condition as written."""
+
+    kind: str
+    text: str
+    line: CodeLine
+
+
+@dataclass(frozen=True)
 class Site:
     """A call ``callee(args)`` that runs when ``cond`` holds.  ``args`` as
     written, ``arg_keys`` as canonical tokens; ``in_condition`` when the
     call is part of a condition (``if (foo())``); ``assigned`` the variable
-    its result is stored in, if any; ``target`` what it acts on (its first
-    argument's tokens without ``&``)."""
+    its result is stored in, if any; ``guards`` the conditions around it,
+    outermost first; ``target`` what it acts on (its first argument's
+    tokens without ``&``)."""
 
     callee: str
     args: tuple[str, ...]
@@ -33,6 +44,7 @@ class Site:
     line: CodeLine
     in_condition: bool = False
     assigned: str = ""
+    guards: tuple[Guard, ...] = ()
 
     @property
     def target(self) -> str:
@@ -89,7 +101,9 @@ class FlowPiece:
     ``return`` with its value as a condition (None when it is not one), for
     inlining boolean helpers; ``pending`` are gotos whose label is not in
     view; ``region`` names the hunk (the key of the atoms of what lies
-    outside it); ``truncated`` when a nesting or size budget was hit."""
+    outside it); ``names`` the upper-case identifiers (flags, masks,
+    macros) its lines use; ``truncated`` when a nesting or size budget was
+    hit."""
 
     function: str | None
     section: str
@@ -112,6 +126,7 @@ class FlowPiece:
     start: CodeLine
     end: CodeLine
     region: str = ""
+    names: tuple[str, ...] = ()
     truncated: bool = False
 
     @property

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from reviewpatch.csource.condexpr import Conditions, canonical_tokens
-from reviewpatch.csource.flowmodel import BitOp, Exit, FlowPiece, Label, Site
+from reviewpatch.csource.flowmodel import BitOp, Exit, Guard, Label, Site
 from reviewpatch.csource.formula import FALSE, TRUE, AtomKind, Formula, atom, conj, disj, neg
 from reviewpatch.csource.model import CodeLine
 from reviewpatch.csource.ppcond import Block
@@ -105,6 +105,10 @@ class _Walk:
     env: dict[str, Node] = field(default_factory=dict)
     branch: int = 0
     truncated: bool = False
+    guards: list[Guard] = field(default_factory=list)
+
+    def guard(self, kind: str, node: Node) -> Guard:
+        return Guard(kind, _text(node), self.ctx.line_of(node))
 
     # -- conditions -------------------------------------------------------------
 
@@ -187,6 +191,7 @@ class _Walk:
         cur: Node | None = node
         rest = phi
         self.branch += 1
+        mark = len(self.guards)
         while cur is not None:
             cond = cur.child_by_field_name("condition")
             then = cur.child_by_field_name("consequence")
@@ -195,11 +200,15 @@ class _Walk:
                 self.expr(cond, rest, in_condition=True)
                 f = self.cond(cond)
             inside = conj(rest, f)
+            if cond is not None:
+                self.guards.append(self.guard("if", _unparen(cond)))
             if then is not None:
                 out = self.stmt(then, inside, depth + 1)
                 plain = plain and out.fall == inside and out.jump.is_false and out.brk.is_false
                 outs.append(out)
             rest = conj(rest, neg(f))
+            if cond is not None:
+                self.guards[-1] = self.guard("else", _unparen(cond))
             alt = cur.child_by_field_name("alternative")
             inner = _else_body(alt)
             cur = None
@@ -211,6 +220,7 @@ class _Walk:
                 out = self.stmt(inner, rest, depth + 1)
                 plain = plain and out.fall == rest and out.jump.is_false and out.brk.is_false
                 outs.append(out)
+        del self.guards[mark:]
         self.branch -= 1
         merged = _merge(outs)
         # branches that all fall through partition phi: the merge is phi
@@ -230,7 +240,11 @@ class _Walk:
             self.expr(cond, phi, in_condition=True)
             enter = conj(phi, self.cond(cond))
         self.branch += 1
+        mark = len(self.guards)
+        if cond is not None and t != "do_statement":
+            self.guards.append(self.guard("loop", _unparen(cond)))
         out = self.stmt(body, enter, depth + 1) if body is not None else _Out(enter)
+        del self.guards[mark:]
         if t == "for_statement":
             update = node.child_by_field_name("update")
             if update is not None:
@@ -249,14 +263,18 @@ class _Walk:
         if not _LOOP_MACRO_RE.search(name):
             runs = atom(AtomKind.COND, canonical_tokens(call), _text(call), name=name)
             self.branch += 1
+            self.guards.append(self.guard("if", call))
             out = self.stmt(body, conj(phi, runs), depth + 1)
+            self.guards.pop()
             self.branch -= 1
             return _Out(disj(out.fall, conj(phi, neg(runs))), out.brk, out.cont, out.jump)
         _forget_assigned(body, self.env)
         key = canonical_tokens(call)
         runs = atom(AtomKind.LOOP, key, f"the {name}() loop runs", name=name)
         self.branch += 1
+        self.guards.append(self.guard("loop", call))
         out = self.stmt(body, conj(phi, runs), depth + 1)
+        self.guards.pop()
         self.branch -= 1
         return _Out(conj(phi, neg(out.jump)), jump=out.jump)
 
@@ -292,7 +310,10 @@ class _Walk:
                 hit = conj(phi, values[vi])
                 vi += 1
             kids = [c for c in case.named_children if c != value and c.type != "comment"]
+            mark = len(self.guards)
+            self.guards.append(self.guard("case", value if value is not None else case))
             out = self.seq(kids, disj(fall, hit), depth + 1, case.start_point[0])
+            del self.guards[mark:]
             fall = out.fall
             brk.append(out.brk)
             jump.append(out.jump)
@@ -401,12 +422,12 @@ class _Walk:
     def expr(self, node: Node, phi: Formula, in_condition: bool = False) -> None:
         """Record every call in ``node`` with its condition: ``&&``, ``||``
         and ``?:`` add theirs to their right-hand operands."""
-        stack: list[tuple[Node, Formula]] = [(node, phi)]
+        stack: list[tuple[Node, Formula, tuple[Guard, ...]]] = [(node, phi, ())]
         while stack:
-            cur, cond = stack.pop()
+            cur, cond, extra = stack.pop()
             t = cur.type
             if t == "binary_expression" and _operator(cur) in ("&&", "||"):
-                self.short_circuit(cur, cond, stack)
+                self.short_circuit(cur, cond, extra, stack)
                 continue
             if t == "conditional_expression":
                 c = cur.child_by_field_name("condition")
@@ -414,35 +435,46 @@ class _Walk:
                 b = cur.child_by_field_name("alternative")
                 if c is not None:
                     f = self.cond(c)
+                    g = (*extra, self.guard("ternary", c))
                     if b is not None:
-                        stack.append((b, conj(cond, neg(f))))
+                        stack.append((b, conj(cond, neg(f)), g))
                     if a is not None:
-                        stack.append((a, conj(cond, f)))
-                    stack.append((c, cond))
+                        stack.append((a, conj(cond, f), g))
+                    stack.append((c, cond, extra))
                     continue
             if t == "call_expression":
-                self.call(cur, cond, in_condition)
+                self.call(cur, cond, in_condition, extra)
                 args = cur.child_by_field_name("arguments")
                 if args is not None:
-                    stack.extend((a, cond) for a in reversed(args.named_children))
+                    stack.extend((a, cond, extra) for a in reversed(args.named_children))
                 continue
             if t == "pointer_expression" and _text(cur).startswith("&"):
                 self.env.pop(_text(cur.child_by_field_name("argument")), None)
-            stack.extend((c, cond) for c in reversed(cur.named_children))
+            stack.extend((c, cond, extra) for c in reversed(cur.named_children))
 
-    def short_circuit(self, node: Node, cond: Formula, stack: list[tuple[Node, Formula]]) -> None:
+    def short_circuit(
+        self,
+        node: Node,
+        cond: Formula,
+        extra: tuple[Guard, ...],
+        stack: list[tuple[Node, Formula, tuple[Guard, ...]]],
+    ) -> None:
         op = _operator(node)
         parts = _flatten(node, op)
         prefix = cond
-        pushed: list[tuple[Node, Formula]] = []
+        guards = extra
+        pushed: list[tuple[Node, Formula, tuple[Guard, ...]]] = []
         for k, part in enumerate(parts):
-            pushed.append((part, prefix))
+            pushed.append((part, prefix, guards))
             if k + 1 < len(parts) and _has_call(parts[k + 1 :]):
                 f = self.cond(part)
                 prefix = conj(prefix, f if op == "&&" else neg(f))
+                guards = (*guards, self.guard("and" if op == "&&" else "or", part))
         stack.extend(reversed(pushed))
 
-    def call(self, node: Node, cond: Formula, in_condition: bool) -> None:
+    def call(
+        self, node: Node, cond: Formula, in_condition: bool, extra: tuple[Guard, ...] = ()
+    ) -> None:
         name = _callee(node)
         if not name or name in _SKIP or not self.ctx.in_view(node.start_point[0]):
             return
@@ -463,6 +495,7 @@ class _Walk:
             line=self.ctx.line_of(node),
             in_condition=in_condition,
             assigned=assigned,
+            guards=(*self.guards, *extra),
         )
         self.sites.append(site)
         if name in _BIT_SET or name in _BIT_CLEAR:

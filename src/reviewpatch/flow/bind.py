@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from reviewpatch.csource.condexpr import canonical_var
 from reviewpatch.csource.formula import (
     FALSE,
+    TRUE,
     Atom,
     AtomKind,
     Formula,
@@ -45,6 +46,7 @@ _MAX_EXPAND = 8
 _MAX_HELPER_DEPTH = 3
 _MAX_RETURNS = 16
 _MAX_HELPER_SIZE = 200
+_CONST_RE = re.compile(r"^(?:_*[A-Z][A-Z0-9_]*|-?\d+[uUlL]*)$")
 _BIT_DEF_RE = re.compile(
     r"^\(*\s*(?:BIT(?:_ULL)?\s*\(\s*([A-Za-z_]\w*)\s*\)|_BITULL?\s*\(\s*([A-Za-z_]\w*)\s*\)|"
     r"1U?L{0,2}\s*<<\s*\(?\s*([A-Za-z_]\w*)\s*\)?)\s*\)*$"
@@ -93,6 +95,8 @@ class Binder:
         if a.kind is AtomKind.CASE and a.var_key in binding:
             var_key = _subst_tokens(a.var_key, binding)
             value = a.key.split(" == ", 1)[-1]
+            if _CONST_RE.match(var_key) and _CONST_RE.match(value):
+                return TRUE if var_key == value else FALSE
             return atom(
                 AtomKind.CASE,
                 f"{var_key} == {value}",

@@ -20,7 +20,7 @@ Code a piece does not show after its last visible line is a pseudo-call
 
 from __future__ import annotations
 
-__all__ = ["REST", "Change", "Occurrence", "changes_of_patch"]
+__all__ = ["REST", "Change", "Occurrence", "changes_of_patch", "occurrences"]
 
 from dataclasses import dataclass, field
 
@@ -166,6 +166,11 @@ def _private(old: FunctionView | None, new: FunctionView | None, whole: bool) ->
     return whole and all(fv is None or fv.static for fv in (old, new))
 
 
+def occurrences(bodies: Bodies, name: str, side: str) -> dict[str, list[Occurrence]]:
+    """Every call of root ``name`` on ``side``, helpers in view inlined."""
+    return _occurrences(bodies, name, side)[0]
+
+
 def _occurrences(bodies: Bodies, name: str, side: str) -> tuple[dict[str, list[Occurrence]], bool]:
     fv = bodies.functions(side).get(name)
     col = _Collector(bodies, Binder(bodies, side), side)
@@ -196,10 +201,12 @@ def _compare_root(
     return out, gone, came
 
 
-def changes_of_patch(code: SeriesCode, index: int, solver: Solver) -> tuple[Change, ...]:
+def changes_of_patch(
+    code: SeriesCode, index: int, solver: Solver, bodies: Bodies | None = None
+) -> tuple[Change, ...]:
     """Every callee whose condition the patch changes, root by root, and
     the calls that move from one root to another."""
-    bodies = Bodies(code, index)
+    bodies = bodies or Bodies(code, index)
     roots, secondary = _roots(bodies)
     out: list[Change] = []
     gone: dict[str, list[tuple[str, list[Occurrence]]]] = {}

@@ -22,9 +22,13 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.review_tags",
     "reviewpatch.rules.fixes",
     "reviewpatch.rules.series",
-    "reviewpatch.rules.semantic_flow",
-    "reviewpatch.rules.semantic_symbols",
+    "reviewpatch.rules.c.moved_call",
+    "reviewpatch.rules.c.gated_callee",
+    "reviewpatch.rules.c.mask_member",
+    "reviewpatch.rules.c.gate_flag",
     "reviewpatch.rules.semantic_pairs",
+    "reviewpatch.rules.semantic_symbols",
+    "reviewpatch.rules.c.nfc_claim",
     "reviewpatch.rules.semantic_claims",
 )
 

@@ -7,7 +7,7 @@ while the diff does not remove foo.
 
 from __future__ import annotations
 
-__all__ = ["Claim", "claimed_change_missing", "claims", "nfc_claim", "nfc_claim_changes_behaviour"]
+__all__ = ["Claim", "claimed_change_missing", "claims", "nfc_claim"]
 
 import re
 from collections.abc import Iterator
@@ -17,21 +17,10 @@ from reviewpatch.csource import NEW, SeriesCode
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import LineKind, Patch
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
-from reviewpatch.rules.semantic_nfc import (
-    Change,
-    Exit,
-    changes,
-    condition_source,
-    describe,
-    visible_exits,
-)
 from reviewpatch.rules.semantic_text import (
     Claim,
     claims,
-    code_evidence,
     nfc_claim,
-    nfc_sentence,
-    ordered,
     word_re,
 )
 
@@ -202,175 +191,3 @@ def _half_removed(code: SeriesCode, index: int, name: str, sentence: str) -> _Un
         label="definition kept",
     )
     return _Unmet(name, why, (ev,))
-
-
-# -- RP308 ---------------------------------------------------------------------
-
-
-def _callees(group: list[Change]) -> str:
-    names = list(dict.fromkeys(f"{c.new.callee}()" for c in group))
-    if len(names) == 1:
-        return names[0]
-    if len(names) <= 3:
-        return ", ".join(names[:-1]) + " and " + names[-1]
-    return f"{', '.join(names[:2])} and {len(names) - 2} more calls"
-
-
-def _group_hit(code: SeriesCode, phrase: str, group: list[Change]) -> Hit:
-    first = group[0]
-    parts = [describe(code, c, True) for c in first.gained]
-    parts += [describe(code, c, False) for c in first.lost]
-    verb = "" if len(group) == 1 else " each"
-    msg = f'the message says "{phrase}", but {_callees(group)}{verb} ' + "; and ".join(parts)
-    ev = [
-        code_evidence(c.line, first.new.path, "condition")
-        for c in first.gained
-        if c.line != first.new.line
-    ]
-    ev += [
-        code_evidence(c.line, first.old.path, "condition before")
-        for c in first.lost
-        if c.line != first.old.line
-    ]
-    for ch in group[:3]:
-        ev += [
-            code_evidence(ch.old.line, ch.old.path, "before"),
-            code_evidence(ch.new.line, ch.new.path, "after"),
-        ]
-    return Hit(
-        msg,
-        file=first.new.path,
-        line=first.new.line.new_no,
-        mail_line=first.new.line.mail_line,
-        symbol=first.new.callee,
-        evidence=ordered(ev),
-    )
-
-
-def _doubt_hit(phrase: str, group: list[Change]) -> Hit:
-    first = group[0]
-    names = _callees(group)
-    verb = "runs" if names.count("()") == 1 and "more calls" not in names else "run"
-    msg = (
-        f'the message says "{phrase}"; {names} now {verb} under different conditions, which may '
-        "only be an error check that moved into the new helper: worth a look"
-    )
-    ev = [
-        code_evidence(first.old.line, first.old.path, "before"),
-        code_evidence(first.new.line, first.new.path, "after"),
-    ]
-    return Hit(
-        msg,
-        file=first.new.path,
-        line=first.new.line.new_no,
-        mail_line=first.new.line.mail_line,
-        symbol=first.new.callee,
-        evidence=ordered(ev),
-        severity=Severity.NOTE,
-        confidence=Confidence.LOW,
-    )
-
-
-@rule(
-    id="RP308",
-    name="nfc-claim-changes-behaviour",
-    severity=Severity.WARNING,
-    confidence=Confidence.MEDIUM,
-    scope=Scope.PATCH,
-    needs_code=True,
-    explainable=True,
-)
-def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
-    """The message claims no functional change, but a call now runs under
-    different conditions.
-
-    What it does
-        When the commit message says "no functional change", "NFC", "no
-        behaviour change", "pure refactor" or "just moves code", it looks
-        for calls that gained or lost a condition: a new ``if``, early
-        ``return``/``goto``, ``&&``/``||`` around an existing call, or a
-        call moved into or out of a conditional block.  Calls that gained
-        the same conditions are reported together.  Renamed conditions,
-        plain code motion and helper extraction (code and its error check
-        moved into a new function whose result the caller checks) stay
-        quiet; where a new helper is involved and it cannot tell, it gives
-        at most one note per patch.
-    Why it matters
-        "No functional change" tells reviewers they may skim; a call that is
-        now gated (or no longer gated) is exactly what they must check.
-    Example
-        No functional changes intended.
-        -	syscall_exit_work(regs, flags);
-        +	if (unlikely(flags & _TIF_SYSCALL_EXIT_WORK))
-        +		syscall_exit_work(regs, flags);
-    Use instead
-        Drop the claim and explain why the new condition is equivalent, or
-        keep the call unconditional.
-    """
-    assert ctx.patch is not None
-    found = nfc_sentence(ctx.patch.message)
-    if found is None or not isinstance(ctx.code, SeriesCode):
-        return
-    quote, _, qualified = found
-    conf = Confidence.LOW if qualified else None
-    groups: dict[tuple[object, ...], list[Change]] = {}
-    doubts: list[Change] = []
-    for ch in changes(ctx.code, ctx.patch.index):
-        if _within_claim(ctx.code, quote, ch):
-            continue
-        if ch.doubtful:
-            doubts.append(ch)
-            continue
-        key = (
-            ch.new.path,
-            ch.new.function,
-            tuple(c.key for c in ch.gained),
-            tuple(c.key for c in ch.lost),
-        )
-        groups.setdefault(key, []).append(ch)
-    for group in groups.values():
-        yield replace(_group_hit(ctx.code, quote, group), confidence=conf)
-    exits = {(c.new.path, g.line.new_no) for grp in groups.values() for c in grp for g in c.gained}
-    for ex in visible_exits(ctx.patch):
-        if (ex.path, ex.line.new_no) not in exits and not _within(quote, ex.condition):
-            yield replace(_exit_hit(quote, ex), confidence=conf)
-            exits.add((ex.path, ex.line.new_no))
-    if doubts and not groups:
-        yield _doubt_hit(quote, doubts)
-
-
-def _within(quote: str, condition: str) -> bool:
-    """Whether the claim's own qualifier names a ``CONFIG_`` option the
-    condition tests ("no functional change for CONFIG_FOO=y" and a new
-    ``IS_ENABLED(CONFIG_FOO)``): the claim holds where it says it does."""
-    named = set(re.findall(r"\bCONFIG_\w+", quote))
-    tested = set(re.findall(r"\bCONFIG_\w+", condition))
-    return bool(tested) and tested <= named
-
-
-def _within_claim(code: SeriesCode, quote: str, ch: Change) -> bool:
-    conds = (*ch.gained, *ch.lost)
-    return bool(conds) and all(_within(quote, condition_source(code, c)) for c in conds)
-
-
-def _exit_hit(quote: str, ex: Exit) -> Hit:
-    names = list(dict.fromkeys(f"{name}()" for name, _ in ex.skipped))
-    calls = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    msg = (
-        f'the message says "{quote}", but a new early exit at line {ex.line.new_no} '
-        f"now skips {calls} when {ex.condition}"
-    )
-    ev = [EvidenceLine(ex.line.text, "+", ex.path, None, ex.line.new_no, ex.line.mail_line, "exit")]
-    ev += [
-        EvidenceLine(ln.text, " ", ex.path, ln.old_no, ln.new_no, ln.mail_line, "skipped")
-        for _, ln in ex.skipped[:3]
-    ]
-    first = ex.skipped[0][1]
-    return Hit(
-        msg,
-        file=ex.path,
-        line=first.new_no,
-        mail_line=first.mail_line,
-        symbol=ex.skipped[0][0],
-        evidence=ordered(ev),
-    )

@@ -1,0 +1,165 @@
+"""RP301 moved-call-conditional: a call the patch moves now runs in fewer
+cases than it did."""
+
+from __future__ import annotations
+
+__all__ = ["moved_call_conditional"]
+
+from collections.abc import Iterator
+
+from reviewpatch.findings import Confidence, Severity
+from reviewpatch.model import DiffLine, LineKind, Patch
+from reviewpatch.flow.compare import Change, Occurrence
+from reviewpatch.flow.describe import describe, unseen_text
+from reviewpatch.rules.c.claims import MessageClaim, contradicts, explanation, read_claims
+from reviewpatch.rules.c.common import flow, fn, hit_at, occurrence_evidence, reportable
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+
+_TREE_HINT = "--tree would settle it"
+
+
+def _hunk_lines(patch: Patch, mail_line: int) -> list[DiffLine]:
+    """The lines of the hunk that holds mail line ``mail_line``."""
+    for fd in patch.files:
+        for hunk in fd.hunks:
+            if any(ln.mail_line == mail_line for ln in hunk.lines):
+                return list(hunk.lines)
+    return []
+
+
+def _rewrapped(patch: Patch, removed: Occurrence, added: Occurrence) -> bool:
+    """A call re-written in place (``-foo();`` then ``+if (x)`` ``+foo();``):
+    the same function, and no unchanged statement between the two lines."""
+    if removed.holder != added.holder or removed.site is None or added.site is None:
+        return False
+    a, b = removed.site.line.mail_line, added.site.line.mail_line
+    if a is None or b is None:
+        return False
+    lo, hi = sorted((a, b))
+    lines = _hunk_lines(patch, lo)
+    if not any(ln.mail_line == hi for ln in lines):
+        return False
+    between = [ln for ln in lines if ln.mail_line is not None and lo < ln.mail_line < hi]
+    return not any(
+        ln.kind is LineKind.CONTEXT and ln.text.strip() not in ("", "{", "}") for ln in between
+    )
+
+
+def _moved(patch: Patch, ch: Change) -> tuple[Occurrence, Occurrence] | None:
+    """(a removed site, an added site) when the callee's call moved (not
+    when it was only re-wrapped in place)."""
+    removed = [o for o in ch.old if o.site is not None and o.site.line.kind == "-"]
+    added = [o for o in ch.new if o.site is not None and o.site.line.kind == "+"]
+    for r in removed:
+        for a in added:
+            if not _rewrapped(patch, r, a):
+                return r, a
+    return None
+
+
+def _where(occ: Occurrence) -> str:
+    return fn(occ.holder)
+
+
+@rule(
+    id="RP301",
+    name="moved-call-conditional",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    family="semantic",
+)
+def moved_call_conditional(ctx: RuleContext) -> Iterator[Hit]:
+    """A call moved to another place now runs in fewer cases than it did.
+
+    What it does
+        For each function the patch changes (and its callers in view) it
+        computes, for every call, the condition under which the call runs:
+        if/else, loops, switch cases, &&, || and ?:, early returns and
+        gotos, preprocessor blocks, with the bodies of helpers in view
+        inlined and their arguments bound.  When a call is removed at one
+        place and added at another, it compares the condition before with
+        the condition after with a solver and reports a concrete case in
+        which the call ran before the patch and no longer runs.  Moving
+        code into a new helper on the same path, moving a call up into the
+        caller, or rewriting a condition into an early return is not
+        reported: the conditions are equivalent.  A case that depends on
+        code the diff does not show (the other callers of a function, the
+        code between two hunks) is a note.
+
+    Why it matters
+        Moving a call is often presented as a clean-up; when the call lands
+        inside a branch, after an early return or behind a short circuit,
+        it silently stops running in some cases.
+
+    Example
+        -	rseq_syscall(regs);        /* top of the slow path, always */
+        +	if (flags & _TIF_SYSCALL_EXIT_WORK) {
+        +		rseq_syscall(regs);
+        +		syscall_exit_work(regs, flags);
+        +	}
+        when flags has none of the mask's flags, rseq_syscall() ran before
+        the patch and no longer runs.
+
+    Use instead
+        Keep the call where it runs in every case it ran before, or say in
+        the commit message why the new condition is enough.
+    """
+    fa = flow(ctx)
+    if fa is None or ctx.patch is None:
+        return
+    changes = fa.changes(ctx.patch.index)
+    claims = read_claims(ctx.patch.message, {c.callee for c in changes})
+    done: set[str] = set()
+    for ch in changes:
+        moved = _moved(ctx.patch, ch)
+        lost = ch.comparison.lost
+        if moved is None or lost is None or ch.callee in done or not reportable(fa, ch):
+            continue
+        if ch.secondary:
+            continue
+        done.add(ch.callee)
+        yield _moved_hit(ctx, ch, moved, claims)
+
+
+def _moved_hit(
+    ctx: RuleContext,
+    ch: Change,
+    moved: tuple[Occurrence, Occurrence],
+    claims: tuple[MessageClaim, ...],
+) -> Hit:
+    assert ctx.patch is not None
+    removed, added = moved
+    lost = ch.comparison.lost
+    assert lost is not None
+    when = describe(lost)
+    what = f"{ch.callee}() moved from {_where(removed)} to {_where(added)}"
+    evidence = [
+        occurrence_evidence(removed, "removed here"),
+        occurrence_evidence(added, "added here"),
+    ]
+    if ch.across:
+        msg = (
+            f"{what}: at the new place it runs only when the old place's condition and "
+            f"{when} hold, if {fn(ch.across)} runs whenever {fn(ch.root)} did, which the "
+            f"diff does not show ({_TREE_HINT})"
+        )
+        return hit_at(added, msg, ch.callee, evidence, severity=Severity.NOTE)
+    if not lost.robust:
+        msg = (
+            f"{what} may no longer run when {when}, depending on code the diff does not "
+            f"show ({unseen_text(lost)}; {_TREE_HINT})"
+        )
+        return hit_at(added, msg, ch.callee, evidence, severity=Severity.NOTE)
+    msg = f"{what}: when {when}, {ch.callee}() ran before the patch and no longer runs"
+    claim = contradicts(claims, ch.callee)
+    if claim is not None:
+        msg += f'; the commit message says "{claim.sentence}"'
+        return hit_at(added, msg, ch.callee, evidence)
+    words = [lit.atom.name or lit.atom.text for lit in lost.literals]
+    why = explanation(ctx.patch.message, ch.callee, words)
+    if why is not None:
+        msg += f' (explained by the commit message: "{why}")'
+        return hit_at(added, msg, ch.callee, evidence, explained=True)
+    return hit_at(added, msg, ch.callee, evidence)

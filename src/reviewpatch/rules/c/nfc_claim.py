@@ -1,0 +1,144 @@
+"""RP308 nfc-claim-changes-behaviour: the message says "no functional
+change" but some call now runs under a different condition."""
+
+from __future__ import annotations
+
+__all__ = ["nfc_claim_changes_behaviour"]
+
+import re
+from collections.abc import Iterator
+
+from reviewpatch.csource.formula import AtomKind
+from reviewpatch.findings import Confidence, Severity
+from reviewpatch.flow.compare import Change, Occurrence
+from reviewpatch.flow.describe import describe, unseen_text
+from reviewpatch.flow.solver import Witness
+from reviewpatch.rules.c.claims import MessageClaim, explanation, nfc_claim
+from reviewpatch.rules.c.common import flow, fn, hit_at, occurrence_evidence, reportable
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+
+_MAX_NAMED = 3
+
+
+def _within(claim: MessageClaim, w: Witness) -> bool:
+    """A claim narrowed to configuration options ("no functional change
+    for CONFIG_X=y") holds where the difference is only about them."""
+    named = set(re.findall(r"\bCONFIG_\w+", claim.sentence))
+    configs = [lit for lit in w.literals if lit.atom.seen]
+    return (
+        bool(named)
+        and bool(configs)
+        and all(lit.atom.kind is AtomKind.CONFIG and lit.atom.name in named for lit in configs)
+    )
+
+
+def _site(ch: Change, lost: bool) -> Occurrence:
+    occs = ch.new if not lost or ch.new else ch.old
+    direct = [o for o in occs if o.site is not None]
+    return (direct or list(occs))[0]
+
+
+@rule(
+    id="RP308",
+    name="nfc-claim-changes-behaviour",
+    severity=Severity.WARNING,
+    confidence=Confidence.MEDIUM,
+    scope=Scope.PATCH,
+    needs_code=True,
+    family="semantic",
+)
+def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
+    """The message claims no functional change, but a call now runs under different conditions.
+
+    What it does
+        When the commit message (or the cover letter) says "no functional
+        change", "NFC", "no behaviour change", "pure refactor" or "just
+        moves code", it compares, for every call of every function the
+        patch changes (helpers in view inlined), the condition under which
+        it runs before and after with a solver.  The claim holds when every
+        condition is equivalent: renamed locals, code moved into a helper,
+        a condition turned into an early return stay quiet.  Otherwise it
+        reports the calls whose condition changed with a concrete case,
+        calls with the same case together.  A case that depends on code the
+        diff does not show is a note.
+
+    Why it matters
+        "No functional change" tells reviewers they may skim; a call that is
+        now gated (or no longer gated) is exactly what they must check.
+
+    Example
+        No functional changes intended.
+        -	syscall_exit_work(regs, flags);
+        +	if (unlikely(flags & _TIF_SYSCALL_EXIT_WORK))
+        +		syscall_exit_work(regs, flags);
+
+    Use instead
+        Drop the claim and explain why the new condition is equivalent, or
+        keep the call unconditional.
+    """
+    fa = flow(ctx)
+    if fa is None or ctx.patch is None:
+        return
+    claim, where = nfc_claim(ctx.patch.message), "the commit message"
+    cover = ctx.series.cover
+    if claim is None and cover is not None:
+        claim, where = nfc_claim(cover.message), "the cover letter"
+    if claim is None:
+        return
+    groups: dict[tuple[str, str, bool, bool], list[tuple[Change, Witness]]] = {}
+    changes = fa.changes(ctx.patch.index)
+    real = [ch for ch in changes if not ch.pseudo and reportable(fa, ch)]
+    for ch in real or [ch for ch in changes if ch.pseudo]:
+        for lost, w in ((True, ch.comparison.lost), (False, ch.comparison.gained)):
+            if w is None or _within(claim, w) or _explained(ctx, ch, w):
+                continue
+            robust = w.robust and not ch.across and not ch.secondary and not ch.pseudo
+            key = (ch.root, describe(w), lost, robust)
+            groups.setdefault(key, []).append((ch, w))
+            break
+    for (_root, when, lost, robust), items in sorted(groups.items()):
+        yield _group_hit(ctx, claim, where, when, lost, robust, items)
+
+
+def _explained(ctx: RuleContext, ch: Change, w: Witness) -> bool:
+    """The message names the call and the condition and gives a reason."""
+    assert ctx.patch is not None
+    words = [lit.atom.name or lit.atom.text for lit in w.literals]
+    return explanation(ctx.patch.message, ch.callee, words) is not None
+
+
+def _group_hit(
+    ctx: RuleContext,
+    claim: MessageClaim,
+    where: str,
+    when: str,
+    lost: bool,
+    robust: bool,
+    items: list[tuple[Change, Witness]],
+) -> Hit:
+    assert ctx.patch is not None
+    real = [ch for ch, _ in items if not ch.pseudo]
+    names = [f"{ch.callee}()" for ch in real][:_MAX_NAMED]
+    hidden = [ch for ch, _ in items if ch.pseudo]
+    if len(real) > _MAX_NAMED:
+        names.append(f"{len(real) - _MAX_NAMED} more calls")
+    if hidden:
+        names.append(" and ".join(f"the rest of {fn(ch.callee[1:])}" for ch in hidden[:1]))
+    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    s = "" if len(names) > 1 else "s"
+    change = (
+        f"ran before the patch and no longer run{s}" if lost else f"now run{s} and did not before"
+    )
+    msg = f'{where} says "{claim.sentence}", but when {when}, {what} {change}'
+    first, w = items[0]
+    occ = _site(first, lost)
+    evidence = [occurrence_evidence(o, "before") for o in first.old[:1]]
+    evidence += [occurrence_evidence(o, "after") for o in first.new[:1]]
+    severity = None
+    if not robust:
+        severity = Severity.NOTE
+        extra = unseen_text(w) or "code the diff does not show"
+        msg += f"; this depends on {extra}"
+    confidence = Confidence.LOW if claim.qualified else None
+    symbol = real[0].callee if real else first.callee[1:]
+    return hit_at(occ, msg, symbol, evidence, severity=severity, confidence=confidence)
