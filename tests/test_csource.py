@@ -7,7 +7,9 @@ from pathlib import Path
 
 from faketree import StubTree
 
-from reviewpatch.csource import NEW, OLD, analyse_series
+from reviewpatch.csource import NEW, OLD, SeriesCode, analyse_series
+from reviewpatch.csource.flowmodel import FlowPiece, Site
+from reviewpatch.csource.formula import implies_text
 from reviewpatch.csource.prepare import prepare
 from reviewpatch.diff import parse_diff
 from reviewpatch.model import Mail, Patch, Person, Series, Subject
@@ -46,6 +48,19 @@ def _diff(path: str, header: str, lines: str) -> str:
     )
 
 
+def _pieces(code: SeriesCode, side: str) -> list[FlowPiece]:
+    return [p for fr in code.fragments(side) for p in fr.flows]
+
+
+def _site(code: SeriesCode, side: str, function: str, callee: str) -> Site:
+    for p in _pieces(code, side):
+        if p.function == function:
+            for s in p.sites:
+                if s.callee == callee:
+                    return s
+    raise AssertionError(f"no {callee}() in {function}() on the {side} side")
+
+
 def test_seed_enclosing_functions_ignore_hunk_header() -> None:
     code = analyse_series(_seed_series())
     removed = {c.callee: c for c in code.calls_removed()}
@@ -54,19 +69,19 @@ def test_seed_enclosing_functions_ignore_hunk_header() -> None:
     assert removed["rseq_syscall"].context_complete
     added = {c.callee: c for c in code.calls_added()}
     assert added["rseq_syscall"].function == "syscall_exit_to_user_mode_work"
-    assert added["rseq_syscall"].conditions == ()
+    assert _site(code, NEW, "syscall_exit_to_user_mode_work", "rseq_syscall").cond.is_true
 
 
-def test_seed_move_and_guard_recognised() -> None:
+def test_seed_guard_is_a_formula_of_flag_bits() -> None:
     code = analyse_series(_seed_series())
-    moves = [(m.removed.function, m.added.function, m.added.callee) for m in code.moved_calls()]
-    assert moves == [("syscall_exit_work", "syscall_exit_to_user_mode_work", "rseq_syscall")]
-    guarded = code.guarded_calls()
-    assert [g.new.callee for g in guarded] == ["syscall_exit_work"]
-    (cond,) = guarded[0].guard
-    assert cond.text.startswith("(flags & _TIF_SYSCALL_EXIT_WORK) ||")
-    names = [t.names for d in cond.any_of for t in d.tests]
-    assert names == [("_TIF_SYSCALL_EXIT_WORK",), ("_TIF_SINGLESTEP",)]
+    old = _site(code, OLD, "syscall_exit_to_user_mode_work", "syscall_exit_work")
+    new = _site(code, NEW, "syscall_exit_to_user_mode_work", "syscall_exit_work")
+    assert old.cond.is_true
+    text = implies_text(new.cond)
+    assert "flags has _TIF_SYSCALL_EXIT_WORK" in text and "flags has _TIF_SINGLESTEP" in text
+    assert [g.text for g in new.guards] == [
+        "unlikely(flags & _TIF_SYSCALL_EXIT_WORK) || flags & _TIF_SINGLESTEP"
+    ]
 
 
 def test_seed_macro_expanded_and_definitions() -> None:
@@ -86,7 +101,6 @@ def test_seed_partial_body_of_callee() -> None:
     body = analyse_series(_seed_series()).function_body("syscall_exit_work")
     assert body is not None and not body.complete and body.source == "hunk"
     assert [c.callee for c in body.calls] == ["audit_syscall_exit"]
-    assert [t.text for t in body.tests] == ["flags & _TIF_SYSCALL_TRACEPOINT"]
 
 
 def test_fragment_inside_function_is_unknown() -> None:
@@ -104,7 +118,14 @@ def test_fragment_inside_function_is_unknown() -> None:
     code = analyse_series(_series(diff))
     (call,) = code.calls_added()
     assert call.function is None and not call.context_complete
-    assert [c.key for c in call.conditions] == ["!early:x"]
+    (piece,) = _pieces(code, NEW)
+    assert not piece.head_visible and piece.section == "wrong_guess"
+    (site,) = [s for s in piece.sites if s.callee == "bar"]
+    # reached when the code before the fragment reaches it and x is false
+    assert sorted(implies_text(site.cond).split(" && ")) == [
+        "!x",
+        "the code before line 10 reaches it",
+    ]
 
 
 def test_mask_expanded_across_patches_and_recursively() -> None:
@@ -138,12 +159,16 @@ def test_conditions_of_kernel_constructs() -> None:
         """,
     )
     code = analyse_series(_series(diff))
-    keys = {c.callee: [k.key for k in c.conditions] for c in code.calls_added()}
-    assert keys["one"] == ["case:MODE_A"]
-    assert keys["two"] == ["if:(flags & F_X) && ready()"]
-    assert keys["three"] == ["!else:(flags & F_X) && ready()"]
-    assert keys["four"] == ["!or:check()"]
-    assert keys["five"] == ["ternary:c"] and keys["six"] == ["!ternary:c"]
+    (piece,) = _pieces(code, NEW)
+    conds = {s.callee: implies_text(s.cond) for s in piece.sites}
+    assert conds["one"] == "mode == MODE_A"
+    assert conds["ready"] == "flags has F_X"
+    assert conds["two"] in ("flags has F_X && ready()", "ready() && flags has F_X")
+    assert conds["three"] == "!(flags has F_X && ready())" or conds["three"] == (
+        "!(ready() && flags has F_X)"
+    )
+    assert conds["four"] == "!check()"
+    assert conds["five"] == "c" and conds["six"] == "!c"
     assert {c.function for c in code.calls_added()} == {"f"}
 
 

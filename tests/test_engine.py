@@ -72,10 +72,10 @@ def test_explained_hit_drops_to_note():
     msg = "Gate foo_exit() behind the mask. This is safe because the flag is static."
 
     def check(ctx):
-        yield Hit("foo_exit() is skipped", symbol="foo_exit")
+        yield Hit("foo_exit() is skipped", symbol="foo_exit", explained=True)
         yield Hit("bar() is skipped", symbol="bar")
 
-    spec = _spec(check, explainable=True)
+    spec = _spec(check)
     found = run_rules(_series(_patch(1, msg)), (spec,), RuleSelector(), options=_opts)
     by_symbol = {f.location.symbol: f for f in found}
     assert by_symbol["foo_exit"].explained

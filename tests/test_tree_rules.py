@@ -99,9 +99,10 @@ def test_seed_without_singlestep_is_an_error_found_through_the_helper(tmp_path: 
     found = _review(tmp_path, seed_series(tmp_path, "no-singlestep"))
     rp304 = _of(found, "RP304")
     assert [(f.location.symbol, f.severity) for f in rp304] == [("_TIF_SINGLESTEP", Severity.ERROR)]
-    assert "through report_single_step()" in rp304[0].message
+    assert "(step || flags & _TIF_SYSCALL_TRACE, through report_single_step())" in rp304[0].message
+    assert "when flags has _TIF_SINGLESTEP but none of" in rp304[0].message
     labels = [e.label for e in rp304[0].evidence]
-    assert "tested in syscall_exit_work() through report_single_step()" in labels
+    assert "in syscall_exit_work()" in labels
     # _TIF_SYSCALL_EMU is tested by the helper only to return false: not dead work
     assert "_TIF_SYSCALL_EMU" not in rp304[0].message.split(" but ")[0]
     # in hunk mode the helper is not in the series: no guess
@@ -139,7 +140,8 @@ def test_mask_without_audit_flag_warns_about_audit_call(tmp_path: Path) -> None:
     assert [(f.location.symbol, f.severity, f.explained) for f in rp302] == [
         ("audit_syscall_exit", Severity.WARNING, False)
     ]
-    assert "ran on every call" in rp302[0].message
+    assert "ran whenever syscall_exit_work() was called" in rp302[0].message
+    assert "when flags has none of _TIF_SINGLESTEP, _TIF_SYSCALL_TRACE" in rp302[0].message
     assert not _of(found, "RP304")
 
 
@@ -164,7 +166,10 @@ def test_rseq_moved_into_the_guarded_branch_warns(tmp_path: Path) -> None:
     found = _review(tmp_path, mbox)
     rp301 = _of(found, "RP301")
     assert [(f.location.symbol, f.severity) for f in rp301] == [("rseq_syscall", Severity.WARNING)]
-    assert "only if" in rp301[0].message and "syscall_exit_to_user_mode_work()" in rp301[0].message
+    assert "moved from syscall_exit_work() to syscall_exit_to_user_mode_work()" in rp301[0].message
+    assert "when flags has none of" in rp301[0].message and "no longer runs" in rp301[0].message
+    # the commit message of the variant claims nothing: not explained
+    assert not rp301[0].explained
 
 
 def test_pure_code_motion_is_quiet(tmp_path: Path) -> None:
@@ -207,8 +212,10 @@ def test_flags_passed_to_a_void_helper_are_followed(tmp_path: Path, extra: str) 
     if extra:
         assert not rp304
         return
-    helper_hits = [f for f in rp304 if "in step_exit()" in f.message]
-    assert helper_hits and helper_hits[0].location.symbol == "_TIF_SINGLESTEP"
-    assert any(e.label == "tested in step_exit()" for e in helper_hits[0].evidence)
+    # one finding per flag: the helper's test is among the calls the same case skips
+    assert [(f.location.symbol, f.severity) for f in rp304] == [("_TIF_SINGLESTEP", Severity.ERROR)]
+    assert "more call" in rp304[0].message
+    # the helper itself is judged by what it does, all of it under the flag
+    assert not [f for f in _of(found, "RP302") if f.location.symbol == "step_exit"]
     # the helper's call is guarded by the flag: not reported as skipped work
     assert not [f for f in _of(found, "RP302") if f.location.symbol == "user_rewind_single_step"]

@@ -25,7 +25,6 @@ from reviewpatch.findings import (
     sort_findings,
 )
 from reviewpatch.model import Patch, Series
-from reviewpatch.rules.explain import is_explained
 from reviewpatch.rules.registry import Hit, RuleContext, RuleSpec, Scope
 from reviewpatch.selection import RuleSelector, best_match
 from reviewpatch.settings import OptionValue
@@ -59,8 +58,6 @@ def _finding(spec: RuleSpec, hit: Hit, patch: Patch | None, selector: RuleSelect
     if index is None and patch is not None and not hit.series_wide:
         index = patch.index
     explained = hit.explained
-    if not explained and spec.explainable and hit.symbol and patch is not None:
-        explained = is_explained(patch.message, hit.symbol)
     original = None
     if explained and severity is not Severity.NOTE:
         original, severity = severity, Severity.NOTE

@@ -2,8 +2,9 @@
 
 ``analyse_series(series, tree=None) -> SeriesCode`` parses, once, the old
 and new code of every hunk of every C file of the series (or whole files in
-tree mode) and extracts functions, calls with the chain of conditions they
-run under, tests, macros, includes and definitions.  See ``model`` for the
+tree mode) and extracts functions, calls, macros, includes and definitions,
+and per function the flow facts (``flowmodel``): every call with the
+condition it runs under, as a formula.  See ``model`` for the
 facts and ``code.SeriesCode`` for the series-wide questions.  The kernel
 tree of tree mode is ``reviewpatch.kernel``'s business: csource runs no git
 and names ``reviewpatch.kernel.protocol.KernelTree`` only in annotations.
@@ -16,18 +17,13 @@ __all__ = [
     "OLD",
     "Call",
     "CodeLine",
-    "Condition",
     "Definition",
-    "Disjunct",
     "FileCode",
-    "FlagTest",
     "Fragment",
     "Function",
     "FunctionBody",
-    "GuardedCall",
     "Include",
     "Macro",
-    "MovedCall",
     "PatchCode",
     "SeriesCode",
     "View",
@@ -41,18 +37,13 @@ from reviewpatch.csource.model import (
     OLD,
     Call,
     CodeLine,
-    Condition,
     Definition,
-    Disjunct,
     FileCode,
-    FlagTest,
     Fragment,
     Function,
     FunctionBody,
-    GuardedCall,
     Include,
     Macro,
-    MovedCall,
     PatchCode,
     View,
 )

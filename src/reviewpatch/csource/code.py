@@ -1,6 +1,6 @@
 """``SeriesCode``: the C facts of a whole series and the series-wide
-questions rules ask of them (calls removed and added, moved calls, newly
-guarded calls, macro expansion, function bodies)."""
+questions rules ask of them (calls removed and added, macro expansion,
+function bodies)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,11 @@ from reviewpatch.csource.model import (
     Fragment,
     Function,
     FunctionBody,
-    GuardedCall,
     Include,
     Macro,
-    MovedCall,
     PatchCode,
     View,
 )
-from reviewpatch.csource.pairing import guarded_in_file, inherit_call_sites, pair_moves
 from reviewpatch.csource.preproc import read_macros
 from reviewpatch.errors import ReviewpatchError
 
@@ -46,9 +43,6 @@ class SeriesCode:
 
     patches: tuple[PatchCode, ...]
     tree: KernelTree | None = field(default=None, compare=False, repr=False)
-    _moved: dict[int | None, tuple[MovedCall, ...]] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
     _macros: dict[tuple[str, str], tuple[Macro, ...]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -94,25 +88,6 @@ class SeriesCode:
     def calls_added(self, patch_index: int | None = None) -> tuple[Call, ...]:
         """Calls on added lines."""
         return tuple(c for c in self.calls(NEW, patch_index) if c.line.kind == "+")
-
-    def moved_calls(self, patch_index: int | None = None) -> tuple[MovedCall, ...]:
-        """Calls added in ``patch_index`` (or anywhere) that were removed at
-        another place of the series: another function, file, hunk or patch.
-        A call re-wrapped in place is not a move (see ``guarded_calls``).
-        A removed call whose function was called from the added call's
-        function carries the conditions of that call site too (see
-        ``MovedCall.inherited``)."""
-        if patch_index not in self._moved:
-            moves = pair_moves(self.calls_removed(), self.calls_added(patch_index))
-            self._moved[patch_index] = inherit_call_sites(moves, self.calls(OLD))
-        return self._moved[patch_index]
-
-    def guarded_calls(self, patch_index: int | None = None) -> tuple[GuardedCall, ...]:
-        """Call sites that now run under conditions they did not have."""
-        out: list[GuardedCall] = []
-        for f in self.files(patch_index):
-            out.extend(guarded_in_file(f))
-        return tuple(out)
 
     def functions(self, side: str, patch_index: int | None = None) -> tuple[Function, ...]:
         """Every function definition seen on ``side``."""
@@ -280,7 +255,6 @@ class SeriesCode:
                 return FunctionBody(
                     function=body.function,
                     calls=body.calls,
-                    tests=body.tests,
                     identifiers=body.identifiers,
                     lines=body.lines,
                     complete=body.complete,

@@ -253,6 +253,17 @@ class Conditions:
             return self.formula(args[0], depth + 1)
         if name in _CONFIG_TESTS and len(args) == 1:
             return config_formula(_text(args[0]))
+        if name in ("PTR_ERR_OR_ZERO", "PTR_ERR") and len(args) == 1:
+            # non-zero exactly when the pointer is an error (PTR_ERR is only
+            # ever taken of one): the same test as IS_ERR()
+            inner = canonical_tokens(args[0], self.env)
+            return atom(
+                AtomKind.COND,
+                f"IS_ERR ( {inner} )",
+                f"IS_ERR({_text(args[0])})",
+                name="IS_ERR",
+                args=(inner,),
+            )
         if name in ("test_bit", "test_bit_acquire", "variable_test_bit") and len(args) == 2:
             addr = _unparen(args[1])
             if addr.type == "pointer_expression" and _text(addr).startswith("&"):

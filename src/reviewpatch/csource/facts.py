@@ -13,14 +13,12 @@ from functools import lru_cache
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Tree
 
-from reviewpatch.csource.conditions import condition_chain, disjuncts, normalise
 from reviewpatch.csource.flowmodel import FlowPiece
 from reviewpatch.csource.flowwalk import WalkContext, walk_function
 from reviewpatch.csource.formula import TRUE, AtomKind, atom
 from reviewpatch.csource.model import (
     Call,
     CodeLine,
-    Condition,
     Definition,
     Fragment,
     Function,
@@ -32,13 +30,6 @@ from reviewpatch.csource.prepare import SYNTHETIC_NAME, Prepared, header_functio
 from reviewpatch.csource.preproc import identifiers, line_identifiers, read_includes, read_macros
 
 _SKIP_CALLEES = frozenset({"likely", "unlikely"})
-_TEST_PARENTS = {
-    "if_statement": "if",
-    "while_statement": "loop",
-    "for_statement": "loop",
-    "do_statement": "loop",
-    "conditional_expression": "ternary",
-}
 
 
 @lru_cache(maxsize=1)
@@ -148,7 +139,6 @@ def _call(node: Node, fn: Function | None, ctx: _Ctx) -> Call | None:
         callee=callee,
         args=args,
         function=fn.name if fn is not None else None,
-        conditions=condition_chain(node, ctx.line_of) if fn is not None else (),
         line=ctx.line_of(node),
         path=view.path,
         side=view.side,
@@ -156,19 +146,6 @@ def _call(node: Node, fn: Function | None, ctx: _Ctx) -> Call | None:
         hunk_index=view.hunk_index,
         context_complete=fn is not None and fn.opening_visible,
         statement=_text(node),
-    )
-
-
-def _test(node: Node, ctx: _Ctx) -> Condition | None:
-    cond = node.child_by_field_name("condition")
-    if cond is None or not ctx.in_view(cond.start_point[0]):
-        return None
-    return Condition(
-        kind=_TEST_PARENTS[node.type],
-        text=normalise(_text(cond)),
-        negated=False,
-        line=ctx.line_of(cond),
-        any_of=disjuncts(cond),
     )
 
 
@@ -195,12 +172,11 @@ class _Acc:
 
     functions: list[tuple[Function, Node]]
     calls: list[tuple[Call, Node | None]]
-    tests: list[tuple[Condition, Node | None]]
     definitions: list[Definition]
 
 
 def _walk(root: Node, ctx: _Ctx) -> _Acc:
-    acc = _Acc([], [], [], [])
+    acc = _Acc([], [], [])
     stack: list[tuple[Node, Function | None, Node | None]] = [(root, None, None)]
     while stack:
         node, fn, fn_node = stack.pop()
@@ -214,10 +190,6 @@ def _walk(root: Node, ctx: _Ctx) -> _Acc:
             call = _call(node, fn, ctx)
             if call is not None:
                 acc.calls.append((call, fn_node))
-        elif t in _TEST_PARENTS and fn is not None:
-            test = _test(node, ctx)
-            if test is not None:
-                acc.tests.append((test, fn_node))
         elif t in ("enumerator", "field_declaration"):
             d = _definition(node, fn, ctx)
             if d is not None:
@@ -239,7 +211,6 @@ def _bodies(acc: _Acc, ctx: _Ctx, source: str) -> tuple[FunctionBody, ...]:
             FunctionBody(
                 function=fn,
                 calls=tuple(c for c, n in acc.calls if n is node),
-                tests=tuple(t for t, n in acc.tests if n is node),
                 identifiers=line_identifiers(lines),
                 lines=lines,
                 complete=fn.complete,
@@ -304,9 +275,7 @@ def _flows(
                 " reaches it",
                 name=region,
             )
-        sites, exits, labels, pending, fall, returns, ops, truncated = walk_function(
-            node, walk_ctx, entry, not head, region
-        )
+        w = walk_function(node, walk_ctx, entry, not head, region)
         out.append(
             FlowPiece(
                 function=fn.name,
@@ -320,18 +289,19 @@ def _flows(
                 static=head and _is_static(node),
                 params=fn.params,
                 entry=entry,
-                sites=sites,
-                exits=exits,
-                labels=labels,
-                pending=pending,
-                fall=fall,
-                returns=returns,
-                ops=ops,
+                sites=w.sites,
+                exits=w.exits,
+                labels=w.labels,
+                pending=w.pending,
+                fall=w.fall,
+                returns=w.returns,
+                ops=w.ops,
                 start=fn.start,
                 end=fn.end,
                 region=region,
                 names=_upper_names(ids, fn.start.no, fn.end.no),
-                truncated=truncated,
+                stores=w.stores,
+                truncated=w.truncated,
             )
         )
     return tuple(out)

@@ -10,7 +10,7 @@ reaches it".
 
 from __future__ import annotations
 
-__all__ = ["BitOp", "Exit", "FlowPiece", "Guard", "Label", "Site"]
+__all__ = ["BitOp", "Exit", "FlowPiece", "Guard", "Label", "Site", "Store"]
 
 from dataclasses import dataclass
 
@@ -21,11 +21,14 @@ from reviewpatch.csource.model import CodeLine
 @dataclass(frozen=True)
 class Guard:
     """A condition that encloses a call: ``kind`` is "if", "else", "loop",
-    "case", "and", "or", "ternary"; ``text`` the condition as written."""
+    "case", "and", "or", "ternary"; ``text`` the condition as written;
+    ``via`` the functions whose results it tests through locals
+    (``step`` of ``step = report_single_step(flags)``)."""
 
     kind: str
     text: str
     line: CodeLine
+    via: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class Label:
 @dataclass(frozen=True)
 class BitOp:
     """A bit set or cleared: ``x |= FLAG`` (``set``), ``x &= ~FLAG``
-    (``clear``), ``set_bit(FLAG, &x)``, ``x = 0`` (``wipe``).  ``var`` the
+    (``clear``), ``set_bit(FLAG, &x)``, ``x = 0`` (``wipe``), ``x = A | B``
+    or ``x &= MASK`` (``keep``: every other bit is cleared).  ``var`` the
     canonical tokens of the word, ``flags`` the flags named."""
 
     kind: str
@@ -86,6 +90,17 @@ class BitOp:
     cond: Formula
     line: CodeLine
     text: str
+
+
+@dataclass(frozen=True)
+class Store:
+    """An assignment ``lhs = rhs`` (canonical tokens of both sides) made
+    when ``cond`` holds: where a value is handed over."""
+
+    lhs: str
+    rhs: str
+    cond: Formula
+    line: CodeLine
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,7 @@ class FlowPiece:
     end: CodeLine
     region: str = ""
     names: tuple[str, ...] = ()
+    stores: tuple[Store, ...] = ()
     truncated: bool = False
 
     @property

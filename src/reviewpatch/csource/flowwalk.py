@@ -15,7 +15,7 @@ followed (the piece says it was truncated).
 
 from __future__ import annotations
 
-__all__ = ["MAX_NESTING", "WalkContext", "walk_function"]
+__all__ = ["MAX_NESTING", "WalkContext", "Walked", "walk_function"]
 
 import re
 from collections.abc import Callable
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from reviewpatch.csource.condexpr import Conditions, canonical_tokens
-from reviewpatch.csource.flowmodel import BitOp, Exit, Guard, Label, Site
+from reviewpatch.csource.flowmodel import BitOp, Exit, Guard, Label, Site, Store
 from reviewpatch.csource.formula import FALSE, TRUE, AtomKind, Formula, atom, conj, disj, neg
 from reviewpatch.csource.model import CodeLine
 from reviewpatch.csource.ppcond import Block
@@ -99,6 +99,7 @@ class _Walk:
     exits: list[Exit] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     ops: list[BitOp] = field(default_factory=list)
+    stores: list[Store] = field(default_factory=list)
     returns: list[tuple[Formula, Formula | None]] = field(default_factory=list)
     pending: dict[str, Formula] = field(default_factory=dict)
     seen_labels: set[str] = field(default_factory=set)
@@ -108,7 +109,16 @@ class _Walk:
     guards: list[Guard] = field(default_factory=list)
 
     def guard(self, kind: str, node: Node) -> Guard:
-        return Guard(kind, _text(node), self.ctx.line_of(node))
+        via = []
+        stack = [node]
+        while stack:
+            cur = stack.pop()
+            if cur.type == "identifier":
+                value = self.env.get(_text(cur))
+                if value is not None and _unparen(value).type == "call_expression":
+                    via.append(_callee(_unparen(value)))
+            stack.extend(cur.named_children)
+        return Guard(kind, _text(node), self.ctx.line_of(node), tuple(dict.fromkeys(via)))
 
     # -- conditions -------------------------------------------------------------
 
@@ -173,7 +183,8 @@ class _Walk:
         name = _text(name_node)
         came = self.pending.pop(name, FALSE)
         extra = FALSE
-        if self.headless:
+        if self.headless and self.ctx.line_of(node).kind not in ("+", "-"):
+            # a label the patch adds or removes has no unseen goto to it
             extra = atom(
                 AtomKind.UNSEEN,
                 f"goto-in {self.region} {name}",
@@ -391,6 +402,9 @@ class _Walk:
         op = _text(node.child_by_field_name("operator"))
         if left is None or right is None:
             return
+        if op == "=":
+            line = self.ctx.line_of(node)
+            self.stores.append(Store(canonical_tokens(left), canonical_tokens(right), phi, line))
         if left.type == "identifier":
             if op == "=":
                 self.assign(_text(left), right)
@@ -413,9 +427,11 @@ class _Walk:
                 if names:
                     self.ops.append(BitOp("clear", var, names, phi, line, _text(node)))
             else:
-                self.ops.append(BitOp("wipe", var, (), phi, line, _text(node)))
+                self.ops.append(BitOp("keep", var, _or_names(right), phi, line, _text(node)))
         elif op == "=" and _text(right) in ("0", "0UL", "0U", "0L"):
             self.ops.append(BitOp("wipe", var, (), phi, line, _text(node)))
+        elif op == "=" and (names := _or_names(right)):
+            self.ops.append(BitOp("keep", var, names, phi, line, _text(node)))
 
     # -- expressions --------------------------------------------------------------
 
@@ -669,36 +685,40 @@ def _inner_blocks(blocks: tuple[Block, ...], outer: tuple[Block, ...]) -> Formul
     return conj(*(b.cond for b in blocks if b.group not in groups))
 
 
+@dataclass(frozen=True)
+class Walked:
+    """What walking one function found (see ``FlowPiece`` for the fields)."""
+
+    sites: tuple[Site, ...]
+    exits: tuple[Exit, ...]
+    labels: tuple[Label, ...]
+    pending: tuple[tuple[str, Formula], ...]
+    fall: Formula
+    returns: tuple[tuple[Formula, Formula | None], ...]
+    ops: tuple[BitOp, ...]
+    stores: tuple[Store, ...]
+    truncated: bool
+
+
 def walk_function(
     node: Node,
     ctx: WalkContext,
     entry: Formula,
     headless: bool,
     region: str,
-) -> tuple[
-    tuple[Site, ...],
-    tuple[Exit, ...],
-    tuple[Label, ...],
-    tuple[tuple[str, Formula], ...],
-    Formula,
-    tuple[tuple[Formula, Formula | None], ...],
-    tuple[BitOp, ...],
-    bool,
-]:
-    """Walk the body of function definition ``node`` from ``entry``:
-    (sites, exits, labels, pending gotos, condition at the end, returns,
-    bit operations, truncated)."""
+) -> Walked:
+    """Walk the body of function definition ``node`` from ``entry``."""
     walk = _Walk(ctx, headless, region)
     body = node.child_by_field_name("body")
     out = walk.stmt(body, entry, 0) if body is not None else _Out(entry)
-    pending = tuple(sorted(walk.pending.items()))
-    return (
-        tuple(walk.sites),
-        tuple(walk.exits),
-        tuple(walk.labels),
-        pending,
-        out.fall,
-        tuple(walk.returns),
-        tuple(walk.ops),
-        walk.truncated,
+    return Walked(
+        sites=tuple(walk.sites),
+        exits=tuple(walk.exits),
+        labels=tuple(walk.labels),
+        pending=tuple(sorted(walk.pending.items())),
+        fall=out.fall,
+        returns=tuple(walk.returns),
+        ops=tuple(walk.ops),
+        stores=tuple(walk.stores),
+        truncated=walk.truncated,
     )

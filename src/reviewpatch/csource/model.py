@@ -16,18 +16,13 @@ __all__ = [
     "OLD",
     "Call",
     "CodeLine",
-    "Condition",
     "Definition",
-    "Disjunct",
     "FileCode",
-    "FlagTest",
     "Fragment",
     "Function",
     "FunctionBody",
-    "GuardedCall",
     "Include",
     "Macro",
-    "MovedCall",
     "PatchCode",
     "View",
 ]
@@ -87,51 +82,6 @@ class View:
 
 
 @dataclass(frozen=True)
-class FlagTest:
-    """A bit test ``var & mask`` found in a condition.  ``names`` are the
-    identifiers of ``mask`` (``(A | B)`` gives A and B), not yet expanded."""
-
-    var: str
-    mask: str
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Disjunct:
-    """One ``||`` term of a condition: the flag tests it ANDs together and
-    whether it holds anything else (``opaque``: a call, a comparison...)."""
-
-    tests: tuple[FlagTest, ...]
-    opaque: bool
-    text: str
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One condition that code runs under.
-
-    ``kind`` is one of "if", "else", "loop", "case", "and", "or",
-    "ternary", "ternary-else", "early-exit".  ``text`` is the condition as
-    written, normalised (spaces folded, ``likely()``/``unlikely()`` and outer
-    parentheses removed); ``negated`` is True when the code runs when the
-    condition is false (else branch, ``||`` right side, after an early
-    ``return``).  ``any_of`` splits a positive condition into its ``||``
-    terms with their flag tests.
-    """
-
-    kind: str
-    text: str
-    negated: bool
-    line: CodeLine
-    any_of: tuple[Disjunct, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """What two conditions are compared by."""
-        return ("!" if self.negated else "") + self.kind.split("-")[0] + ":" + self.text
-
-
-@dataclass(frozen=True)
 class Function:
     """A function definition seen in a view.  ``opening_visible`` is False
     when the view starts inside a function whose head is not shown (then
@@ -164,7 +114,6 @@ class Call:
     callee: str
     args: tuple[str, ...]
     function: str | None
-    conditions: tuple[Condition, ...]
     line: CodeLine
     path: str
     side: str
@@ -233,7 +182,6 @@ class FunctionBody:
 
     function: Function
     calls: tuple[Call, ...]
-    tests: tuple[Condition, ...]
     identifiers: tuple[str, ...]
     lines: tuple[CodeLine, ...]
     complete: bool
@@ -292,35 +240,3 @@ class PatchCode:
                 return f
         return None
 
-
-@dataclass(frozen=True)
-class MovedCall:
-    """A call removed at one place and added at another (in the same patch
-    or later in the series).  When the removed call's function was itself
-    called from the added call's function, ``inherited`` are the conditions
-    of that call site (those common to every such site), and
-    ``removed.conditions`` begins with them: they are the conditions the
-    removed call effectively ran under, seen from the new place."""
-
-    removed: Call
-    added: Call
-    inherited: tuple[Condition, ...] = ()
-
-    @property
-    def same_function(self) -> bool:
-        return (
-            self.removed.function is not None
-            and self.removed.function == self.added.function
-            and self.removed.path == self.added.path
-        )
-
-
-@dataclass(frozen=True)
-class GuardedCall:
-    """A call site that ran under ``old`` conditions and now runs under
-    ``new`` ones; ``guard`` are the conditions of ``new`` that ``old``
-    lacked."""
-
-    old: Call
-    new: Call
-    guard: tuple[Condition, ...]

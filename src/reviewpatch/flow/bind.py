@@ -46,6 +46,7 @@ _MAX_EXPAND = 8
 _MAX_HELPER_DEPTH = 3
 _MAX_RETURNS = 16
 _MAX_HELPER_SIZE = 200
+_MASKED_RE = re.compile(r"^(.+) & (~ )?(?:\( )?(_*[A-Z][A-Z0-9_]*)(?: \))?$")
 _CONST_RE = re.compile(r"^(?:_*[A-Z][A-Z0-9_]*|-?\d+[uUlL]*)$")
 _BIT_DEF_RE = re.compile(
     r"^\(*\s*(?:BIT(?:_ULL)?\s*\(\s*([A-Za-z_]\w*)\s*\)|_BITULL?\s*\(\s*([A-Za-z_]\w*)\s*\)|"
@@ -107,12 +108,25 @@ class Binder:
             )
         if a.kind is AtomKind.COND:
             return self._cond(a, binding, depth)
+        if a.kind is AtomKind.LOOP and binding:
+            key = _subst_tokens(a.key.split(":", 1)[1], binding)
+            return atom(AtomKind.LOOP, key, a.text, name=a.name)
         return None
 
     def _bits(self, a: Atom, binding: Binding) -> Formula:
         var_key = canonical_var(_subst_tokens(a.var_key, binding))
         var = binding[a.var_key][1] if a.var_key in binding else a.var
         leaves = self.expand(a.name)
+        bare = var_key[2:-2] if var_key.startswith("( ") and var_key.endswith(" )") else var_key
+        masked = _MASKED_RE.match(bare)
+        if masked is not None:
+            # (flags & ~M) or (flags & M) passed on: the bits of flags, less
+            # (or only) those of M
+            var_key = canonical_var(masked.group(1))
+            var = var.split("&")[0].strip(" (")
+            cut = {self.flag_key(x) for x in self.expand(masked.group(3))}
+            keep = masked.group(2) != "~ "
+            leaves = tuple(x for x in leaves if (self.flag_key(x) in cut) == keep)
         return disj(
             *(
                 atom(

@@ -32,13 +32,22 @@ class FunctionView:
     """A function on one side: its pieces in file order, the formulas that
     replace the entry and label atoms of linked pieces (``links``), which
     pieces hold a changed line (``touched``), and where it came from
-    (``source``: "patch", "series" or "tree")."""
+    (``source``: "patch", "series" or "tree").  ``key`` is ``name@path``:
+    one name may have a definition per architecture."""
 
     name: str
     pieces: tuple[FlowPiece, ...]
     links: tuple[tuple[str, Formula], ...]
     touched: bool
     source: str
+
+    @property
+    def path(self) -> str:
+        return self.pieces[0].path if self.pieces else ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.path}"
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -110,7 +119,8 @@ class Bodies:
     _masks: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict)
 
     def functions(self, side: str) -> dict[str, FunctionView]:
-        """Every function patch ``index`` shows on ``side``, by name."""
+        """Every function patch ``index`` shows on ``side``, by key
+        (``name@path``)."""
         got = self._sides.get(side)
         if got is None:
             got = self._gather(side)
@@ -118,27 +128,34 @@ class Bodies:
         return got
 
     def _gather(self, side: str) -> dict[str, FunctionView]:
-        grouped: dict[str, list[tuple[FlowPiece, bool]]] = {}
+        grouped: dict[tuple[str, str], list[tuple[FlowPiece, bool]]] = {}
         for fr in self.code.fragments(side, self.index):
             for p in fr.flows:
-                grouped.setdefault(_name(p), []).append((p, _touched(fr, p)))
+                grouped.setdefault((_name(p), p.path), []).append((p, _touched(fr, p)))
         out = {}
-        for name, items in grouped.items():
-            items.sort(key=lambda it: (it[0].path, it[0].start.old_no or it[0].start.new_no or 0))
+        for (name, _path), items in grouped.items():
+            items.sort(key=lambda it: it[0].start.old_no or it[0].start.new_no or it[0].start.no)
             pieces = [p for p, _ in items]
-            out[name] = FunctionView(
+            fv = FunctionView(
                 name, tuple(pieces), _link(name, pieces), any(t for _, t in items), "patch"
             )
+            out[fv.key] = fv
         return out
 
-    def get(self, name: str, side: str) -> FunctionView | None:
-        """Function ``name`` on ``side``: the patch's own view, else the
-        unchanged body found elsewhere in the series or the tree."""
-        here = self.functions(side).get(name)
-        if here is not None:
-            return here
+    def named(self, name: str, side: str) -> list[FunctionView]:
+        """The patch's own views of function ``name`` on ``side``."""
+        return [fv for fv in self.functions(side).values() if fv.name == name]
+
+    def get(self, name: str, side: str, path: str = "") -> FunctionView | None:
+        """Function ``name`` on ``side`` (the one in ``path`` when there is
+        one per architecture): the patch's own view, else the unchanged body
+        found elsewhere in the series or the tree."""
+        here = self.named(name, side)
+        if here:
+            same = [fv for fv in here if fv.path == path]
+            return same[0] if same else here[0] if len(here) == 1 else None
         other = OLD if side == NEW else NEW
-        if name in self.functions(other):
+        if self.named(name, other):
             return None  # the patch adds or removes it: absent on this side
         if name not in self._outside:
             self._outside[name] = self._elsewhere(name)

@@ -22,15 +22,26 @@ from __future__ import annotations
 
 __all__ = ["REST", "Change", "Occurrence", "changes_of_patch", "occurrences"]
 
+import re
 from dataclasses import dataclass, field
 
 from reviewpatch.csource.code import SeriesCode
 from reviewpatch.csource.flowmodel import FlowPiece, Site
-from reviewpatch.csource.formula import TRUE, Formula, conj, disj
+from reviewpatch.csource.formula import (
+    TRUE,
+    Atom,
+    AtomKind,
+    Formula,
+    atom,
+    atoms_of,
+    conj,
+    disj,
+    rename_atoms,
+)
 from reviewpatch.csource.model import NEW, OLD
 from reviewpatch.flow.bind import Binder, Binding
 from reviewpatch.flow.bodies import Bodies, FunctionView
-from reviewpatch.flow.solver import Comparison, Solver, Verdict
+from reviewpatch.flow.solver import Comparison, Solver, Verdict, Witness
 
 REST = "\u2026"  # prefix of the pseudo-callee "the rest of F()"
 _MAX_INLINE = 4
@@ -75,10 +86,92 @@ class Change:
     comparison: Comparison
     secondary: bool = False
     across: str = ""
+    before: Formula = TRUE
+    after: Formula = TRUE
+    opaque: frozenset[str] = frozenset()
 
     @property
     def pseudo(self) -> bool:
         return self.callee.startswith(REST)
+
+    def doubt(self, lost: bool) -> str:
+        """Why the witness of one direction is not to be trusted as a
+        finding ("" when it is): it relies on unseen code, on a condition
+        rewritten in other words, on two conditions written alike taken as
+        different, or on a configuration option together with conditions
+        it may decide."""
+        w = self.comparison.lost if lost else self.comparison.gained
+        if w is None:
+            return "no case"
+        if not w.robust:
+            return "it depends on code the diff does not show"
+        if self.across:
+            return f"it assumes {self.across}() runs whenever {self.root}() did"
+        return (
+            _rewrite(w, self.before, self.after)
+            or _opaque(w, self.opaque)
+            or _alias(w)
+            or _config(w)
+            or _empty_loop(w)
+        )
+
+
+def _rewrite(w: Witness, before: Formula, after: Formula) -> str:
+    old = {a.key for a in atoms_of(before)}
+    new = {a.key for a in atoms_of(after)}
+    gone = [lit.atom.text for lit in w.literals if lit.atom.seen and lit.atom.key not in new]
+    came = [lit.atom.text for lit in w.literals if lit.atom.seen and lit.atom.key not in old]
+    if gone and came:
+        return (
+            f"the condition was rewritten ({gone[0]} before, {came[0]} after) and the solver "
+            "cannot tell whether they mean the same"
+        )
+    return ""
+
+
+_IDENT_RE = re.compile(r"\b[A-Za-z_]\w*\b")
+
+
+def _shape(text: str) -> str:
+    return _IDENT_RE.sub("x", text)
+
+
+def _alias(w: Witness) -> str:
+    seen: dict[str, tuple[str, bool]] = {}
+    for lit in w.literals:
+        if not lit.atom.seen or lit.atom.kind is AtomKind.BIT:
+            continue
+        shape = _shape(lit.atom.text)
+        prior = seen.get(shape)
+        if prior is not None and prior[1] != lit.value:
+            return f"it takes {prior[0]} and {lit.atom.text} to differ"
+        seen.setdefault(shape, (lit.atom.text, lit.value))
+    return ""
+
+
+def _opaque(w: Witness, names: frozenset[str]) -> str:
+    for lit in w.literals:
+        if lit.atom.seen and lit.atom.name in names:
+            return (
+                f"it depends on what {lit.atom.name}(), which the patch newly calls, returns; "
+                "its body is not in the diff"
+            )
+    return ""
+
+
+def _empty_loop(w: Witness) -> str:
+    for lit in w.literals:
+        if lit.atom.kind is AtomKind.LOOP and not lit.value:
+            return f"it assumes {lit.atom.text.replace(' runs', '')} runs zero times"
+    return ""
+
+
+def _config(w: Witness) -> str:
+    seen = [lit for lit in w.literals if lit.atom.seen]
+    configs = [lit.atom.name for lit in seen if lit.atom.kind is AtomKind.CONFIG]
+    if configs and len(configs) < len(seen):
+        return f"it assumes {configs[0]} does not decide the other conditions"
+    return ""
 
 
 @dataclass
@@ -88,6 +181,7 @@ class _Collector:
     bodies: Bodies
     binder: Binder
     side: str
+    path: str = ""
     found: dict[str, list[Occurrence]] = field(default_factory=dict)
     count: int = 0
     truncated: bool = False
@@ -117,7 +211,7 @@ class _Collector:
     def inline(self, site: Site, cond: Formula, binding: Binding, chain: tuple[str, ...]) -> None:
         if len(chain) > _MAX_INLINE or site.callee in chain or cond.is_false:
             return
-        callee = self.bodies.get(site.callee, self.side)
+        callee = self.bodies.get(site.callee, self.side, self.path)
         if callee is None or not callee.head_visible:
             return
         params = callee.params
@@ -133,32 +227,62 @@ def _callees(fv: FunctionView) -> set[str]:
     return {s.callee for p in fv.pieces for s in p.sites}
 
 
-def _roots(bodies: Bodies) -> tuple[list[str], list[str]]:
-    """(roots, secondary roots) of the patch."""
+@dataclass(frozen=True)
+class _Root:
+    """A root: its function on each side (None where the patch adds or
+    removes it), and whether it is secondary."""
+
+    name: str
+    old: FunctionView | None
+    new: FunctionView | None
+    secondary: bool = False
+
+
+def _pairs(bodies: Bodies) -> list[tuple[FunctionView | None, FunctionView | None]]:
+    """Each function of the patch with itself on the other side: by name
+    and file, else by name when each side has one definition of it."""
     old, new = bodies.functions(OLD), bodies.functions(NEW)
-    names = set(old) | set(new)
-    touched = {n for n in names if (old.get(n) or new.get(n)) and _touched(old, new, n)}
+    out: list[tuple[FunctionView | None, FunctionView | None]] = []
+    left = dict(new)
+    for key, fv in sorted(old.items()):
+        match = left.pop(key, None)
+        if match is None:
+            same = [k for k, v in left.items() if v.name == fv.name]
+            others = [k for k, v in old.items() if v.name == fv.name]
+            if len(same) == 1 and len(others) == 1:
+                match = left.pop(same[0])
+        out.append((fv, match))
+    out.extend((None, fv) for _, fv in sorted(left.items()))
+    return out
+
+
+def _roots(bodies: Bodies) -> list[_Root]:
+    """The roots of the patch, then the secondary ones."""
+    pairs = _pairs(bodies)
+    names = {fv.name for pair in pairs for fv in pair if fv is not None}
     calls: dict[str, set[str]] = {n: set() for n in names}
-    for side in (old, new):
-        for n, fv in side.items():
-            calls[n] |= _callees(fv) & names
+    touched: set[str] = set()
+    for pair in pairs:
+        for fv in pair:
+            if fv is not None:
+                calls[fv.name] |= _callees(fv) & names
+                if fv.touched:
+                    touched.add(fv.name)
     candidates = set(touched)
     for _ in range(_CALLER_LEVELS):
         candidates |= {n for n in names if calls[n] & candidates}
     called = {c for n in candidates for c in calls[n] if c != n}
-    roots = sorted(n for n in candidates if n not in called)
-    if not roots:
-        roots = sorted(touched)
-    secondary = sorted(
-        n
-        for n in touched
-        if n in called and not _private(old.get(n), new.get(n), bodies.code.tree is not None)
-    )
-    return roots, secondary
-
-
-def _touched(old: dict[str, FunctionView], new: dict[str, FunctionView], name: str) -> bool:
-    return any(fv.touched for fv in (old.get(name), new.get(name)) if fv is not None)
+    top = {n for n in candidates if n not in called} or touched
+    whole = bodies.code.tree is not None
+    out = []
+    for old, new in pairs:
+        name = (old or new).name  # type: ignore[union-attr]
+        if name in top:
+            out.append(_Root(name, old, new))
+        elif name in touched and name in called and not _private(old, new, whole):
+            out.append(_Root(name, old, new, secondary=True))
+    out.sort(key=lambda r: (r.secondary, r.name))
+    return out
 
 
 def _private(old: FunctionView | None, new: FunctionView | None, whole: bool) -> bool:
@@ -166,35 +290,104 @@ def _private(old: FunctionView | None, new: FunctionView | None, whole: bool) ->
     return whole and all(fv is None or fv.static for fv in (old, new))
 
 
-def occurrences(bodies: Bodies, name: str, side: str) -> dict[str, list[Occurrence]]:
-    """Every call of root ``name`` on ``side``, helpers in view inlined."""
-    return _occurrences(bodies, name, side)[0]
-
-
-def _occurrences(bodies: Bodies, name: str, side: str) -> tuple[dict[str, list[Occurrence]], bool]:
-    fv = bodies.functions(side).get(name)
-    col = _Collector(bodies, Binder(bodies, side), side)
+def _occurrences(
+    bodies: Bodies, fv: FunctionView | None, side: str, binding: Binding
+) -> tuple[dict[str, list[Occurrence]], bool]:
+    col = _Collector(bodies, Binder(bodies, side), side, fv.path if fv is not None else "")
     if fv is not None:
-        col.collect(fv, TRUE, {}, (name,))
+        col.collect(fv, TRUE, binding, (fv.name,))
     return col.found, col.truncated
 
 
+def occurrences(bodies: Bodies, name: str, side: str) -> dict[str, list[Occurrence]]:
+    """Every call of root ``name`` on ``side``, helpers in view inlined."""
+    for old, new in _pairs(bodies):
+        fv = old if side == OLD else new
+        if fv is not None and fv.name == name:
+            return _occurrences(bodies, fv, side, {})[0]
+    return {}
+
+
+def _renamed_params(root: _Root) -> Binding:
+    """The new root's parameters named as the old root's, by position."""
+    if root.old is None or root.new is None:
+        return {}
+    a, b = root.old.params, root.new.params
+    if len(a) != len(b) or a == b:
+        return {}
+    return {n: (o, o) for n, o in zip(b, a) if n != o}
+
+
+def _aligner(old: dict[str, list[Occurrence]]) -> dict[str, Atom]:
+    """Old conditions by their text as written (COND and CASE atoms)."""
+    by_text: dict[str, Atom] = {}
+    for occs in old.values():
+        for o in occs:
+            for a in atoms_of(o.cond):
+                if a.kind in (AtomKind.COND, AtomKind.CASE):
+                    by_text.setdefault(a.text, a)
+    return by_text
+
+
+def _align(f: Formula, by_text: dict[str, Atom], old_keys: set[str]) -> Formula:
+    """``f`` with each condition written like an old one taken as that one
+    (a local whose value is computed differently, the same test)."""
+
+    def same(a: Atom) -> Formula | None:
+        if a.kind not in (AtomKind.COND, AtomKind.CASE) or a.key in old_keys:
+            return None
+        twin = by_text.get(a.text)
+        if twin is None:
+            return None
+        return atom(twin.kind, twin.key.split(":", 1)[1], twin.text, twin.var, twin.name, twin.var_key, twin.args)
+
+    return rename_atoms(f, same)
+
+
+def _opaque_calls(bodies: Bodies, new: dict[str, list[Occurrence]]) -> frozenset[str]:
+    """Calls the patch adds whose body is not in view: what they return
+    (when a condition tests it) is unseen."""
+    out = set()
+    for callee, occs in new.items():
+        for o in occs:
+            s = o.site
+            if s is not None and s.line.kind == "+":
+                fv = bodies.get(callee, NEW, o.piece.path)
+                if fv is None or not fv.complete:
+                    out.add(callee)
+    return frozenset(out)
+
+
 def _compare_root(
-    solver: Solver, bodies: Bodies, root: str, secondary: bool
+    solver: Solver, bodies: Bodies, root: _Root
 ) -> tuple[list[Change], dict[str, list[Occurrence]], dict[str, list[Occurrence]]]:
-    old, cut_old = _occurrences(bodies, root, OLD)
-    new, cut_new = _occurrences(bodies, root, NEW)
+    old, _ = _occurrences(bodies, root.old, OLD, {})
+    new, _ = _occurrences(bodies, root.new, NEW, _renamed_params(root))
+    by_text = _aligner(old)
+    old_keys = {a.key for a in by_text.values()}
+    opaque = _opaque_calls(bodies, new)
     out: list[Change] = []
     for callee in sorted(set(old) & set(new)):
         a = disj(*(o.cond for o in old[callee]))
-        b = disj(*(o.cond for o in new[callee]))
+        b = _align(disj(*(o.cond for o in new[callee])), by_text, old_keys)
         if a == b:
             continue
         cmp = solver.compare(a, b)
         if cmp.verdict is Verdict.EQUIVALENT:
             continue
         out.append(
-            Change(bodies.index, root, callee, tuple(old[callee]), tuple(new[callee]), cmp, secondary)
+            Change(
+                bodies.index,
+                root.name,
+                callee,
+                tuple(old[callee]),
+                tuple(new[callee]),
+                cmp,
+                root.secondary,
+                before=a,
+                after=b,
+                opaque=opaque,
+            )
         )
     gone = {c: old[c] for c in old if c not in new}
     came = {c: new[c] for c in new if c not in old}
@@ -207,20 +400,18 @@ def changes_of_patch(
     """Every callee whose condition the patch changes, root by root, and
     the calls that move from one root to another."""
     bodies = bodies or Bodies(code, index)
-    roots, secondary = _roots(bodies)
     out: list[Change] = []
     gone: dict[str, list[tuple[str, list[Occurrence]]]] = {}
     came: dict[str, list[tuple[str, list[Occurrence]]]] = {}
-    for root in roots + [s for s in secondary if s not in roots]:
-        is_secondary = root not in roots
-        found, lost, added = _compare_root(solver, bodies, root, is_secondary)
+    for root in _roots(bodies):
+        found, lost, added = _compare_root(solver, bodies, root)
         out.extend(found)
-        if is_secondary:
+        if root.secondary:
             continue
         for callee, occ in lost.items():
-            gone.setdefault(callee, []).append((root, occ))
+            gone.setdefault(callee, []).append((root.name, occ))
         for callee, occ in added.items():
-            came.setdefault(callee, []).append((root, occ))
+            came.setdefault(callee, []).append((root.name, occ))
     for callee in sorted(set(gone) & set(came)):
         if callee.startswith(REST):
             continue
@@ -230,5 +421,7 @@ def changes_of_patch(
                 b = disj(*(o.cond for o in new))
                 cmp = solver.compare(a, b)
                 if cmp.verdict is not Verdict.EQUIVALENT:
-                    out.append(Change(index, src, callee, tuple(old), tuple(new), cmp, False, dst))
+                    out.append(
+                        Change(index, src, callee, tuple(old), tuple(new), cmp, False, dst, a, b)
+                    )
     return tuple(out)

@@ -7,7 +7,14 @@ _TIF_SYSCALL_TRACE, _TIF_SYSCALL_AUDIT", "ret < 0", "CONFIG_X is disabled";
 
 from __future__ import annotations
 
-__all__ = ["condition_text", "describe", "describe_literals", "negate_text", "unseen_text"]
+__all__ = [
+    "condition_text",
+    "describe",
+    "describe_literals",
+    "negate_text",
+    "unseen_text",
+    "when",
+]
 
 import re
 from collections.abc import Sequence
@@ -73,14 +80,19 @@ def describe_literals(literals: Sequence[Literal]) -> str:
             continue  # "the code is reached" goes without saying
         parts.append(_one(a, lit.value))
     bits = [_bits(v, *groups[v]) for v in order]
-    text = " and ".join(bits + parts)
-    return text or "whenever the code runs"
+    return " and ".join(bits + parts)
 
 
 def describe(witness: Witness) -> str:
     """A witness in words (its seen part; see ``unseen_text``)."""
     seen = [lit for lit in witness.literals if lit.atom.seen]
     return describe_literals(seen)
+
+
+def when(witness: Witness) -> str:
+    """"when <case>", or "in every case" for a witness without conditions."""
+    text = describe(witness)
+    return f"when {text}" if text else "in every case"
 
 
 def unseen_text(witness: Witness) -> str:

@@ -26,10 +26,11 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.gated_callee",
     "reviewpatch.rules.c.mask_member",
     "reviewpatch.rules.c.gate_flag",
-    "reviewpatch.rules.semantic_pairs",
-    "reviewpatch.rules.semantic_symbols",
+    "reviewpatch.rules.c.set_clear",
+    "reviewpatch.rules.c.symbols",
     "reviewpatch.rules.c.nfc_claim",
-    "reviewpatch.rules.semantic_claims",
+    "reviewpatch.rules.c.early_exit_release",
+    "reviewpatch.rules.c.claimed_change",
 )
 
 

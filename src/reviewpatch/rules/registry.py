@@ -98,8 +98,8 @@ class Hit:
     """What a rule yields.  Location fields left at None are filled by the
     engine: ``patch_index`` from the context's patch.  ``severity`` and
     ``confidence`` override the rule's defaults for this one hit.  ``symbol``
-    names the function, macro or flag concerned; with ``explainable`` rules
-    the engine checks whether the commit message explains it."""
+    names the function, macro or flag concerned; ``explained`` marks a hit
+    the commit message acknowledges (the engine reports it as a note)."""
 
     message: str
     patch_index: int | None = None
@@ -130,7 +130,6 @@ class RuleSpec:
     func: RuleFunc
     doc: RuleDoc
     needs_code: bool = False
-    explainable: bool = False
     family: str = ""
 
     def run(self, ctx: RuleContext) -> Iterator[Hit]:
@@ -148,7 +147,6 @@ def rule(
     confidence: Confidence = Confidence.HIGH,
     scope: Scope = Scope.PATCH,
     needs_code: bool = False,
-    explainable: bool = False,
     family: str = "",
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Declare a rule.  Checks the id and name format and the docstring."""
@@ -168,7 +166,6 @@ def rule(
             func=func,
             doc=doc,
             needs_code=needs_code,
-            explainable=explainable,
             family=family,
         )
         setattr(func, _SPEC_ATTR, spec)

@@ -10,6 +10,7 @@ __all__ = [
     "flow",
     "fn",
     "hit_at",
+    "new_guards",
     "occurrence_evidence",
     "ordered",
     "reportable",
@@ -19,10 +20,9 @@ __all__ = [
 import re
 from collections.abc import Iterable
 
-from reviewpatch.csource.model import CodeLine
+from reviewpatch.csource.model import NEW, OLD, CodeLine
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.flow.analysis import FlowAnalysis, flow_of
-from reviewpatch.csource.model import NEW, OLD
 from reviewpatch.flow.compare import REST, Change, Occurrence
 from reviewpatch.rules.registry import Hit, RuleContext
 
@@ -130,6 +130,18 @@ def reportable(fa: FlowAnalysis, ch: Change) -> bool:
             computes = any(v is not None for p in fv.pieces for _, v in p.returns)
             return not computes or any(p.sites or p.ops for p in fv.pieces)
     return True
+
+
+def new_guards(ch: Change) -> str:
+    """The conditions around a changed call's new site that its old sites
+    lacked, as written ("" when none)."""
+    had = {g.text for o in ch.old if o.site is not None for g in o.site.guards}
+    for o in ch.new:
+        if o.site is not None and not o.inlined:
+            found = [g.text for g in o.site.guards if g.text not in had]
+            if found:
+                return " && ".join(found if len(found) == 1 else [f"({t})" for t in found])
+    return ""
 
 
 def fn(name: str) -> str:

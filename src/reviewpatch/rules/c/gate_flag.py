@@ -11,7 +11,7 @@ from reviewpatch.csource.formula import AtomKind
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.flow.analysis import Gate
 from reviewpatch.flow.compare import Change
-from reviewpatch.flow.describe import describe, unseen_text
+from reviewpatch.flow.describe import unseen_text, when
 from reviewpatch.rules.c.claims import explanation
 from reviewpatch.rules.c.common import flow, fn, hit_at, occurrence_evidence, reportable
 from reviewpatch.rules.c.gating import gate_evidence, guard_text, words_of
@@ -101,23 +101,27 @@ def _missed_hit(
     lost = ch.comparison.lost
     assert lost is not None
     inner = next((o for o in ch.old if gate.callee in o.chain[1:]), ch.old[0])
-    test = inner.site.guards[-1].text if inner.site is not None and inner.site.guards else ""
-    tested = f" ({test})" if test else ""
+    guard = inner.site.guards[-1] if inner.site is not None and inner.site.guards else None
+    tested = ""
+    if guard is not None:
+        through = ", ".join(f"{v}()" for v in guard.via)
+        tested = f" ({guard.text}" + (f", through {through})" if through else ")")
     flags = " | ".join(missed)
     msg = (
         f"{fn(inner.holder)} tests {flags}{tested}, but the new guard of {fn(gate.callee)} "
         f"({guard_text(gate)}) does not let {'it' if len(missed) == 1 else 'them'} through: "
-        f"when {describe(lost)}, {ch.callee}() ran before the patch and no longer runs"
+        f"{when(lost)}, {ch.callee}() ran before the patch and no longer runs"
     )
     if more:
-        msg += f" (nor {more} more call{'s' if more > 1 else ''} under the same test)"
+        msg += f" (nor do {more} more call{'s' if more > 1 else ''} the same case skips)"
     evidence = (*gate_evidence(gate), occurrence_evidence(inner, f"in {fn(inner.holder)}"))
     if inner.site is not None:
         evidence += tuple(
             occurrence_evidence(inner, "tested here") for _ in inner.site.guards[-1:]
         )
-    if not lost.robust:
-        msg += f" (if {unseen_text(lost)})"
+    doubt = ch.doubt(True)
+    if doubt:
+        msg += f" (if {unseen_text(lost)})" if not lost.robust else f" ({doubt})"
         return hit_at(gate.site, msg, missed[0], evidence, severity=Severity.NOTE)
     why = explanation(ctx.patch.message, ch.callee, words_of(lost, gate))
     if why is not None:

@@ -7,10 +7,11 @@ __all__ = ["gated_callee_side_effects"]
 
 from collections.abc import Iterator
 
+from reviewpatch.csource.model import NEW
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.flow.analysis import Gate
 from reviewpatch.flow.compare import Change
-from reviewpatch.flow.describe import describe, unseen_text
+from reviewpatch.flow.describe import unseen_text, when
 from reviewpatch.rules.c.claims import MessageClaim, contradicts, explanation, read_claims
 from reviewpatch.rules.c.common import flow, fn, hit_at, occurrence_evidence, reportable
 from reviewpatch.rules.c.gating import (
@@ -84,10 +85,14 @@ def gated_callee_side_effects(ctx: RuleContext) -> Iterator[Hit]:
     symbols = {c.callee for g in gates for c in g.inner}
     claims = read_claims(ctx.patch.message, symbols)
     seen: set[str] = set()
+    bodies = fa.bodies(ctx.patch.index)
     for gate in gates:
         for ch in gate.inner:
             if ch.callee in seen or not reportable(fa, ch) or not _flag_free(ch, gate):
                 continue
+            inlined = bodies.get(ch.callee, NEW)
+            if inlined is not None and inlined.head_visible:
+                continue  # a helper in view: what it does is judged call by call
             seen.add(ch.callee)
             yield _skipped_hit(ctx, gate, ch, claims)
         note = partial_note(gate)
@@ -112,12 +117,12 @@ def _skipped_hit(
         where += f" (called from {fn(gate.callee)})"
     msg = (
         f"{ch.callee}() in {where} ran whenever {fn(gate.callee)} was called; now that "
-        f"{fn(gate.callee)} runs only if ({guard_text(gate)}), it no longer runs when "
-        f"{describe(lost)}"
+        f"{fn(gate.callee)} runs only if ({guard_text(gate)}), it no longer runs {when(lost)}"
     )
     evidence = (*gate_evidence(gate), occurrence_evidence(inner, f"in {fn(inner.holder)}"))
-    if not lost.robust:
-        msg += f" (if {unseen_text(lost)})"
+    doubt = ch.doubt(True)
+    if doubt:
+        msg += f" (if {unseen_text(lost)})" if not lost.robust else f" ({doubt})"
         return hit_at(gate.site, msg, ch.callee, evidence, severity=Severity.NOTE)
     claim = contradicts(claims, ch.callee)
     if claim is not None:

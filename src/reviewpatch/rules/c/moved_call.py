@@ -8,9 +8,9 @@ __all__ = ["moved_call_conditional"]
 from collections.abc import Iterator
 
 from reviewpatch.findings import Confidence, Severity
-from reviewpatch.model import DiffLine, LineKind, Patch
 from reviewpatch.flow.compare import Change, Occurrence
-from reviewpatch.flow.describe import describe, unseen_text
+from reviewpatch.flow.describe import unseen_text, when
+from reviewpatch.model import DiffLine, LineKind, Patch
 from reviewpatch.rules.c.claims import MessageClaim, contradicts, explanation, read_claims
 from reviewpatch.rules.c.common import flow, fn, hit_at, occurrence_evidence, reportable
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
@@ -133,7 +133,7 @@ def _moved_hit(
     removed, added = moved
     lost = ch.comparison.lost
     assert lost is not None
-    when = describe(lost)
+    case = when(lost)
     what = f"{ch.callee}() moved from {_where(removed)} to {_where(added)}"
     evidence = [
         occurrence_evidence(removed, "removed here"),
@@ -141,18 +141,17 @@ def _moved_hit(
     ]
     if ch.across:
         msg = (
-            f"{what}: at the new place it runs only when the old place's condition and "
-            f"{when} hold, if {fn(ch.across)} runs whenever {fn(ch.root)} did, which the "
-            f"diff does not show ({_TREE_HINT})"
+            f"{what}: {case} it ran at the old place and does not at the new one, if "
+            f"{fn(ch.across)} runs whenever {fn(ch.root)} did, which the diff does not show "
+            f"({_TREE_HINT})"
         )
         return hit_at(added, msg, ch.callee, evidence, severity=Severity.NOTE)
-    if not lost.robust:
-        msg = (
-            f"{what} may no longer run when {when}, depending on code the diff does not "
-            f"show ({unseen_text(lost)}; {_TREE_HINT})"
-        )
+    doubt = ch.doubt(True)
+    if doubt:
+        hint = f"{unseen_text(lost)}; {_TREE_HINT}" if not lost.robust else doubt
+        msg = f"{what} may no longer run {case} ({hint})"
         return hit_at(added, msg, ch.callee, evidence, severity=Severity.NOTE)
-    msg = f"{what}: when {when}, {ch.callee}() ran before the patch and no longer runs"
+    msg = f"{what}: {case}, {ch.callee}() ran before the patch and no longer runs"
     claim = contradicts(claims, ch.callee)
     if claim is not None:
         msg += f'; the commit message says "{claim.sentence}"'

@@ -11,10 +11,17 @@ from collections.abc import Iterator
 from reviewpatch.csource.formula import AtomKind
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.flow.compare import Change, Occurrence
-from reviewpatch.flow.describe import describe, unseen_text
+from reviewpatch.flow.describe import describe, unseen_text, when
 from reviewpatch.flow.solver import Witness
 from reviewpatch.rules.c.claims import MessageClaim, explanation, nfc_claim
-from reviewpatch.rules.c.common import flow, fn, hit_at, occurrence_evidence, reportable
+from reviewpatch.rules.c.common import (
+    flow,
+    fn,
+    hit_at,
+    new_guards,
+    occurrence_evidence,
+    reportable,
+)
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _MAX_NAMED = 3
@@ -92,12 +99,12 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         for lost, w in ((True, ch.comparison.lost), (False, ch.comparison.gained)):
             if w is None or _within(claim, w) or _explained(ctx, ch, w):
                 continue
-            robust = w.robust and not ch.across and not ch.secondary and not ch.pseudo
+            robust = not ch.doubt(lost) and not ch.secondary and not ch.pseudo
             key = (ch.root, describe(w), lost, robust)
             groups.setdefault(key, []).append((ch, w))
             break
-    for (_root, when, lost, robust), items in sorted(groups.items()):
-        yield _group_hit(ctx, claim, where, when, lost, robust, items)
+    for (_root, case, lost, robust), items in sorted(groups.items()):
+        yield _group_hit(ctx, claim, where, lost, robust, items)
 
 
 def _explained(ctx: RuleContext, ch: Change, w: Witness) -> bool:
@@ -111,13 +118,15 @@ def _group_hit(
     ctx: RuleContext,
     claim: MessageClaim,
     where: str,
-    when: str,
     lost: bool,
     robust: bool,
     items: list[tuple[Change, Witness]],
 ) -> Hit:
     assert ctx.patch is not None
-    real = [ch for ch, _ in items if not ch.pseudo]
+    real = sorted(
+        (ch for ch, _ in items if not ch.pseudo),
+        key=lambda c: (min((len(o.chain) for o in (*c.old, *c.new)), default=9), c.callee),
+    )
     names = [f"{ch.callee}()" for ch in real][:_MAX_NAMED]
     hidden = [ch for ch, _ in items if ch.pseudo]
     if len(real) > _MAX_NAMED:
@@ -129,16 +138,22 @@ def _group_hit(
     change = (
         f"ran before the patch and no longer run{s}" if lost else f"now run{s} and did not before"
     )
-    msg = f'{where} says "{claim.sentence}", but when {when}, {what} {change}'
-    first, w = items[0]
+    first = real[0] if real else items[0][0]
+    w = next(wit for ch, wit in items if ch is first)
+    msg = f'{where} says "{claim.sentence}", but {when(w)}, {what} {change}'
+    guard = new_guards(first)
+    if guard:
+        msg += f" ({first.callee}() is now under if ({guard}))"
     occ = _site(first, lost)
     evidence = [occurrence_evidence(o, "before") for o in first.old[:1]]
     evidence += [occurrence_evidence(o, "after") for o in first.new[:1]]
     severity = None
     if not robust:
         severity = Severity.NOTE
-        extra = unseen_text(w) or "code the diff does not show"
-        msg += f"; this depends on {extra}"
+        doubt = first.doubt(lost)
+        if not w.robust or not doubt:
+            doubt = f"it depends on {unseen_text(w) or 'code the diff does not show'}"
+        msg += f"; {doubt}"
     confidence = Confidence.LOW if claim.qualified else None
     symbol = real[0].callee if real else first.callee[1:]
     return hit_at(occ, msg, symbol, evidence, severity=severity, confidence=confidence)

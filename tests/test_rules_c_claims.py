@@ -8,17 +8,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_rules_semantic_symbols import _seed_v16_diff, make_patch, make_series, run
+from test_rules_c_symbols import _seed_v16_diff, make_patch, make_series, run
 
 from reviewpatch.csource import analyse_series
 from reviewpatch.findings import Severity
 from reviewpatch.rules.registry import RuleContext
-from reviewpatch.rules.semantic_claims import (
-    claimed_change_missing,
-    claims,
-    nfc_claim,
-    nfc_claim_changes_behaviour,
-)
+from reviewpatch.rules.c.change_claims import claims
+from reviewpatch.rules.c.claimed_change import claimed_change_missing
+from reviewpatch.rules.c.claims import nfc_claim
+from reviewpatch.rules.c.nfc_claim import nfc_claim_changes_behaviour
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-threads"
 SEED_MESSAGE = """\
@@ -59,9 +57,12 @@ def _code_run(func, series):
 
 
 def test_nfc_claim_phrases():
-    assert nfc_claim("No functional changes intended.") == "No functional changes"
+    claim = nfc_claim("No functional changes intended.")
+    assert claim is not None and claim.phrase == "No functional changes"
+    assert claim.sentence == "No functional changes intended."
     assert nfc_claim("This is a pure refactor.")
-    assert nfc_claim("NFC.") == "NFC"
+    nfc = nfc_claim("NFC.")
+    assert nfc is not None and nfc.phrase == "NFC"
     assert nfc_claim("no behaviour\nchange") is not None
     assert nfc_claim("This is not no functional change.") is None
     assert nfc_claim("Fix the NFC-A polling loop.") is None
@@ -135,8 +136,8 @@ def test_real_threads_give_no_claim_or_symbol_findings(name):
     if not path.exists():
         pytest.skip(f"real thread {path.name} is not available (shared/real-threads)")
     from reviewpatch.mail import read_mails
-    from reviewpatch.rules.semantic_pairs import set_clear_asymmetry
-    from reviewpatch.rules.semantic_symbols import (
+    from reviewpatch.rules.c.set_clear import set_clear_asymmetry
+    from reviewpatch.rules.c.symbols import (
         moved_call_missing_include,
         removed_symbol_still_used,
     )
@@ -212,6 +213,7 @@ def test_new_helper_check_that_replaces_nothing_gives_one_note():
     )
     assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "x_reset")]
     assert "x_reset() and x_start()" in hits[0].message
+    assert "x_check()" in hits[0].message
 
 
 EARLY = """\
@@ -237,8 +239,8 @@ def test_added_early_return_is_quoted_as_written():
     assert len(hits) == 1
     msg = hits[0].message
     assert (
-        "x_work() is now skipped when !IS_ERR(x->base) && (flags & X_F_ON) (early exit at line 80)"
-        in msg
+        "when flags has X_F_ON and !IS_ERR(x->base), x_work() ran before the patch and no longer"
+        " runs" in msg
     )
     nos = [e.new_no for e in hits[0].evidence]
     assert nos == sorted(nos)
@@ -314,11 +316,14 @@ def test_rp308_new_early_exit_in_hunk_mode_names_only_what_it_skips():
     assert hits[0].mail_line is not None
 
 
-def test_rp308_error_check_of_new_code_is_not_an_exit():
+def test_rp308_error_check_of_new_code_is_only_a_note():
+    """What y_check(), newly called and not shown, returns is unseen code."""
     diff = EXIT.replace("+\tif (y->state != Y_RUNNING)\n", "+\tret = y_check(y);\n+\tif (ret)\n")
     diff = diff.replace("@@ -48,7 +48,10 @@", "@@ -48,7 +48,11 @@")
     series = make_series(make_patch(diff, "No functional change."))
-    assert _code_run(nfc_claim_changes_behaviour, series) == []
+    hits = _code_run(nfc_claim_changes_behaviour, series)
+    assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "y_process")]
+    assert "what y_check(), which the patch newly calls, returns" in hits[0].message
 
 
 def test_rp308_quotes_a_qualified_claim_whole_and_respects_its_config():

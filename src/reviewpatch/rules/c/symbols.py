@@ -1,11 +1,7 @@
-"""C semantic rules about symbols: what the series removes but still uses,
-and calls that move away from the header that declares them.
-
-RP306 removed-symbol-still-used, RP307 moved-call-missing-include.  The
-set/clear pairing rule RP305 lives in ``semantic_pairs``; the commit message
-claims (RP308, RP309) in ``semantic_claims``.  Definitions, calls and
-includes come from the C analysis (``reviewpatch.csource``).
-"""
+"""C rules about symbols: what the series removes but still uses (RP306
+removed-symbol-still-used), and calls that move away from the header that
+declares them (RP307 moved-call-missing-include).  Definitions, calls and
+includes come from the C analysis (``reviewpatch.csource``)."""
 
 from __future__ import annotations
 
@@ -18,9 +14,10 @@ from typing import TYPE_CHECKING
 from reviewpatch.csource import NEW, OLD, Call, Include, SeriesCode
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.rules.c.common import ordered
+from reviewpatch.rules.c.definitions import Removed, Use, removed_symbols, tree_uses, uses
+from reviewpatch.rules.c.text import evidence, plain_name
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
-from reviewpatch.rules.semantic_defs import Removed, Use, removed_symbols, tree_uses, uses
-from reviewpatch.rules.semantic_text import evidence, ordered, plain_name
 
 if TYPE_CHECKING:
     from reviewpatch.kernel.protocol import KernelTree
@@ -97,7 +94,6 @@ def _tree_hits(tree: KernelTree, sym: Removed, seen: set[str]) -> Iterator[Hit]:
     confidence=Confidence.HIGH,
     scope=Scope.PATCH,
     needs_code=True,
-    explainable=False,
 )
 def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
     """A macro, function or enum value the series removes is still used.
@@ -210,7 +206,6 @@ def _by_path(calls: tuple[Call, ...]) -> dict[str, dict[str, Call]]:
     confidence=Confidence.MEDIUM,
     scope=Scope.PATCH,
     needs_code=True,
-    explainable=True,
 )
 def moved_call_missing_include(ctx: RuleContext) -> Iterator[Hit]:
     """A call moved to a file that does not include the header it needs.

@@ -1,13 +1,9 @@
-"""C semantic rules that hold the commit message to what the diff does.
-
-RP308 nfc-claim-changes-behaviour: "no functional change" while a call
-gains or loses a condition.  RP309 claimed-change-missing: "remove foo()"
-while the diff does not remove foo.
-"""
+"""RP309 claimed-change-missing: the message says "remove foo()" while the
+diff does not remove foo."""
 
 from __future__ import annotations
 
-__all__ = ["Claim", "claimed_change_missing", "claims", "nfc_claim"]
+__all__ = ["claimed_change_missing"]
 
 import re
 from collections.abc import Iterator
@@ -16,13 +12,9 @@ from dataclasses import dataclass, replace
 from reviewpatch.csource import NEW, SeriesCode
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import LineKind, Patch
+from reviewpatch.rules.c.change_claims import Claim, claims
+from reviewpatch.rules.c.text import word_re
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
-from reviewpatch.rules.semantic_text import (
-    Claim,
-    claims,
-    nfc_claim,
-    word_re,
-)
 
 _CALL_ONLY_RE = re.compile(
     r"\b(?:calls?|invocations?|uses?|usages?|users?|callers?)\s+(?:to|of)\s+(?:the\s+)?\x00|"
@@ -98,7 +90,6 @@ def _mail_line(patch: Patch, text: str) -> int | None:
     confidence=Confidence.MEDIUM,
     scope=Scope.PATCH,
     needs_code=True,
-    explainable=False,
 )
 def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
     """The commit message says it adds, removes or moves a symbol the diff

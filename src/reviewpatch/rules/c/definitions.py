@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from reviewpatch.csource import NEW, OLD, CodeLine, Definition, SeriesCode
 from reviewpatch.errors import ReviewpatchError
-from reviewpatch.rules.semantic_text import masked_lines, word_re
+from reviewpatch.rules.c.text import masked_lines, word_re
 
 if TYPE_CHECKING:
     from reviewpatch.kernel.protocol import KernelTree

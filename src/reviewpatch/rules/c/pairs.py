@@ -1,0 +1,164 @@
+"""Kernel acquire/release pairs: locks, references, allocations, enables.
+
+``releases(acquire, release)`` says whether a call of ``release`` undoes one
+of ``acquire``: a pair known by name (``mutex_lock_interruptible`` and
+``mutex_unlock``, ``kzalloc`` and ``kfree``, ``clk_prepare_enable`` and
+``clk_disable_unprepare``, ``of_find_node_by_name`` and ``of_node_put``), or
+two names that differ only by a pair word (``foo_get``/``foo_put``,
+``bar_lock``/``bar_unlock``, ``baz_enable``/``baz_disable``).
+``by_result(acquire)`` tells the acquisitions whose object is the returned
+value (allocations, lookups) from those whose object is the first argument
+(locks, ``get_device(dev)``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["PAIR_WORDS", "by_result", "is_acquire", "releases"]
+
+import re
+
+PAIR_WORDS: tuple[tuple[str, str], ...] = (
+    ("get", "put"),
+    ("lock", "unlock"),
+    ("enable", "disable"),
+    ("alloc", "free"),
+    ("register", "unregister"),
+    ("create", "destroy"),
+    ("prepare", "unprepare"),
+    ("map", "unmap"),
+    ("acquire", "release"),
+    ("request", "release"),
+    ("request", "free"),
+    ("start", "stop"),
+    ("claim", "release"),
+    ("pin", "unpin"),
+    ("grab", "release"),
+    ("hold", "release"),
+    ("open", "close"),
+)
+_ALLOC = frozenset(
+    {
+        "kmalloc",
+        "kzalloc",
+        "kcalloc",
+        "kmalloc_array",
+        "kvmalloc",
+        "kvzalloc",
+        "kvcalloc",
+        "kvmalloc_array",
+        "kstrdup",
+        "kstrndup",
+        "kmemdup",
+        "kasprintf",
+        "vmalloc",
+        "vzalloc",
+        "krealloc",
+        "kmalloc_node",
+        "kzalloc_node",
+    }
+)
+_FREE = frozenset({"kfree", "kvfree", "vfree", "kfree_sensitive", "kfree_const"})
+# acquire prefixes -> release names, where the words differ
+_NAMED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("mutex_lock", "mutex_trylock"), ("mutex_unlock",)),
+    (("spin_lock", "spin_trylock"), ("spin_unlock",)),
+    (("raw_spin_lock", "raw_spin_trylock"), ("raw_spin_unlock",)),
+    (("read_lock",), ("read_unlock",)),
+    (("write_lock",), ("write_unlock",)),
+    (("down_read",), ("up_read",)),
+    (("down_write",), ("up_write",)),
+    (("down", "down_interruptible", "down_killable", "down_trylock", "down_timeout"), ("up",)),
+    (("rcu_read_lock",), ("rcu_read_unlock",)),
+    (("srcu_read_lock",), ("srcu_read_unlock",)),
+    (("preempt_disable",), ("preempt_enable",)),
+    (("local_irq_save",), ("local_irq_restore",)),
+    (("local_irq_disable",), ("local_irq_enable",)),
+    (("local_bh_disable",), ("local_bh_enable",)),
+    (("clk_prepare_enable",), ("clk_disable_unprepare",)),
+    (("clk_bulk_prepare_enable",), ("clk_bulk_disable_unprepare",)),
+    (("request_irq", "request_threaded_irq", "request_any_context_irq"), ("free_irq",)),
+    (("request_percpu_irq",), ("free_percpu_irq",)),
+    (("pm_runtime_get", "pm_runtime_resume_and_get"), ("pm_runtime_put",)),
+    (("get_device",), ("put_device",)),
+    (("try_module_get", "__module_get"), ("module_put",)),
+    (
+        (
+            "of_node_get",
+            "of_find_",
+            "of_get_",
+            "of_parse_phandle",
+            "of_cpu_device_node_get",
+            "of_graph_get_",
+        ),
+        ("of_node_put",),
+    ),
+    (("fwnode_handle_get", "fwnode_get_", "device_get_named_child_node"), ("fwnode_handle_put",)),
+    (("ioremap",), ("iounmap",)),
+    (("dma_alloc_coherent",), ("dma_free_coherent",)),
+    (("request_mem_region",), ("release_mem_region",)),
+    (("cpufreq_cpu_get",), ("cpufreq_cpu_put",)),
+    (("kobject_get",), ("kobject_put",)),
+    (("regulator_enable",), ("regulator_disable",)),
+    (("ida_alloc", "ida_simple_get"), ("ida_free", "ida_simple_remove")),
+    (("idr_alloc",), ("idr_remove",)),
+)
+_RESULT_PREFIXES = ("of_find_", "of_get_", "of_parse_phandle", "of_graph_get_", "fwnode_get_")
+_RESULT = frozenset(
+    {
+        "ioremap",
+        "dma_alloc_coherent",
+        "cpufreq_cpu_get",
+        "clk_get",
+        "of_cpu_device_node_get",
+        "device_get_named_child_node",
+        "ida_alloc",
+        "idr_alloc",
+    }
+)
+_SPLIT_RE = re.compile(r"_+")
+
+
+def _named(acquire: str, release: str) -> bool:
+    for acq, rel in _NAMED:
+        if any(acquire == a or acquire.startswith(a + "_") or a.endswith("_") and acquire.startswith(a) for a in acq):
+            if any(release == r or release.startswith(r + "_") for r in rel):
+                return True
+    return False
+
+
+def _by_words(acquire: str, release: str) -> bool:
+    """Names equal but for one pair word (``foo_get``/``foo_put``)."""
+    a, r = _SPLIT_RE.split(acquire), _SPLIT_RE.split(release)
+    if len(a) != len(r) or len(a) < 2:
+        return False
+    diff = [(x, y) for x, y in zip(a, r) if x != y]
+    return len(diff) == 1 and diff[0] in PAIR_WORDS
+
+
+def releases(acquire: str, release: str) -> bool:
+    """Whether a call of ``release`` undoes one of ``acquire``."""
+    if acquire in _ALLOC or acquire.startswith(("kmem_cache_alloc", "kmalloc_")):
+        return release in _FREE or release.startswith("kmem_cache_free")
+    return _named(acquire, release) or _by_words(acquire, release)
+
+
+def is_acquire(name: str) -> bool:
+    """Whether ``name`` looks like an acquisition (worth looking for its
+    release)."""
+    if name in _ALLOC or name.startswith(("kmem_cache_alloc", "kmalloc_", "devm_")):
+        return not name.startswith("devm_")
+    for acq, _ in _NAMED:
+        if any(name == a or name.startswith(a + "_") or a.endswith("_") and name.startswith(a) for a in acq):
+            return True
+    words = _SPLIT_RE.split(name)
+    return any(w in {a for a, _ in PAIR_WORDS} for w in words[1:] or words)
+
+
+def by_result(acquire: str) -> bool:
+    """Whether the object an acquisition takes is the value it returns."""
+    return (
+        acquire in _ALLOC
+        or acquire in _RESULT
+        or acquire.startswith(_RESULT_PREFIXES)
+        or acquire.startswith(("kmem_cache_alloc", "kmalloc_"))
+    )
