@@ -12,11 +12,11 @@ from test_rules_c_symbols import _seed_v16_diff, make_patch, make_series, run
 
 from reviewpatch.csource import analyse_series
 from reviewpatch.findings import Severity
-from reviewpatch.rules.registry import RuleContext
 from reviewpatch.rules.c.change_claims import claims
 from reviewpatch.rules.c.claimed_change import claimed_change_missing
 from reviewpatch.rules.c.claims import nfc_claim
 from reviewpatch.rules.c.nfc_claim import nfc_claim_changes_behaviour
+from reviewpatch.rules.registry import RuleContext
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-threads"
 SEED_MESSAGE = """\

@@ -11,7 +11,6 @@ import pytest
 from faketree import StubTree
 
 from reviewpatch.csource import analyse_series
-from reviewpatch.findings import Severity
 from reviewpatch.model import (
     DiffLine,
     FileDiff,
@@ -23,9 +22,9 @@ from reviewpatch.model import (
     Series,
     Subject,
 )
-from reviewpatch.rules.registry import RuleContext, spec_of
 from reviewpatch.rules.c.set_clear import set_clear_asymmetry
 from reviewpatch.rules.c.symbols import moved_call_missing_include, removed_symbol_still_used
+from reviewpatch.rules.registry import RuleContext
 
 _HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
 _KIND = {" ": LineKind.CONTEXT, "+": LineKind.ADDED, "-": LineKind.REMOVED}

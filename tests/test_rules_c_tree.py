@@ -11,7 +11,6 @@ from test_rules_c_symbols import make_patch, make_series, run
 from treehelp import build_repo, commit, edit, format_series, seed_series
 
 from reviewpatch.api import review
-from reviewpatch.findings import Severity
 from reviewpatch.rules.c.set_clear import set_clear_asymmetry
 from reviewpatch.settings import Settings
 

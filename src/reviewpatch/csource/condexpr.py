@@ -182,7 +182,13 @@ class Conditions:
 
     def _equality(self, node: Node, op: str, left: Node, right: Node, depth: int) -> Formula:
         lt, rt = _text(_unparen(left)), _text(_unparen(right))
-        other = left if rt in _FALSY or rt == "true" else right if lt in _FALSY or lt == "true" else None
+        other = (
+            left
+            if rt in _FALSY or rt == "true"
+            else right
+            if lt in _FALSY or lt == "true"
+            else None
+        )
         if other is not None:
             positive = self.formula(other, depth + 1)
             truthy = "true" in (lt, rt)
@@ -243,7 +249,12 @@ class Conditions:
         else:
             key, shown = canonical_var(canonical_tokens(var, self.env)), _text(_unparen(var))
         return atom(
-            AtomKind.BIT, f"{key} & {name}", f"{shown} has {name}", var=shown, name=name, var_key=key
+            AtomKind.BIT,
+            f"{key} & {name}",
+            f"{shown} has {name}",
+            var=shown,
+            name=name,
+            var_key=key,
         )
 
     def _call(self, node: Node, depth: int) -> Formula:
@@ -267,8 +278,8 @@ class Conditions:
         if name in ("test_bit", "test_bit_acquire", "variable_test_bit") and len(args) == 2:
             addr = _unparen(args[1])
             if addr.type == "pointer_expression" and _text(addr).startswith("&"):
-                inner = addr.child_by_field_name("argument")
-                addr = inner if inner is not None else addr
+                target = addr.child_by_field_name("argument")
+                addr = target if target is not None else addr
             return self._bit(addr, _text(args[0]))
         if name == "test_thread_flag" and len(args) == 1:
             return self._bit(THREAD_FLAGS, _text(args[0]))
@@ -284,7 +295,6 @@ class Conditions:
     def _cond(self, node: Node) -> Formula:
         key = canonical_tokens(node, self.env)
         return atom(AtomKind.COND, key or "?", _text(node) or "?")
-
 
 
 def _operator(node: Node) -> str:
@@ -322,7 +332,7 @@ def _mask_names(node: Node) -> tuple[str, ...] | None:
             names.append(_text(args[0]))
         elif part.type == "binary_expression" and _operator(part) == "<<":
             left, right = part.child_by_field_name("left"), part.child_by_field_name("right")
-            if left is None or right is None or not _text(left).rstrip("UuLl") == "1":
+            if left is None or right is None or _text(left).rstrip("UuLl") != "1":
                 return None
             names.append(_text(right))
         else:

@@ -247,7 +247,9 @@ def _is_static(node: Node) -> bool:
     )
 
 
-def _upper_names(ids: tuple[tuple[int, tuple[str, ...]], ...], first: int, last: int) -> tuple[str, ...]:
+def _upper_names(
+    ids: tuple[tuple[int, tuple[str, ...]], ...], first: int, last: int
+) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for no, names in ids:
         if first <= no <= last:

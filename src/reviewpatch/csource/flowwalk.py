@@ -521,7 +521,11 @@ class _Walk:
         kind = "set" if name in _BIT_SET else "clear"
         if "thread_flag" in name:
             flag = site.args[-1] if site.args else ""
-            var = "<thread flags>" if name in ("set_thread_flag", "clear_thread_flag") else site.target
+            var = (
+                "<thread flags>"
+                if name in ("set_thread_flag", "clear_thread_flag")
+                else site.target
+            )
         else:
             flag = site.args[0] if site.args else ""
             var = site.arg_keys[1][2:] if len(site.arg_keys) > 1 else ""
@@ -597,7 +601,11 @@ def _or_names(node: Node) -> tuple[str, ...]:
     names = []
     for p in parts:
         text = _text(p)
-        if p.type == "identifier" or p.type == "call_expression" and _callee(p) in ("BIT", "BIT_ULL"):
+        if (
+            p.type == "identifier"
+            or p.type == "call_expression"
+            and _callee(p) in ("BIT", "BIT_ULL")
+        ):
             names.append(text)
         else:
             return ()

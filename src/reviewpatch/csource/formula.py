@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -144,10 +144,16 @@ def neg(f: Formula) -> Formula:
     return _node("not", (f,))
 
 
+_FLAT_LIMIT = 48
+
+
 def _gather(op: str, items: Iterable[Formula]) -> list[Formula] | None:
     """The operands of an ``op`` node over ``items`` flattened and
     deduplicated; None when one of them decides the whole (false in an
-    "and", true in an "or", or a literal next to its negation)."""
+    "and", true in an "or", or a literal next to its negation).  A large
+    operand of the same connective stays whole, so that a chain built one
+    operand at a time (an ``else if`` chain) grows linearly, not
+    quadratically."""
     absorbing, neutral = ("false", "true") if op == "and" else ("true", "false")
     out: dict[bytes, Formula] = {}
     stack = list(items)
@@ -158,7 +164,7 @@ def _gather(op: str, items: Iterable[Formula]) -> list[Formula] | None:
             return None
         if f.op == neutral:
             continue
-        if f.op == op:
+        if f.op == op and len(f.kids) <= _FLAT_LIMIT:
             stack.extend(reversed(f.kids))
             continue
         out.setdefault(f.digest, f)
@@ -238,13 +244,14 @@ def size(f: Formula) -> int:
     return len(seen)
 
 
-def _postorder(f: Formula) -> Iterator[Formula]:
-    """Each distinct node of ``f`` after its children, iteratively."""
+def _postorder(f: Formula, skip: Mapping[bytes, object] | None = None) -> Iterator[Formula]:
+    """Each distinct node of ``f`` after its children, iteratively (nodes
+    in ``skip`` and below them are left out)."""
     done: set[bytes] = set()
     stack: list[tuple[Formula, bool]] = [(f, False)]
     while stack:
         node, expanded = stack.pop()
-        if node.digest in done:
+        if node.digest in done or skip is not None and node.digest in skip:
             continue
         if expanded or not node.kids:
             done.add(node.digest)
@@ -254,11 +261,18 @@ def _postorder(f: Formula) -> Iterator[Formula]:
         stack.extend((k, False) for k in node.kids)
 
 
-def rename_atoms(f: Formula, mapping: Callable[[Atom], Formula | None]) -> Formula:
+def rename_atoms(
+    f: Formula,
+    mapping: Callable[[Atom], Formula | None],
+    memo: dict[bytes, Formula] | None = None,
+) -> Formula:
     """``f`` with each atom replaced by ``mapping(atom)`` (kept when it
-    returns None); used to bind a helper's parameters to its arguments."""
-    built: dict[bytes, Formula] = {}
-    for node in _postorder(f):
+    returns None); used to bind a helper's parameters to its arguments.
+    ``memo`` keeps the results of earlier calls with the same mapping."""
+    built: dict[bytes, Formula] = memo if memo is not None else {}
+    if f.digest in built:
+        return built[f.digest]
+    for node in _postorder(f, built):
         if node.atom is not None:
             built[node.digest] = mapping(node.atom) or node
         elif node.op == "not":

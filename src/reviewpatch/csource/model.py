@@ -239,4 +239,3 @@ class PatchCode:
             if path in (f.path, f.old_path):
                 return f
         return None
-

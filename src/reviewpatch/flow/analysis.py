@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from reviewpatch.csource.code import SeriesCode
 from reviewpatch.csource.formula import AtomKind, Formula, atoms_of, disj
 from reviewpatch.csource.model import NEW
-from reviewpatch.flow.bodies import Bodies, FunctionView
 from reviewpatch.flow.bind import Binder
+from reviewpatch.flow.bodies import Bodies, FunctionView
 from reviewpatch.flow.compare import Change, Occurrence, changes_of_patch, occurrences
 from reviewpatch.flow.solver import Solver
 

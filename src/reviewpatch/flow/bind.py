@@ -78,14 +78,19 @@ class Binder:
     side: str
     _links: dict[str, Formula] = field(default_factory=dict)
     _flags: dict[str, str] = field(default_factory=dict)
+    _memo: dict[tuple[object, ...], dict[bytes, Formula]] = field(default_factory=dict)
 
     def add_links(self, fv: FunctionView) -> None:
         for key, f in fv.links:
-            self._links[key] = f
+            if self._links.get(key) != f:
+                self._links[key] = f
+                self._memo.clear()
 
     def norm(self, f: Formula, binding: Binding, depth: int = 0) -> Formula:
         """``f`` in the root's vocabulary."""
-        return rename_atoms(f, lambda a: self._atom(a, binding, depth))
+        key = (depth, *sorted(binding.items()))
+        memo = self._memo.setdefault(key, {})
+        return rename_atoms(f, lambda a: self._atom(a, binding, depth), memo)
 
     def _atom(self, a: Atom, binding: Binding, depth: int) -> Formula | None:
         linked = self._links.get(a.key)

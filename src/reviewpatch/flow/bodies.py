@@ -101,8 +101,8 @@ def _link(name: str, pieces: list[FlowPiece]) -> tuple[tuple[str, Formula], ...]
                 links.append((f"unseen:goto-in {p.region} {label.name}", came))
         for label in p.labels:
             pending.pop(label.name, None)
-        for label, cond in p.pending:
-            pending[label] = disj(pending.get(label, FALSE), cond)
+        for name, cond in p.pending:
+            pending[name] = disj(pending.get(name, FALSE), cond)
         fall = None if p.end_visible else p.fall
     return tuple(links)
 

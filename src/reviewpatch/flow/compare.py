@@ -329,7 +329,9 @@ def _aligner(old: dict[str, list[Occurrence]]) -> dict[str, Atom]:
     return by_text
 
 
-def _align(f: Formula, by_text: dict[str, Atom], old_keys: set[str]) -> Formula:
+def _align(
+    f: Formula, by_text: dict[str, Atom], old_keys: set[str], memo: dict[bytes, Formula]
+) -> Formula:
     """``f`` with each condition written like an old one taken as that one
     (a local whose value is computed differently, the same test)."""
 
@@ -339,9 +341,17 @@ def _align(f: Formula, by_text: dict[str, Atom], old_keys: set[str]) -> Formula:
         twin = by_text.get(a.text)
         if twin is None:
             return None
-        return atom(twin.kind, twin.key.split(":", 1)[1], twin.text, twin.var, twin.name, twin.var_key, twin.args)
+        return atom(
+            twin.kind,
+            twin.key.split(":", 1)[1],
+            twin.text,
+            twin.var,
+            twin.name,
+            twin.var_key,
+            twin.args,
+        )
 
-    return rename_atoms(f, same)
+    return rename_atoms(f, same, memo)
 
 
 def _opaque_calls(bodies: Bodies, new: dict[str, list[Occurrence]]) -> frozenset[str]:
@@ -366,10 +376,11 @@ def _compare_root(
     by_text = _aligner(old)
     old_keys = {a.key for a in by_text.values()}
     opaque = _opaque_calls(bodies, new)
+    memo: dict[bytes, Formula] = {}
     out: list[Change] = []
     for callee in sorted(set(old) & set(new)):
         a = disj(*(o.cond for o in old[callee]))
-        b = _align(disj(*(o.cond for o in new[callee])), by_text, old_keys)
+        b = _align(disj(*(o.cond for o in new[callee])), by_text, old_keys, memo)
         if a == b:
             continue
         cmp = solver.compare(a, b)

@@ -37,7 +37,13 @@ def negate_text(text: str) -> str:
     return f"!{text}" if _SIMPLE_RE.match(text) else f"!({text})"
 
 
+_MAX_NAMES = 8
+
+
 def _names(items: Sequence[str]) -> str:
+    if len(items) > _MAX_NAMES:
+        shown = ", ".join(items[: _MAX_NAMES - 2])
+        return f"{shown} and {len(items) - _MAX_NAMES + 2} more"
     return ", ".join(items)
 
 
@@ -90,7 +96,7 @@ def describe(witness: Witness) -> str:
 
 
 def when(witness: Witness) -> str:
-    """"when <case>", or "in every case" for a witness without conditions."""
+    """ "when <case>", or "in every case" for a witness without conditions."""
     text = describe(witness)
     return f"when {text}" if text else "in every case"
 

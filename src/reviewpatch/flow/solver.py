@@ -35,7 +35,7 @@ from reviewpatch.csource.formula import (
     rename_atoms,
 )
 
-MAX_ATOMS = 400
+MAX_ATOMS = 1500
 RLIMIT = 4_000_000
 _MINIMISE_LIMIT = 64
 

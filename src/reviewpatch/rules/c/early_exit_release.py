@@ -116,11 +116,11 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         leak and memory is lost; the normal path works, so tests pass.
 
     Example
-        	mutex_lock(&data->lock);
+                mutex_lock(&data->lock);
         +	if (!data->ready)
         +		return -EAGAIN;      /* data->lock stays held */
-        	...
-        	mutex_unlock(&data->lock);
+                ...
+                mutex_unlock(&data->lock);
 
     Use instead
         Release on the new path too (jump to the label that does it, or add

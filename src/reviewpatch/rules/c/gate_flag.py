@@ -116,9 +116,7 @@ def _missed_hit(
         msg += f" (nor do {more} more call{'s' if more > 1 else ''} the same case skips)"
     evidence = (*gate_evidence(gate), occurrence_evidence(inner, f"in {fn(inner.holder)}"))
     if inner.site is not None:
-        evidence += tuple(
-            occurrence_evidence(inner, "tested here") for _ in inner.site.guards[-1:]
-        )
+        evidence += tuple(occurrence_evidence(inner, "tested here") for _ in inner.site.guards[-1:])
     doubt = ch.doubt(True)
     if doubt:
         msg += f" (if {unseen_text(lost)})" if not lost.robust else f" ({doubt})"

@@ -105,9 +105,7 @@ def gated_callee_side_effects(ctx: RuleContext) -> Iterator[Hit]:
             yield hit_at(gate.site, msg, gate.callee, gate_evidence(gate), severity=Severity.NOTE)
 
 
-def _skipped_hit(
-    ctx: RuleContext, gate: Gate, ch: Change, claims: tuple[MessageClaim, ...]
-) -> Hit:
+def _skipped_hit(ctx: RuleContext, gate: Gate, ch: Change, claims: tuple[MessageClaim, ...]) -> Hit:
     assert ctx.patch is not None
     lost = ch.comparison.lost
     assert lost is not None

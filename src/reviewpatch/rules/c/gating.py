@@ -21,7 +21,9 @@ from reviewpatch.flow.compare import REST
 from reviewpatch.flow.solver import Witness
 from reviewpatch.rules.c.common import code_evidence, fn, occurrence_evidence
 
-_GENERIC = frozenset({"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"})
+_GENERIC = frozenset(
+    {"tif", "syscall", "flag", "flags", "work", "mask", "bit", "bits", "pf", "sys"}
+)
 
 
 def _new_guards(gate: Gate) -> list[Guard]:
@@ -43,9 +45,7 @@ def guard_text(gate: Gate) -> str:
 
 def gate_evidence(gate: Gate) -> tuple[EvidenceLine, ...]:
     """The gated call before and after, and the line of its guard."""
-    out = [occurrence_evidence(o, "was called here") for o in gate.change.old if not o.inlined][
-        :1
-    ]
+    out = [occurrence_evidence(o, "was called here") for o in gate.change.old if not o.inlined][:1]
     new = gate.site
     out.append(occurrence_evidence(new, "now called here"))
     out += [code_evidence(g.line, new.piece.path, "guard") for g in _new_guards(gate)]

@@ -23,7 +23,9 @@ def _region(fa: FlowAnalysis, gate: Gate) -> list[Occurrence]:
     return [o for occs in found.values() for o in occs if gate.callee in o.chain[1:]]
 
 
-def _used(fa: FlowAnalysis, gate: Gate, region: list[Occurrence], member: str, members: tuple[str, ...]) -> bool:
+def _used(
+    fa: FlowAnalysis, gate: Gate, region: list[Occurrence], member: str, members: tuple[str, ...]
+) -> bool:
     index = gate.change.patch_index
     key = fa.flag_key(index, member)
     for occ in region:

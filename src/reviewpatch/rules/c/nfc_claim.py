@@ -12,7 +12,7 @@ from reviewpatch.csource.formula import AtomKind
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.flow.compare import Change, Occurrence
 from reviewpatch.flow.describe import describe, unseen_text, when
-from reviewpatch.flow.solver import Witness
+from reviewpatch.flow.solver import Verdict, Witness
 from reviewpatch.rules.c.claims import MessageClaim, explanation, nfc_claim
 from reviewpatch.rules.c.common import (
     flow,
@@ -95,6 +95,9 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
     groups: dict[tuple[str, str, bool, bool], list[tuple[Change, Witness]]] = {}
     changes = fa.changes(ctx.patch.index)
     real = [ch for ch in changes if not ch.pseudo and reportable(fa, ch)]
+    cut = [ch for ch in real if ch.comparison.verdict is Verdict.CUT]
+    if cut:
+        yield _cut_hit(claim, where, cut)
     for ch in real or [ch for ch in changes if ch.pseudo]:
         for lost, w in ((True, ch.comparison.lost), (False, ch.comparison.gained)):
             if w is None or _within(claim, w) or _explained(ctx, ch, w):
@@ -103,8 +106,20 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
             key = (ch.root, describe(w), lost, robust)
             groups.setdefault(key, []).append((ch, w))
             break
-    for (_root, case, lost, robust), items in sorted(groups.items()):
+    for (_root, _case, lost, robust), items in sorted(groups.items()):
         yield _group_hit(ctx, claim, where, lost, robust, items)
+
+
+def _cut_hit(claim: MessageClaim, where: str, cut: list[Change]) -> Hit:
+    names = ", ".join(f"{ch.callee}()" for ch in cut[:_MAX_NAMED])
+    more = f" and {len(cut) - _MAX_NAMED} more" if len(cut) > _MAX_NAMED else ""
+    msg = (
+        f'{where} says "{claim.sentence}"; the conditions of {names}{more} changed, and '
+        "comparing them was cut short (over the solver's budget): check them by hand"
+    )
+    occ = _site(cut[0], True)
+    evidence = [occurrence_evidence(o, "after") for o in cut[0].new[:1]]
+    return hit_at(occ, msg, cut[0].callee, evidence, severity=Severity.NOTE)
 
 
 def _explained(ctx: RuleContext, ch: Change, w: Witness) -> bool:

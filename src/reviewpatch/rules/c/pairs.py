@@ -118,12 +118,17 @@ _RESULT = frozenset(
 _SPLIT_RE = re.compile(r"_+")
 
 
+def _named_as(name: str, prefixes: tuple[str, ...]) -> bool:
+    """``name`` is one of ``prefixes`` or a variant of one (``_irq``,
+    ``_nested``); a prefix ending in ``_`` names a family (``of_find_``)."""
+    return any(
+        name == p or name.startswith(p + "_") or p.endswith("_") and name.startswith(p)
+        for p in prefixes
+    )
+
+
 def _named(acquire: str, release: str) -> bool:
-    for acq, rel in _NAMED:
-        if any(acquire == a or acquire.startswith(a + "_") or a.endswith("_") and acquire.startswith(a) for a in acq):
-            if any(release == r or release.startswith(r + "_") for r in rel):
-                return True
-    return False
+    return any(_named_as(acquire, acq) and _named_as(release, rel) for acq, rel in _NAMED)
 
 
 def _by_words(acquire: str, release: str) -> bool:
@@ -147,9 +152,8 @@ def is_acquire(name: str) -> bool:
     release)."""
     if name in _ALLOC or name.startswith(("kmem_cache_alloc", "kmalloc_", "devm_")):
         return not name.startswith("devm_")
-    for acq, _ in _NAMED:
-        if any(name == a or name.startswith(a + "_") or a.endswith("_") and name.startswith(a) for a in acq):
-            return True
+    if any(_named_as(name, acq) for acq, _ in _NAMED):
+        return True
     words = _SPLIT_RE.split(name)
     return any(w in {a for a, _ in PAIR_WORDS} for w in words[1:] or words)
 

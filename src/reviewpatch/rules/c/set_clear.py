@@ -80,8 +80,10 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
         text = s.line.text.strip()
         name = s.callee.lstrip("_")
         tokens = _tokens(s.callee)
-        if name in _WIPES or name.endswith("_clear_all") or (
-            name == "WRITE_ONCE" and s.args[1:2] == ("0",)
+        if (
+            name in _WIPES
+            or name.endswith("_clear_all")
+            or (name == "WRITE_ONCE" and s.args[1:2] == ("0",))
         ):
             out.append(_Op("wipe", _object(s.args), "", s.line, piece.path, text))
             continue
@@ -89,7 +91,13 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
             kind = "set" if s.args[2] in ("true", "1") else "clear"
             out.append(_Op(kind, _object(s.args[1:]), s.args[0], s.line, piece.path, text))
             continue
-        if name in ("set_bit", "clear_bit", "clear_bit_unlock", "set_thread_flag", "clear_thread_flag"):
+        if name in (
+            "set_bit",
+            "clear_bit",
+            "clear_bit_unlock",
+            "set_thread_flag",
+            "clear_thread_flag",
+        ):
             continue  # bit operations of the walk
         kind = "set" if "set" in tokens else "clear" if {"clear", "unset"} & set(tokens) else ""
         flags = [a for a in s.args if _FLAG_RE.match(a)]
@@ -128,7 +136,7 @@ def _undoable(callee: str) -> bool:
     tokens = _tokens(callee)
     if not tokens:
         return False
-    if tokens[-1] == "get" or is_acquire(callee) and not tokens[0] == "get":
+    if tokens[-1] == "get" or is_acquire(callee) and tokens[0] != "get":
         return True
     ends = {tokens[0], tokens[-1]}
     return bool(ends & (_UNDO_WORDS - {"get"}) or set(tokens) & _INNER)
@@ -166,8 +174,10 @@ class _Judge:
     def undoes(self, op: _Op, other: _Op) -> bool:
         """Whether ``other`` clears the flag ``op`` sets or undoes its call."""
         if op.kind == "call":
-            return other.kind in ("call", "undo") and other.word == op.word and releases(
-                op.callee, other.callee
+            return (
+                other.kind in ("call", "undo")
+                and other.word == op.word
+                and releases(op.callee, other.callee)
             )
         if other.kind == "wipe":
             return True
@@ -221,7 +231,9 @@ def _moved(text: str, removed: frozenset[str]) -> bool:
     m = re.search(r"\b([A-Za-z_]\w*)\s*\(", flat)
     if m is None:
         return False
-    pattern = re.compile(re.escape(flat[: m.start()]) + r"[A-Za-z_]\w*" + re.escape(flat[m.end(1) :]))
+    pattern = re.compile(
+        re.escape(flat[: m.start()]) + r"[A-Za-z_]\w*" + re.escape(flat[m.end(1) :])
+    )
     return any(pattern.fullmatch(r) for r in removed)
 
 

@@ -45,5 +45,3 @@ def masked_lines(lines: Sequence[CodeLine]) -> tuple[str, ...]:
 def evidence(path: str, lines: Iterable[CodeLine], label: str = "") -> tuple[EvidenceLine, ...]:
     """Evidence lines for code lines of ``path``."""
     return tuple(code_evidence(ln, path, label) for ln in lines)
-
-
