@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from reviewpatch.csource.formula import FALSE, TRUE, AtomKind, Formula, atom, conj, disj, neg
+from reviewpatch.csource.prepare import UNSEEN_BLOCK
 
 THREAD_FLAGS = "<thread flags>"
 _MAX_DEPTH = 48
@@ -153,6 +154,16 @@ class Conditions:
             name = _text(node)
             if name == "NULL":
                 return FALSE
+            if name.startswith(UNSEEN_BLOCK):
+                # the synthetic ``if (!unseen)`` around a block the fragment
+                # starts inside of: leaving it is assumed, like reaching the
+                # code before the hunk; what runs inside it is not
+                return atom(
+                    AtomKind.REACH,
+                    name,
+                    "control leaves the block the diff starts inside of",
+                    name=name,
+                )
             value = self.env.get(name)
             if value is not None and depth < _MAX_DEPTH // 2:
                 sub = Conditions({k: v for k, v in self.env.items() if k != name})

@@ -313,7 +313,10 @@ def build_fragment(view: View, section: str = "") -> Fragment:
     """Parse ``view`` and extract its facts.  ``section`` is the hunk
     header's text, used only as the head of a fragment that begins with a
     function body's ``{`` at column 0."""
-    prep = prepare([ln.text for ln in view.lines], section, whole=view.complete)
+    tag = re.sub(
+        r"\W", "_", f"p{view.patch_index}h{view.hunk_index}_{view.path.rsplit('/', 1)[-1]}"
+    )
+    prep = prepare([ln.text for ln in view.lines], section, whole=view.complete, tag=tag)
     ctx = _Ctx(view, prep, line_conditions(list(prep.masked)))
     tree = parse_c(prep.text)
     acc = _walk(tree.root_node, ctx)

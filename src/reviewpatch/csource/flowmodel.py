@@ -19,19 +19,6 @@ from reviewpatch.csource.model import CodeLine
 
 
 @dataclass(frozen=True)
-class Guard:
-    """A condition that encloses a call: ``kind`` is "if", "else", "loop",
-    "case", "and", "or", "ternary"; ``text`` the condition as written;
-    ``via`` the functions whose results it tests through locals
-    (``step`` of ``step = report_single_step(flags)``)."""
-
-    kind: str
-    text: str
-    line: CodeLine
-    via: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Site:
     """A call ``callee(args)`` that runs when ``cond`` holds.  ``args`` as
     written, ``arg_keys`` as canonical tokens; ``in_condition`` when the
@@ -56,15 +43,29 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A condition that encloses a call: ``kind`` is "if", "else", "loop",
+    "case", "and", "or", "ternary"; ``text`` the condition as written;
+    ``via`` the functions whose results it tests through locals
+    (``step`` of ``step = report_single_step(flags)``)."""
+
+    kind: str
+    text: str
+    line: CodeLine
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Exit:
     """A ``return`` (``value`` as written), ``goto label``, ``break`` or
-    ``continue`` reached when ``cond`` holds."""
+    ``continue`` reached when ``cond`` holds, inside ``guards``."""
 
     kind: str
     cond: Formula
     line: CodeLine
     label: str = ""
     value: str = ""
+    guards: tuple[Guard, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,10 @@ class _Walk:
         handler = _HANDLERS.get(t)
         if handler is not None:
             return handler(self, node, phi, depth)
+        if t == "ERROR" and any(c.type in _STATEMENTS for c in node.named_children):
+            # a stretch the parser could not place: walk what it holds in order
+            kids = [c for c in node.named_children if c.type != "comment"]
+            return self.seq(kids, phi, depth + 1, node.start_point[0])
         self.expr(node, phi)
         return _Out(phi)
 
@@ -322,7 +326,10 @@ class _Walk:
                 vi += 1
             kids = [c for c in case.named_children if c != value and c.type != "comment"]
             mark = len(self.guards)
-            self.guards.append(self.guard("case", value if value is not None else case))
+            if value is not None:
+                self.guards.append(self.guard("case", value))
+            else:
+                self.guards.append(Guard("case", "default", self.ctx.line_of(case)))
             out = self.seq(kids, disj(fall, hit), depth + 1, case.start_point[0])
             del self.guards[mark:]
             fall = out.fall
@@ -336,13 +343,19 @@ class _Walk:
         value = node.named_children[0] if node.named_children else None
         if value is not None:
             self.expr(value, phi)
-        self.exits.append(Exit("return", phi, self.ctx.line_of(node), value=_text(value)))
+        self.exits.append(
+            Exit(
+                "return", phi, self.ctx.line_of(node), value=_text(value), guards=tuple(self.guards)
+            )
+        )
         self.returns.append((phi, self.cond(value) if value is not None else None))
         return _Out(FALSE, jump=phi)
 
     def goto(self, node: Node, phi: Formula, depth: int) -> _Out:
         label = _text(node.child_by_field_name("label") or node.named_children[-1])
-        self.exits.append(Exit("goto", phi, self.ctx.line_of(node), label=label))
+        self.exits.append(
+            Exit("goto", phi, self.ctx.line_of(node), label=label, guards=tuple(self.guards))
+        )
         if label not in self.seen_labels:
             self.pending[label] = disj(self.pending.get(label, FALSE), phi)
         return _Out(FALSE, jump=phi)
@@ -550,6 +563,23 @@ _HANDLERS: dict[str, _Handler] = {
     "expression_statement": _Walk.expression_statement,
     "declaration": _Walk.declaration,
 }
+
+
+_STATEMENTS = frozenset(
+    {
+        "compound_statement",
+        "if_statement",
+        "while_statement",
+        "for_statement",
+        "do_statement",
+        "switch_statement",
+        "return_statement",
+        "goto_statement",
+        "expression_statement",
+        "labeled_statement",
+        "declaration",
+    }
+)
 
 
 def _unparen(node: Node) -> Node:

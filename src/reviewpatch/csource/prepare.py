@@ -17,7 +17,14 @@ parse positions map straight back to view lines):
 
 from __future__ import annotations
 
-__all__ = ["SYNTHETIC_NAME", "Prepared", "header_function", "mask_comments", "prepare"]
+__all__ = [
+    "SYNTHETIC_NAME",
+    "UNSEEN_BLOCK",
+    "Prepared",
+    "header_function",
+    "mask_comments",
+    "prepare",
+]
 
 import re
 from dataclasses import dataclass
@@ -242,8 +249,35 @@ def header_function(section: str) -> str | None:
     return text
 
 
-def prepare(lines: list[str], section: str = "", whole: bool = False) -> Prepared:
-    """Prepare a view's lines (without newlines) for parsing."""
+UNSEEN_BLOCK = "__reviewpatch_unseen_"
+
+
+def _opening(depth: int, tag: str, in_switch: bool) -> str:
+    """The synthetic head of a fragment that starts ``depth`` blocks deep:
+    a function, then one ``if`` per block whose head is not shown, on a
+    condition named after the fragment (``tag``) and the level, so that
+    the analysis knows it for unseen code; the innermost is a ``switch``
+    when the fragment's own level holds ``case`` labels."""
+    heads = [f" if (!{UNSEEN_BLOCK}{tag}_{i}__) {{" for i in range(1, depth)]
+    if heads and in_switch:
+        heads[-1] = f" switch ({UNSEEN_BLOCK}{tag}_{depth - 1}__) {{"
+    return f"void {SYNTHETIC_NAME}(void) {{" + "".join(heads)
+
+
+def _top_level_case(code: list[str]) -> bool:
+    """Whether a ``case``/``default`` label stands at the fragment's
+    outermost level (before any block it opens itself)."""
+    balance = 0
+    for line in code:
+        if balance <= 0 and _CASE_RE.match(line):
+            return True
+        balance += line.count("{") - line.count("}")
+    return False
+
+
+def prepare(lines: list[str], section: str = "", whole: bool = False, tag: str = "") -> Prepared:
+    """Prepare a view's lines (without newlines) for parsing.  ``tag``
+    names the fragment in the conditions of its unseen enclosing blocks."""
     masked = mask_comments(lines)
     code = list(lines)
     if not whole:
@@ -260,10 +294,10 @@ def prepare(lines: list[str], section: str = "", whole: bool = False) -> Prepare
         prefix = head_text if head_text else f"void {SYNTHETIC_NAME}(void)"
         head = "header" if head_text else "synthetic"
         if depth:
-            prefix = f"void {SYNTHETIC_NAME}(void) {{" + " {" * (depth - 1)
+            prefix = _opening(depth, tag, _top_level_case(bare))
             head = "synthetic"
     elif depth:
-        prefix = f"void {SYNTHETIC_NAME}(void) {{" + " {" * (depth - 1)
+        prefix = _opening(depth, tag, _top_level_case(bare))
         head = "synthetic"
     balance = (depth if prefix and "{" in prefix else 0) + sum(
         ln.count("{") - ln.count("}") for ln in bare

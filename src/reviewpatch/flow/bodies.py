@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from reviewpatch.csource.code import SeriesCode
 from reviewpatch.csource.facts import build_fragment
 from reviewpatch.csource.flowmodel import FlowPiece
-from reviewpatch.csource.formula import FALSE, AtomKind, Formula, atom, conj, disj
+from reviewpatch.csource.formula import (
+    FALSE,
+    Atom,
+    AtomKind,
+    Formula,
+    atom,
+    conj,
+    disj,
+    rename_atoms,
+)
 from reviewpatch.csource.model import NEW, OLD, Fragment, Macro
 from reviewpatch.csource.views import text_view
 from reviewpatch.errors import ReviewpatchError
@@ -76,9 +85,24 @@ def _touched(fragment: Fragment, piece: FlowPiece) -> bool:
     return any(ln.changed for ln in lines)
 
 
+def _stale(f: Formula, region: str) -> Formula:
+    """``f`` with its conditions as written made distinct from the same
+    text further on: a local tested before a gap may be assigned anew in
+    the gap (``ret``), so the test after the gap is another proposition."""
+
+    def rename(a: Atom) -> Formula | None:
+        if a.kind not in (AtomKind.COND, AtomKind.CASE):
+            return None
+        key = a.key.split(":", 1)[1]
+        return atom(a.kind, f"{key} #{region}", a.text, a.var, a.name, a.var_key, a.args)
+
+    return rename_atoms(f, rename)
+
+
 def _link(name: str, pieces: list[FlowPiece]) -> tuple[tuple[str, Formula], ...]:
-    """The atoms of linked pieces: entry = previous fall-through and the
-    gap; a label = pending gotos or a goto in the gap."""
+    """The atoms of linked pieces: entry = previous fall-through (its
+    conditions as they were before the gap) and the gap; a label = pending
+    gotos or a goto in the gap."""
     links: list[tuple[str, Formula]] = []
     fall: Formula | None = None
     pending: dict[str, Formula] = {}
@@ -89,7 +113,7 @@ def _link(name: str, pieces: list[FlowPiece]) -> tuple[tuple[str, Formula], ...]
                 f"gap {p.region}",
                 f"the code of {name}() before line {p.start.no} that the diff does not show",
             )
-            links.append((f"reach:{p.region}", conj(fall, gap)))
+            links.append((f"reach:{p.region}", conj(_stale(fall, p.region), gap)))
             for label in p.labels:
                 via_gap = atom(
                     AtomKind.UNSEEN,
@@ -97,7 +121,7 @@ def _link(name: str, pieces: list[FlowPiece]) -> tuple[tuple[str, Formula], ...]
                     f"a goto to {label.name} in code the diff does not show",
                     name=label.name,
                 )
-                came = disj(pending.pop(label.name, FALSE), via_gap)
+                came = disj(_stale(pending.pop(label.name, FALSE), p.region), via_gap)
                 links.append((f"unseen:goto-in {p.region} {label.name}", came))
         for label in p.labels:
             pending.pop(label.name, None)

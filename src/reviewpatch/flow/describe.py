@@ -74,7 +74,12 @@ def describe_literals(literals: Sequence[Literal]) -> str:
     parts: list[str] = []
     groups: dict[str, tuple[list[str], list[str]]] = {}
     order: list[str] = []
+    shown: set[tuple[str, bool]] = set()
     for lit in literals:
+        said = (lit.atom.text, lit.value)
+        if said in shown:
+            continue  # the same words for two propositions (before and after a gap)
+        shown.add(said)
         a = lit.atom
         if a.kind is AtomKind.BIT:
             if a.var not in groups:

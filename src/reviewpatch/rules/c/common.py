@@ -120,7 +120,7 @@ def reportable(fa: FlowAnalysis, ch: Change) -> bool:
         return False
     sites = [o.site for o in (*ch.old, *ch.new) if o.site is not None]
     as_value = bool(sites) and all(s.in_condition or s.assigned for s in sites)
-    if as_value and _PREDICATE_RE.match(ch.callee):
+    if as_value and (_PREDICATE_RE.match(ch.callee) or ch.callee.isupper()):
         return False
     bodies = fa.bodies(ch.patch_index)
     for side in (NEW, OLD):

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 
 from reviewpatch.csource.flowmodel import Exit, Site
 from reviewpatch.csource.formula import Formula, atoms_of, conj, disj, neg
-from reviewpatch.csource.model import NEW, CodeLine
-from reviewpatch.findings import Confidence, Severity
+from reviewpatch.csource.model import NEW, OLD, CodeLine
+from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.flow.analysis import FlowAnalysis
 from reviewpatch.flow.bodies import FunctionView
 from reviewpatch.flow.describe import unseen_text, when
 from reviewpatch.rules.c.common import code_evidence, flow, fn
-from reviewpatch.rules.c.pairs import by_result, is_acquire, releases
+from reviewpatch.rules.c.pairs import by_result, is_acquire, is_lock, releases
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+
+_CAST_RE = re.compile(r"^\((?:struct\s+)?[\w\s]+\*?\)")
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,25 @@ class _Leave:
     cond: Formula
     pos: int
     path: str
+    hunk: int | None = None
+
+
+@dataclass(frozen=True)
+class _Function:
+    """One function's calls, exits and labels (positions are file lines)."""
+
+    view: FunctionView
+    calls: tuple[_Call, ...]
+    leaves: tuple[_Leave, ...]
+    labels: dict[str, int]
 
 
 def _pos(line: CodeLine) -> int:
-    return line.new_no if line.new_no is not None else line.no
+    return line.new_no if line.new_no is not None else line.old_no or line.no
 
 
-def _facts(fa: FlowAnalysis, fv: FunctionView) -> tuple[list[_Call], list[_Leave], dict[str, int]]:
-    binder = fa.binder(fv.pieces[0].patch_index, NEW)
+def _facts(fa: FlowAnalysis, fv: FunctionView, side: str = NEW) -> _Function:
+    binder = fa.binder(fv.pieces[0].patch_index, side)
     binder.add_links(fv)
     calls: list[_Call] = []
     leaves: list[_Leave] = []
@@ -53,37 +66,63 @@ def _facts(fa: FlowAnalysis, fv: FunctionView) -> tuple[list[_Call], list[_Leave
             calls.append(_Call(s, binder.norm(s.cond, {}), _pos(s.line), p.path))
         for e in p.exits:
             if e.kind in ("return", "goto"):
-                leaves.append(_Leave(e, binder.norm(e.cond, {}), _pos(e.line), p.path))
+                leaves.append(
+                    _Leave(e, binder.norm(e.cond, {}), _pos(e.line), p.path, p.hunk_index)
+                )
         for lab in p.labels:
             labels[lab.name] = _pos(lab.line)
-    return calls, leaves, labels
+    return _Function(fv, tuple(calls), tuple(leaves), labels)
+
+
+def _norm(text: str) -> str:
+    """An object as written, without spaces, ``&``, casts or outer
+    parentheses: ``&data->lock`` and ``data->lock`` are one object."""
+    text = "".join(text.split())
+    text = _CAST_RE.sub("", text).lstrip("&*")
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].lstrip("&*")
+    return text
 
 
 def _object(acquire: Site) -> str:
     """What an acquisition takes: its result, or its first argument."""
-    return acquire.assigned if by_result(acquire.callee) else acquire.target
-
-
-def _shown(acquire: Site) -> str:
-    """The object as written."""
     if by_result(acquire.callee):
-        return acquire.assigned
-    first = acquire.args[0] if acquire.args else ""
-    return first[1:].strip() if first.startswith("&") else first
+        return _norm(acquire.assigned)
+    return _norm(acquire.args[0]) if acquire.args else ""
+
+
+def _released(release: Site) -> str:
+    return _norm(release.args[0]) if release.args else ""
 
 
 def _mentions(text: str, word: str) -> bool:
-    return bool(word) and re.search(rf"(?<![\w>.]){re.escape(word)}(?!\w)", text) is not None
+    if not word:
+        return False
+    return re.search(rf"(?<![\w>.]){re.escape(word)}(?![\w(])", "".join(text.split())) is not None
 
 
 def _conditional(acq: _Call, leave: _Leave) -> bool:
-    """Whether the exit tests the acquisition's own outcome (a trylock or
-    an allocation that failed): then nothing was taken."""
-    for a in atoms_of(leave.cond):
-        text = f"{a.key} {a.text}"
-        if acq.site.callee in text or _mentions(a.text, acq.site.assigned):
-            return True
-    return False
+    """Whether the exit is taken on the acquisition's own outcome (a
+    trylock, an allocation that failed): its innermost condition tests the
+    result.  Then nothing was taken."""
+    guards = leave.exit.guards
+    if not guards:
+        return False
+    test = guards[-1]
+    if acq.site.callee in test.text or acq.site.callee in test.via:
+        return True
+    result = _norm(acq.site.assigned)
+    return bool(result) and _mentions(test.text, result)
+
+
+def _releases_of(fun: _Function, acq: _Call, obj: str) -> list[_Call]:
+    return [
+        c
+        for c in fun.calls
+        if c.pos > acq.pos
+        and releases(acq.site.callee, c.site.callee)
+        and (_released(c.site) == obj if obj else not c.site.args)
+    ]
 
 
 @rule(
@@ -103,13 +142,18 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         a reference, an allocation, an enable: mutex_lock() and
         mutex_unlock(), kzalloc() and kfree(), of_find_node_by_name() and
         of_node_put(), foo_get() and foo_put() ...) with the releases of the
-        same object later in the function.  For each return or goto after
-        the acquisition, where the exit or the acquisition is new, it asks
-        the solver for a case that reaches the exit with the object taken
-        and no release on the way (a goto's label counts when its code
-        releases it).  Exits that test the acquisition's own outcome (a
-        trylock, a failed allocation), that return the object, or that hand
-        it to another function or structure first are left alone.
+        same object later in the function (a lock taken in a function that
+        is not itself a lock helper is released in it even when the diff
+        does not show where).  For each return or goto after the
+        acquisition, where the exit or the acquisition is new, it asks the
+        solver for a case that reaches the exit with the object taken and
+        no release on the way.  A goto counts as releasing when its label's
+        code does; when the label is not in the diff, other gotos to it that
+        release the object first show that it does not.  A return that
+        replaces a goto to a label that releases is reported too.  Exits
+        that test the acquisition's own outcome (a trylock, a failed
+        allocation), that return the object, or that hand it to another
+        function or structure first are left alone.
 
     Why it matters
         An error path added in a hurry is where locks stay held, references
@@ -130,126 +174,223 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
     if fa is None or ctx.patch is None:
         return
     seen: set[str] = set()
-    for fv in fa.bodies(ctx.patch.index).functions(NEW).values():
+    bodies = fa.bodies(ctx.patch.index)
+    for fv in bodies.functions(NEW).values():
         if not fv.touched:
             continue
-        for hit in _in_function(fa, fv):
+        fun = _facts(fa, fv)
+        old = bodies.functions(OLD).get(fv.key)
+        hits = list(_held(fa, fun))
+        if old is not None:
+            hits += _replaced_gotos(fun, _facts(fa, old, OLD))
+        for hit in hits:
             if hit.symbol not in seen:
                 seen.add(hit.symbol or "")
                 yield hit
 
 
-def _in_function(fa: FlowAnalysis, fv: FunctionView) -> Iterator[Hit]:
-    calls, leaves, labels = _facts(fa, fv)
-    for acq in calls:
+def _held(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
+    """Exits after an acquisition that leave without its release."""
+    fv = fun.view
+    for acq in fun.calls:
         if not is_acquire(acq.site.callee):
             continue
         obj = _object(acq.site)
         if by_result(acq.site.callee) and not obj:
             continue
-        rels = [
-            c
-            for c in calls
-            if c.pos > acq.pos
-            and releases(acq.site.callee, c.site.callee)
-            and (c.site.target == obj or (not obj and not c.site.arg_keys))
-        ]
-        if not rels:
+        rels = _releases_of(fun, acq, obj)
+        assumed = not rels and is_lock(acq.site.callee) and _releases_later(fv)
+        if not rels and not assumed:
             continue
-        for leave in leaves:
-            hit = _judge(fa, fv, acq, obj, rels, leave, calls, labels)
+        for leave in fun.leaves:
+            hit = _judge(fa, fun, acq, obj, rels, leave)
             if hit is not None:
                 yield hit
 
 
-def _handed(calls: list[_Call], acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
-    """Calls between the acquisition and the exit that take the object."""
+def _releases_later(fv: FunctionView) -> bool:
+    """A lock taken here is released in the unseen rest of the function:
+    the function is not itself a lock helper and its end is not shown."""
+    last = fv.pieces[-1]
+    return not last.end_visible and "lock" not in fv.name.split("_")
+
+
+_TAKES_RE = re.compile(
+    r"(?:^|_)(?:add|register|attach|set|insert|enqueue|queue|store|assign|transfer|put|free|"
+    r"release|destroy|consume|give|hand|own|link|install)(?:_|$)"
+)
+
+
+def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
+    """Calls between the acquisition and the exit that may take the object
+    over (or release it under another name): ``list_add(&obj->node, ..)``,
+    ``foo_register(obj)``, ``bar_put(obj)``."""
     if not obj:
         return []
     return [
         c
-        for c in calls
+        for c in fun.calls
         if acq.pos < c.pos < leave.pos
         and c is not acq
-        and any(_mentions(k, obj) for k in c.site.arg_keys)
+        and _TAKES_RE.search(c.site.callee)
+        and any(_mentions(a, obj) for a in c.site.args)
     ]
+
+
+def _label_releases(fun: _Function, label: str, rels: list[_Call]) -> bool | None:
+    """Whether the code after ``label`` releases: True or False when the
+    label is in view; when it is not, False if another goto to it releases
+    the object just before jumping (so the label does not), else None."""
+    at = fun.labels.get(label)
+    if at is not None:
+        return any(r.pos > at for r in rels)
+    for other in fun.leaves:
+        if other.exit.kind == "goto" and other.exit.label == label:
+            before = [r for r in rels if r.pos < other.pos and other.pos - r.pos <= 3]
+            if before:
+                return False
+    return None
 
 
 def _judge(
     fa: FlowAnalysis,
-    fv: FunctionView,
+    fun: _Function,
     acq: _Call,
     obj: str,
     rels: list[_Call],
     leave: _Leave,
-    calls: list[_Call],
-    labels: dict[str, int],
 ) -> Hit | None:
     e = leave.exit
     if leave.pos <= acq.pos or not (e.line.kind == "+" or acq.site.line.kind == "+"):
         return None
-    if leave.pos > max(r.pos for r in rels):
+    if rels and leave.pos > max(r.pos for r in rels):
         return None  # after the last release: the normal path is done with it
     if _conditional(acq, leave) or _mentions(e.value, obj):
         return None
-    if e.kind == "goto":
-        at = labels.get(e.label)
-        if at is None or any(r.pos > at for r in rels):
-            return None  # the label is not in view, or its code releases
+    if e.kind == "goto" and _label_releases(fun, e.label, rels) is not False:
+        return None  # the label releases, or nothing shows it does not
     between = [r.cond for r in rels if acq.pos < r.pos < leave.pos]
-    handed = [c.cond for c in _handed(calls, acq, leave, obj)]
+    handed = [c.cond for c in _handed(fun, acq, leave, obj)]
     stores = [
         s.cond
-        for p in fv.pieces
+        for p in fun.view.pieces
         for s in p.stores
-        if obj and s.rhs == obj and acq.pos < _pos(s.line) < leave.pos
+        if obj and _norm(s.rhs.replace(" ", "")) == obj and acq.pos < _pos(s.line) < leave.pos
     ]
     path = conj(leave.cond, acq.cond, neg(disj(*between, *handed, *stores)))
-    atoms = atoms_of(path)
-    w = fa.solver.witness(path, atoms) if atoms or not path.is_false else None
-    if w is None or path.is_false:
+    if path.is_false:
         return None
-    return _hit(fv, acq, obj, rels, leave, when(w), "" if w.robust else unseen_text(w))
+    w = fa.solver.witness(path, atoms_of(path))
+    if w is None:
+        return None
+    return _hit(fun.view, acq, rels, leave, when(w), "" if w.robust else unseen_text(w))
+
+
+def _shown(acquire: Site) -> str:
+    """The object as written."""
+    if by_result(acquire.callee):
+        return acquire.assigned
+    first = acquire.args[0] if acquire.args else ""
+    return first[1:].strip() if first.startswith("&") else first
+
+
+def _what(e: Exit, pos: int) -> str:
+    return f"the {'return' if e.kind == 'return' else f'goto {e.label}'} at line {pos}"
 
 
 def _hit(
     fv: FunctionView,
     acq: _Call,
-    obj: str,
     rels: list[_Call],
     leave: _Leave,
-    when: str,
+    case: str,
     unseen: str,
 ) -> Hit:
     e = leave.exit
-    rel = rels[-1]
-    what = f"the {'return' if e.kind == 'return' else f'goto {e.label}'} at line {_pos(e.line)}"
-    taken = f"{_shown(acq.site)} " if obj else ""
-    msg = (
-        f"{what} in {fn(fv.name)} leaves {taken}taken by {acq.site.callee}() at line "
-        f"{acq.pos}: {when}, it exits without {rel.site.callee}({rel.site.args[0] if rel.site.args else ''}), which the normal path "
-        f"does at line {rel.pos}"
-    )
+    taken = f"{_shown(acq.site)} " if acq.site.args or acq.site.assigned else ""
+    msg = f"{_what(e, leave.pos)} in {fn(fv.name)} leaves {taken}taken by {acq.site.callee}() at line {acq.pos}: {case}, it exits without "
+    evidence = [
+        code_evidence(acq.site.line, acq.path, "taken here"),
+        code_evidence(e.line, leave.path, "exit"),
+    ]
+    if rels:
+        rel = rels[-1]
+        msg += f"{rel.site.callee}({rel.site.args[0] if rel.site.args else ''}), which the normal path does at line {rel.pos}"
+        evidence.append(code_evidence(rel.site.line, rel.path, "released here"))
+        symbol = rel.site.callee
+    else:
+        msg += "releasing it, which the rest of the function (not in the diff) must do"
+        symbol = acq.site.callee
     if e.kind == "goto":
         msg += f" (the code after {e.label}: does not)"
     severity = None
     if unseen:
         msg += f" (if {unseen})"
         severity = Severity.NOTE
-    evidence = (
-        code_evidence(acq.site.line, acq.path, "taken here"),
-        code_evidence(e.line, leave.path, "exit"),
-        code_evidence(rel.site.line, rel.path, "released here"),
-    )
-    at = e.line if e.line.kind == "+" else acq.site.line
+    return _located(fv, leave if e.line.kind == "+" else acq, msg, symbol, evidence, severity)
+
+
+def _located(
+    fv: FunctionView,
+    at: _Call | _Leave,
+    msg: str,
+    symbol: str,
+    evidence: list[EvidenceLine],
+    severity: Severity | None,
+) -> Hit:
+    line = at.exit.line if isinstance(at, _Leave) else at.site.line
     return Hit(
         message=msg,
         patch_index=fv.pieces[0].patch_index,
-        file=leave.path if at is e.line else acq.path,
-        line=at.new_no,
+        file=at.path,
+        line=line.new_no,
         side="new",
-        mail_line=at.mail_line,
-        symbol=rel.site.callee,
-        evidence=tuple(sorted(evidence, key=lambda ev: ev.new_no or 0)),
+        mail_line=line.mail_line,
+        symbol=symbol,
+        evidence=tuple(sorted(evidence, key=lambda ev: ev.new_no or ev.old_no or 0)),
         severity=severity,
     )
+
+
+def _replaced_gotos(new: _Function, old: _Function) -> Iterator[Hit]:
+    """A ``return`` that replaces a ``goto label`` whose code releases
+    something: the error path now skips that release."""
+    for leave in new.leaves:
+        e = leave.exit
+        if e.kind != "return" or e.line.kind != "+" or e.line.mail_line is None:
+            continue
+        for gone in old.leaves:
+            g = gone.exit
+            if g.kind != "goto" or g.line.kind != "-" or g.line.mail_line is None:
+                continue
+            if gone.hunk != leave.hunk or not 0 < e.line.mail_line - g.line.mail_line <= 8:
+                continue
+            at = new.labels.get(g.label)
+            if at is None:
+                continue
+            frees = [c for c in new.calls if c.pos > at and _is_release(c.site)]
+            if frees:
+                yield _replaced_hit(new.view, leave, gone, frees[0])
+
+
+def _is_release(site: Site) -> bool:
+    name = site.callee
+    return any(
+        releases(a, name)
+        for a in ("kzalloc", "mutex_lock", "spin_lock", "get_device", "of_node_get", "clk_get")
+    ) or bool(re.search(r"(?:^|_)(?:free|put|unlock|release|destroy|unregister|disable)$", name))
+
+
+def _replaced_hit(fv: FunctionView, leave: _Leave, gone: _Leave, free: _Call) -> Hit:
+    e, g = leave.exit, gone.exit
+    msg = (
+        f"{_what(e, leave.pos)} in {fn(fv.name)} replaces goto {g.label}, whose code does "
+        f"{free.site.callee}({free.site.args[0] if free.site.args else ''}) at line "
+        f"{free.pos}: that error path no longer releases it"
+    )
+    evidence = [
+        code_evidence(g.line, gone.path, "was"),
+        code_evidence(e.line, leave.path, "now"),
+        code_evidence(free.site.line, free.path, f"after {g.label}:"),
+    ]
+    return _located(fv, leave, msg, free.site.callee, evidence, None)

@@ -52,9 +52,17 @@ def _moved(patch: Patch, ch: Change) -> tuple[Occurrence, Occurrence] | None:
     added = [o for o in ch.new if o.site is not None and o.site.line.kind == "+"]
     for r in removed:
         for a in added:
-            if not _rewrapped(patch, r, a):
+            if _same_call(r, a) and not _rewrapped(patch, r, a):
                 return r, a
     return None
+
+
+def _same_call(a: Occurrence, b: Occurrence) -> bool:
+    """The same call (callee and arguments as written): a move, not a
+    call removed here and another of the same function added there."""
+    if a.site is None or b.site is None:
+        return False
+    return [" ".join(x.split()) for x in a.site.args] == [" ".join(x.split()) for x in b.site.args]
 
 
 def _where(occ: Occurrence) -> str:

@@ -13,7 +13,7 @@ value (allocations, lookups) from those whose object is the first argument
 
 from __future__ import annotations
 
-__all__ = ["PAIR_WORDS", "by_result", "is_acquire", "releases"]
+__all__ = ["PAIR_WORDS", "by_result", "is_acquire", "is_lock", "releases"]
 
 import re
 
@@ -35,6 +35,16 @@ PAIR_WORDS: tuple[tuple[str, str], ...] = (
     ("grab", "release"),
     ("hold", "release"),
     ("open", "close"),
+    ("init", "free"),
+    ("init", "exit"),
+    ("init", "deinit"),
+    ("init", "cleanup"),
+    ("add", "remove"),
+    ("add", "del"),
+    ("create", "remove"),
+    ("attach", "detach"),
+    ("setup", "teardown"),
+    ("setup", "cleanup"),
 )
 _ALLOC = frozenset(
     {
@@ -55,7 +65,24 @@ _ALLOC = frozenset(
         "krealloc",
         "kmalloc_node",
         "kzalloc_node",
+        "nvmem_cell_read",
+        "kobject_get_path",
     }
+)
+_LOCKS = (
+    "mutex_lock",
+    "spin_lock",
+    "raw_spin_lock",
+    "read_lock",
+    "write_lock",
+    "down_read",
+    "down_write",
+    "rcu_read_lock",
+    "srcu_read_lock",
+    "preempt_disable",
+    "local_irq_save",
+    "local_irq_disable",
+    "local_bh_disable",
 )
 _FREE = frozenset({"kfree", "kvfree", "vfree", "kfree_sensitive", "kfree_const"})
 # acquire prefixes -> release names, where the words differ
@@ -156,6 +183,16 @@ def is_acquire(name: str) -> bool:
         return True
     words = _SPLIT_RE.split(name)
     return any(w in {a for a, _ in PAIR_WORDS} for w in words[1:] or words)
+
+
+def is_lock(name: str) -> bool:
+    """A lock (or a scope such as preemption or interrupts off) that a
+    function takes and releases itself, unconditionally (not a trylock)."""
+    return (
+        _named_as(name, _LOCKS)
+        and "trylock" not in name
+        and not name.endswith(("_interruptible", "_killable"))
+    )
 
 
 def by_result(acquire: str) -> bool:

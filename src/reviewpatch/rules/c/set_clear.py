@@ -16,7 +16,7 @@ from reviewpatch.flow.analysis import FlowAnalysis
 from reviewpatch.flow.bodies import FunctionView
 from reviewpatch.model import LineKind, Series
 from reviewpatch.rules.c.common import code_evidence, flow, fn, ordered
-from reviewpatch.rules.c.pairs import is_acquire, releases
+from reviewpatch.rules.c.pairs import releases
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 # on-word -> off-words of function pairs whose object outlives the pair
@@ -58,6 +58,7 @@ class _Op:
     text: str
     callee: str = ""
     text_flags: tuple[str, ...] = ()
+    objects: tuple[str, ...] = ()
 
 
 def _tokens(name: str) -> list[str]:
@@ -104,10 +105,12 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
         if kind and flags and tokens[0] != "test":
             rest = "_".join(t for t in tokens if t not in ("set", "clear", "unset"))
             out += [_Op(kind, rest, f, s.line, piece.path, text) for f in flags]
-        elif _undoable(s.callee):
-            out.append(_Op("call", _object(s.args), "", s.line, piece.path, text, s.callee))
         else:
-            out.append(_Op("undo", _object(s.args), "", s.line, piece.path, text, s.callee))
+            kind = "call" if _undoable(s.callee) else "undo"
+            objects = tuple(o for a in s.args if (o := _object((a,))))
+            out.append(
+                _Op(kind, _object(s.args), "", s.line, piece.path, text, s.callee, objects=objects)
+            )
     return out
 
 
@@ -130,13 +133,14 @@ _INNER = frozenset({"enable", "disable", "start", "stop", "register", "unregiste
 
 
 def _undoable(callee: str) -> bool:
-    """A call a call of its pair undoes: a pair word first or last in its
-    name (``pm_runtime_enable``, ``register_foo``), ``get`` only last
-    (``of_node_get``, not ``get_random_u32``), or a known acquisition."""
+    """A call a call of its pair undoes: an enable/start/register/prepare
+    word first or last in its name (``pm_runtime_enable``,
+    ``register_foo``) or inside it (``netif_start_queue``), ``get`` only
+    last (``pm_runtime_get``, not ``get_random_u32``)."""
     tokens = _tokens(callee)
     if not tokens:
         return False
-    if tokens[-1] == "get" or is_acquire(callee) and tokens[0] != "get":
+    if tokens[-1] == "get" or callee.startswith(("pm_runtime_get", "pm_runtime_resume_and_get")):
         return True
     ends = {tokens[0], tokens[-1]}
     return bool(ends & (_UNDO_WORDS - {"get"}) or set(tokens) & _INNER)
