@@ -109,6 +109,7 @@ class Change:
             return f"it assumes {self.across}() runs whenever {self.root}() did"
         return (
             _rewrite(w, self.before, self.after)
+            or _null_only(w, self.old if lost else self.new)
             or _opaque(w, self.opaque)
             or _alias(w)
             or _config(w)
@@ -146,6 +147,17 @@ def _alias(w: Witness) -> str:
         if prior is not None and prior[1] != lit.value:
             return f"it takes {prior[0]} and {lit.atom.text} to differ"
         seen.setdefault(shape, (lit.atom.text, lit.value))
+    return ""
+
+
+def _null_only(w: Witness, occs: tuple[Occurrence, ...]) -> str:
+    """A case that only needs an argument of the call to be NULL (a NULL
+    check added or dropped around it): calls such as kfree() do nothing
+    then."""
+    args = {"".join(a.split()).lstrip("&") for o in occs if o.site is not None for a in o.site.args}
+    seen = [lit for lit in w.literals if lit.atom.seen]
+    if seen and all(not lit.value and "".join(lit.atom.text.split()) in args for lit in seen):
+        return f"it only needs {seen[0].atom.text} to be NULL, where the call usually does nothing"
     return ""
 
 

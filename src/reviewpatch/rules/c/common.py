@@ -102,10 +102,13 @@ def flow(ctx: RuleContext) -> FlowAnalysis | None:
     return flow_of(ctx.code) if ctx.code is not None and ctx.patch is not None else None
 
 
+_LOOP_RE = re.compile(r"for_each|foreach|_each(?:_|$)")
+
+
 def worth_reporting(callee: str) -> bool:
     """Whether a call that stops (or starts) running is worth a warning:
-    not a value-computing macro, an accessor or a log line."""
-    if callee.startswith(REST) or callee in QUIET_CALLEES:
+    not a value-computing macro, a loop macro, an accessor or a log line."""
+    if callee.startswith(REST) or callee in QUIET_CALLEES or _LOOP_RE.search(callee):
         return False
     if _LOG_RE.match(callee) or _ACCESSOR_RE.match(callee):
         return False

@@ -30,6 +30,7 @@ class _Call:
     cond: Formula
     pos: int
     path: str
+    piece: int = 0
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class _Leave:
     pos: int
     path: str
     hunk: int | None = None
+    piece: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,13 @@ def _facts(fa: FlowAnalysis, fv: FunctionView, side: str = NEW) -> _Function:
     calls: list[_Call] = []
     leaves: list[_Leave] = []
     labels: dict[str, int] = {}
-    for p in fv.pieces:
+    for k, p in enumerate(fv.pieces):
         for s in p.sites:
-            calls.append(_Call(s, binder.norm(s.cond, {}), _pos(s.line), p.path))
+            calls.append(_Call(s, binder.norm(s.cond, {}), _pos(s.line), p.path, k))
         for e in p.exits:
             if e.kind in ("return", "goto"):
                 leaves.append(
-                    _Leave(e, binder.norm(e.cond, {}), _pos(e.line), p.path, p.hunk_index)
+                    _Leave(e, binder.norm(e.cond, {}), _pos(e.line), p.path, p.hunk_index, k)
                 )
         for lab in p.labels:
             labels[lab.name] = _pos(lab.line)
@@ -237,6 +239,22 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
     ]
 
 
+def _already(fun: _Function, acq: _Call, rels: list[_Call], new: _Leave) -> bool:
+    """An unchanged exit after the (unchanged) acquisition that releases
+    nothing on its way: the function is meant to leave with it taken (or
+    the leak predates the patch)."""
+    for leave in fun.leaves:
+        if leave is new or leave.exit.line.kind != " " or leave.piece != acq.piece:
+            continue
+        if leave.pos <= acq.pos or (rels and leave.pos > max(r.pos for r in rels)):
+            continue
+        if leave.exit.kind == "goto" and _label_releases(fun, leave.exit.label, rels) is not False:
+            continue
+        if not any(acq.pos < r.pos < leave.pos for r in rels):
+            return True
+    return False
+
+
 def _label_releases(fun: _Function, label: str, rels: list[_Call]) -> bool | None:
     """Whether the code after ``label`` releases: True or False when the
     label is in view; when it is not, False if another goto to it releases
@@ -265,6 +283,10 @@ def _judge(
         return None
     if rels and leave.pos > max(r.pos for r in rels):
         return None  # after the last release: the normal path is done with it
+    if leave.piece != acq.piece and not any(r.pos > leave.pos for r in rels):
+        return None  # unseen code between them may have released it
+    if acq.site.line.kind != "+" and _already(fun, acq, rels, leave):
+        return None  # the function already leaves like this: not the patch's doing
     if _conditional(acq, leave) or _mentions(e.value, obj):
         return None
     if e.kind == "goto" and _label_releases(fun, e.label, rels) is not False:

@@ -79,6 +79,8 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
     out = []
     for s in piece.sites:
         text = s.line.text.strip()
+        if "__free(" in text or re.match(r"^(?:scoped_)?guard\b", text):
+            continue  # released when the scope ends
         name = s.callee.lstrip("_")
         tokens = _tokens(s.callee)
         if (
@@ -129,7 +131,10 @@ def _ops(piece: FlowPiece) -> list[_Op]:
     return out + _call_ops(piece)
 
 
-_INNER = frozenset({"enable", "disable", "start", "stop", "register", "unregister"})
+_INNER = frozenset({"enable", "start", "register"})
+_OFF_WORDS = frozenset(
+    {"disable", "stop", "unregister", "remove", "del", "free", "put", "release", "clear", "unset"}
+)
 
 
 def _undoable(callee: str) -> bool:
@@ -138,7 +143,7 @@ def _undoable(callee: str) -> bool:
     ``register_foo``) or inside it (``netif_start_queue``), ``get`` only
     last (``pm_runtime_get``, not ``get_random_u32``)."""
     tokens = _tokens(callee)
-    if not tokens:
+    if not tokens or set(tokens) & _OFF_WORDS:
         return False
     if tokens[-1] == "get" or callee.startswith(("pm_runtime_get", "pm_runtime_resume_and_get")):
         return True
