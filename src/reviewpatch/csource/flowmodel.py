@@ -14,7 +14,7 @@ __all__ = ["BitOp", "Exit", "FlowPiece", "Guard", "Label", "Site", "Store"]
 
 from dataclasses import dataclass
 
-from reviewpatch.csource.formula import Formula
+from reviewpatch.csource.formula import TRUE, Formula
 from reviewpatch.csource.model import CodeLine
 
 
@@ -71,11 +71,14 @@ class Exit:
 @dataclass(frozen=True)
 class Label:
     """A label and the condition under which control is there (falling
-    through or by a goto seen in the piece)."""
+    through or by a goto seen in the piece); ``fall`` is that of falling
+    into it from the statement before (false after a ``return``: the
+    code after it is an error path)."""
 
     name: str
     line: CodeLine
     cond: Formula
+    fall: Formula = TRUE
 
 
 @dataclass(frozen=True)

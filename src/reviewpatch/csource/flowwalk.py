@@ -197,7 +197,7 @@ class _Walk:
             )
         reach = disj(phi, came, extra)
         self.seen_labels.add(name)
-        self.labels.append(Label(name, self.ctx.line_of(node), reach))
+        self.labels.append(Label(name, self.ctx.line_of(node), reach, phi))
         return reach
 
     def if_chain(self, node: Node, phi: Formula, depth: int) -> _Out:

@@ -20,7 +20,7 @@ Code a piece does not show after its last visible line is a pseudo-call
 
 from __future__ import annotations
 
-__all__ = ["REST", "Change", "Occurrence", "changes_of_patch", "occurrences"]
+__all__ = ["REST", "Change", "Occurrence", "changes_of_patch", "doubtful", "occurrences"]
 
 import re
 from dataclasses import dataclass, field
@@ -159,6 +159,13 @@ def _null_only(w: Witness, occs: tuple[Occurrence, ...]) -> str:
     if seen and all(not lit.value and "".join(lit.atom.text.split()) in args for lit in seen):
         return f"it only needs {seen[0].atom.text} to be NULL, where the call usually does nothing"
     return ""
+
+
+def doubtful(w: Witness) -> str:
+    """Why a witness found outside a comparison is not to be trusted as a
+    finding ("" when it is): names taken as different, a configuration
+    option mixed with conditions it may decide, an empty loop."""
+    return _alias(w) or _config(w) or _empty_loop(w)
 
 
 def _opaque(w: Witness, names: frozenset[str]) -> str:

@@ -16,7 +16,7 @@ limit (deterministic, unlike a time-out); past it the answer is
 
 from __future__ import annotations
 
-__all__ = ["Comparison", "Literal", "Solver", "Verdict", "Witness"]
+__all__ = ["Comparison", "Literal", "Solver", "Verdict", "Witness", "atom_formula"]
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +29,7 @@ from reviewpatch.csource.formula import (
     Atom,
     AtomKind,
     Formula,
+    atom,
     atoms_of,
     conj,
     neg,
@@ -52,6 +53,13 @@ class Literal:
 
     atom: Atom
     value: bool
+
+
+def atom_formula(lit: Literal) -> Formula:
+    """A literal as a formula (its atom, negated when false)."""
+    a = lit.atom
+    f = atom(a.kind, a.key.split(":", 1)[1], a.text, a.var, a.name, a.var_key, a.args)
+    return f if lit.value else neg(f)
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ __all__ = [
 ]
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from reviewpatch.findings import Confidence, Severity
-from reviewpatch.model import Patch, Trailer
+from reviewpatch.model import Patch, Person, Trailer
 from reviewpatch.rules.registry import Hit, RuleContext, rule
 from reviewpatch.rules.trailer_util import (
     CODEVELOPED,
@@ -148,6 +150,18 @@ def from_signoff_mismatch(ctx: RuleContext) -> Iterator[Hit]:
             return
 
 
+def _one_owner(sender: Person, author: Person) -> bool:
+    """Two addresses that look like one person's: the same mailbox name
+    at two domains (``guoren@kernel.org`` for ``guoren@linux.alibaba.com``),
+    or a sender without a name whose mailbox holds the author's surname
+    (``mhkelley58@gmail.com`` for Michael Kelley)."""
+    local = sender.key.split("@")[0].lower()
+    if local and local == author.key.split("@")[0].lower():
+        return True
+    surname = author.name.split()[-1].lower() if author.name.split() else ""
+    return not sender.name.strip() and len(surname) >= 4 and surname in local
+
+
 @rule(id="RP103", name="signoff-chain-order", severity=Severity.WARNING)
 def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
     """The person who sends the patch must add the last Signed-off-by.
@@ -158,6 +172,9 @@ def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
         sender is not the author and has not signed the patch off at all.
         Only mails that were sent (with a Message-ID) are judged: in a local
         git format-patch file the From line is the author, not the sender.
+        A sender whose address looks like the author's own (the same
+        mailbox name at another domain, or a nameless address holding the
+        author's surname) is taken to be the author.
     Why it matters
         The sign-off chain records, in order, everyone who handled the
         patch; the one who posts it is the last to handle it.  A patch
@@ -187,6 +204,8 @@ def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
             )
         return
     if same_person(sender, patch.author) or not sender.key or is_relay(sender):
+        return
+    if _one_owner(sender, patch.author):
         return
     yield Hit(
         f"The patch by {patch.author} is sent by {sender}, who has not added a Signed-off-by; "
@@ -376,6 +395,22 @@ def _misspelled_lines(patch: Patch, skip: set[int]) -> Iterator[Hit]:
             yield Hit(_misspelling(m.group(1), near), mail_line=number)
 
 
+_CLOSES_SINCE = datetime(2023, 7, 1, tzinfo=timezone.utc)
+
+
+def _after_closes_convention(date: str) -> bool:
+    """Whether a mail dated ``date`` was sent after checkpatch began to ask
+    for Closes: after Reported-by (Linux 6.5, mid 2023).  An unreadable
+    date counts as recent."""
+    try:
+        when = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when >= _CLOSES_SINCE
+
+
 @rule(
     id="RP108",
     name="reported-by-without-closes",
@@ -389,6 +424,8 @@ def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
     What it does
         Checks the trailer after each Reported-by (after a run of several
         Reported-by lines, the trailer after the run) for a Closes: or Link:.
+        Only for patches sent after mid 2023, when checkpatch began to ask
+        for it.
     Why it matters
         submitting-patches.rst and checkpatch ask for the link so that the
         report, its reproducer and its discussion can be found from the
@@ -403,6 +440,8 @@ def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
         (Leave the link out only when the report is not public.)
     """
     patch = _patch(ctx)
+    if not _after_closes_convention(patch.mail.date):
+        return
     trailers = patch.trailers
     for i, t in enumerate(trailers):
         if not is_named(t, *REPORTED_TRAILERS):

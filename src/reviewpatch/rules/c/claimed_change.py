@@ -86,8 +86,8 @@ def _mail_line(patch: Patch, text: str) -> int | None:
 @rule(
     id="RP309",
     name="claimed-change-missing",
-    severity=Severity.WARNING,
-    confidence=Confidence.MEDIUM,
+    severity=Severity.NOTE,
+    confidence=Confidence.LOW,
     scope=Scope.PATCH,
     needs_code=True,
 )
@@ -102,7 +102,9 @@ def claimed_change_missing(ctx: RuleContext) -> Iterator[Hit]:
         identifier (``foo()``, ``FOO_BAR``, ``CONFIG_FOO``, a backticked or
         snake_case name), and checks that the diff removes (adds, or both)
         a line naming it.  Hedged clauses ("will remove", "instead of
-        adding", "commit ... removed") are skipped.
+        adding", "commit ... removed") are skipped.  A claim the diff does
+        not match is a note (words of a message are often shorthand); a
+        claimed removal whose definition the diff shows kept is a warning.
     Why it matters
         A message that describes a change the diff does not make is either
         stale (the code changed between versions) or hides a missing part
@@ -151,6 +153,9 @@ def _claim_hit(patch: Patch, claim: Claim, where: str, unmet: _Unmet) -> Hit:
         mail_line=line,
         symbol=unmet.name,
         evidence=(EvidenceLine(text=claim.text, label="claim", mail_line=line), *unmet.evidence),
+        # a definition the diff shows kept is evidence; a word of the
+        # message that no line names may be shorthand ("add _SET_MARKER")
+        severity=Severity.WARNING if unmet.evidence else None,
     )
 
 

@@ -16,6 +16,7 @@ from reviewpatch.csource.model import NEW, OLD, CodeLine
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.flow.analysis import FlowAnalysis
 from reviewpatch.flow.bodies import FunctionView
+from reviewpatch.flow.compare import doubtful
 from reviewpatch.flow.describe import unseen_text, when
 from reviewpatch.rules.c.common import code_evidence, flow, fn
 from reviewpatch.rules.c.pairs import by_result, is_acquire, is_lock, releases
@@ -51,6 +52,7 @@ class _Function:
     calls: tuple[_Call, ...]
     leaves: tuple[_Leave, ...]
     labels: dict[str, int]
+    error_labels: tuple[int, ...] = ()
 
 
 def _pos(line: CodeLine) -> int:
@@ -63,6 +65,7 @@ def _facts(fa: FlowAnalysis, fv: FunctionView, side: str = NEW) -> _Function:
     calls: list[_Call] = []
     leaves: list[_Leave] = []
     labels: dict[str, int] = {}
+    errors: list[int] = []
     for k, p in enumerate(fv.pieces):
         for s in p.sites:
             calls.append(_Call(s, binder.norm(s.cond, {}), _pos(s.line), p.path, k))
@@ -73,7 +76,9 @@ def _facts(fa: FlowAnalysis, fv: FunctionView, side: str = NEW) -> _Function:
                 )
         for lab in p.labels:
             labels[lab.name] = _pos(lab.line)
-    return _Function(fv, tuple(calls), tuple(leaves), labels)
+            if lab.fall.is_false:
+                errors.append(_pos(lab.line))
+    return _Function(fv, tuple(calls), tuple(leaves), labels, tuple(errors))
 
 
 def _norm(text: str) -> str:
@@ -178,8 +183,8 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
     seen: set[str] = set()
     bodies = fa.bodies(ctx.patch.index)
     for fv in bodies.functions(NEW).values():
-        if not fv.touched:
-            continue
+        if not fv.touched or fv.name.startswith("<"):
+            continue  # a function the diff does not name: its bounds are guesses
         fun = _facts(fa, fv)
         old = bodies.functions(OLD).get(fv.key)
         hits = list(_held(fa, fun))
@@ -239,6 +244,12 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
     ]
 
 
+def _normal(fun: _Function, leave: _Leave, rel: _Call) -> bool:
+    """Whether ``rel`` lies on the normal path from the exit's place: no
+    label between them that only gotos reach (an error path)."""
+    return rel.pos > leave.pos and not any(leave.pos < at < rel.pos for at in fun.error_labels)
+
+
 def _already(fun: _Function, acq: _Call, rels: list[_Call], new: _Leave) -> bool:
     """An unchanged exit after the (unchanged) acquisition that releases
     nothing on its way: the function is meant to leave with it taken (or
@@ -283,6 +294,8 @@ def _judge(
         return None
     if rels and leave.pos > max(r.pos for r in rels):
         return None  # after the last release: the normal path is done with it
+    if rels and not any(_normal(fun, leave, r) for r in rels):
+        return None  # only error paths release: this exit keeps it on purpose
     if leave.piece != acq.piece and not any(r.pos > leave.pos for r in rels):
         return None  # unseen code between them may have released it
     if acq.site.line.kind != "+" and _already(fun, acq, rels, leave):
@@ -305,7 +318,8 @@ def _judge(
     w = fa.solver.witness(path, atoms_of(path))
     if w is None:
         return None
-    return _hit(fun.view, acq, rels, leave, when(w), "" if w.robust else unseen_text(w))
+    doubt = unseen_text(w) if not w.robust else doubtful(w)
+    return _hit(fun.view, acq, rels, leave, when(w), doubt)
 
 
 def _shown(acquire: Site) -> str:

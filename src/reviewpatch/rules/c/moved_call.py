@@ -5,9 +5,15 @@ from __future__ import annotations
 
 __all__ = ["moved_call_conditional"]
 
+import re
 from collections.abc import Iterator
 
+from reviewpatch.csource.flowmodel import Exit
+from reviewpatch.csource.formula import conj
+from reviewpatch.csource.model import NEW
 from reviewpatch.findings import Confidence, Severity
+from reviewpatch.flow.analysis import FlowAnalysis
+from reviewpatch.flow.solver import Witness, atom_formula
 from reviewpatch.flow.compare import Change, Occurrence
 from reviewpatch.flow.describe import unseen_text, when
 from reviewpatch.model import DiffLine, LineKind, Patch
@@ -125,10 +131,43 @@ def moved_call_conditional(ctx: RuleContext) -> Iterator[Hit]:
         lost = ch.comparison.lost
         if moved is None or lost is None or ch.callee in done or not reportable(fa, ch):
             continue
-        if ch.secondary:
+        if ch.secondary or _after_error_exit(fa, ch, moved[1], lost):
             continue
         done.add(ch.callee)
         yield _moved_hit(ctx, ch, moved, claims)
+
+
+_ERROR_VALUE_RE = re.compile(
+    r"^(?:-\s*\w+|(?:PTR_ERR|ERR_PTR|ERR_CAST|dev_err_probe)\b.*|ret|err|error|rc|retval|status)$"
+)
+_ERROR_LABEL_RE = re.compile(
+    r"err|fail|out|free|put|unlock|clean|undo|disable|release|exit|bail|unmap|unreg|abort",
+    re.IGNORECASE,
+)
+
+
+def _error_exit(e: Exit) -> bool:
+    if e.kind == "goto":
+        return bool(_ERROR_LABEL_RE.search(e.label))
+    return e.kind == "return" and bool(_ERROR_VALUE_RE.match(" ".join(e.value.split())))
+
+
+def _after_error_exit(fa: FlowAnalysis, ch: Change, added: Occurrence, lost: Witness) -> bool:
+    """Whether the case where the moved call no longer runs is one where
+    the function leaves on an error first: the call now simply comes
+    after an error check, which is not a change a reviewer needs."""
+    bodies = fa.bodies(ch.patch_index)
+    fv = bodies.get(ch.root, NEW, added.piece.path)
+    if fv is None:
+        return False
+    binder = fa.binder(ch.patch_index, NEW)
+    binder.add_links(fv)
+    case = conj(*(atom_formula(lit) for lit in lost.literals))
+    for p in fv.pieces:
+        for e in p.exits:
+            if _error_exit(e) and fa.solver.satisfiable(conj(case, binder.norm(e.cond, {}))):
+                return True
+    return False
 
 
 def _moved_hit(

@@ -13,7 +13,7 @@ value (allocations, lookups) from those whose object is the first argument
 
 from __future__ import annotations
 
-__all__ = ["PAIR_WORDS", "by_result", "is_acquire", "is_lock", "releases"]
+__all__ = ["PAIR_WORDS", "by_result", "is_acquire", "is_lock", "known_pair", "releases"]
 
 import re
 
@@ -152,6 +152,11 @@ def _named_as(name: str, prefixes: tuple[str, ...]) -> bool:
         name == p or name.startswith(p + "_") or p.endswith("_") and name.startswith(p)
         for p in prefixes
     )
+
+
+def known_pair(acquire: str) -> bool:
+    """Whether ``acquire`` is the taking half of a pair known by name."""
+    return any(_named_as(acquire, acq) for acq, _ in _NAMED)
 
 
 def _named(acquire: str, release: str) -> bool:

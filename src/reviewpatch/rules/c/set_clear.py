@@ -16,7 +16,7 @@ from reviewpatch.flow.analysis import FlowAnalysis
 from reviewpatch.flow.bodies import FunctionView
 from reviewpatch.model import LineKind, Series
 from reviewpatch.rules.c.common import code_evidence, flow, fn, ordered
-from reviewpatch.rules.c.pairs import releases
+from reviewpatch.rules.c.pairs import known_pair, releases
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 # on-word -> off-words of function pairs whose object outlives the pair
@@ -138,17 +138,17 @@ _OFF_WORDS = frozenset(
 
 
 def _undoable(callee: str) -> bool:
-    """A call a call of its pair undoes: an enable/start/register/prepare
-    word first or last in its name (``pm_runtime_enable``,
-    ``register_foo``) or inside it (``netif_start_queue``), ``get`` only
-    last (``pm_runtime_get``, not ``get_random_u32``)."""
+    """A call that a call of its pair undoes, where forgetting the undo
+    is a bug: an ``enable`` that ends in ``disable`` (``pm_runtime_enable``,
+    ``enable_irq_wake``), or a kernel pair known by name
+    (``clk_prepare_enable``, ``request_irq``, ``pm_runtime_get``).  Devres
+    calls (``devm_*``) undo themselves."""
     tokens = _tokens(callee)
-    if not tokens or set(tokens) & _OFF_WORDS:
+    if not tokens or set(tokens) & _OFF_WORDS or callee.startswith("devm_"):
         return False
-    if tokens[-1] == "get" or callee.startswith(("pm_runtime_get", "pm_runtime_resume_and_get")):
+    if known_pair(callee):
         return True
-    ends = {tokens[0], tokens[-1]}
-    return bool(ends & (_UNDO_WORDS - {"get"}) or set(tokens) & _INNER)
+    return "enable" in tokens
 
 
 def partners(name: str, on: bool = True) -> tuple[str, ...]:
