@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from reviewpatch.findings import Confidence, Severity
@@ -395,7 +395,7 @@ def _misspelled_lines(patch: Patch, skip: set[int]) -> Iterator[Hit]:
             yield Hit(_misspelling(m.group(1), near), mail_line=number)
 
 
-_CLOSES_SINCE = datetime(2023, 7, 1, tzinfo=timezone.utc)
+_CLOSES_SINCE = datetime(2023, 7, 1, tzinfo=UTC)
 
 
 def _after_closes_convention(date: str) -> bool:
@@ -407,7 +407,7 @@ def _after_closes_convention(date: str) -> bool:
     except (TypeError, ValueError, IndexError):
         return True
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when >= _CLOSES_SINCE
 
 

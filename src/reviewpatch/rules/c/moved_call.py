@@ -13,9 +13,9 @@ from reviewpatch.csource.formula import conj
 from reviewpatch.csource.model import NEW
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.flow.analysis import FlowAnalysis
-from reviewpatch.flow.solver import Witness, atom_formula
 from reviewpatch.flow.compare import Change, Occurrence
 from reviewpatch.flow.describe import unseen_text, when
+from reviewpatch.flow.solver import Witness, atom_formula
 from reviewpatch.model import DiffLine, LineKind, Patch
 from reviewpatch.rules.c.claims import MessageClaim, contradicts, explanation, read_claims
 from reviewpatch.rules.c.common import flow, fn, hit_at, occurrence_evidence, reportable
