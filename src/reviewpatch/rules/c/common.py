@@ -122,8 +122,10 @@ def reportable(fa: FlowAnalysis, ch: Change) -> bool:
     if not worth_reporting(ch.callee):
         return False
     sites = [o.site for o in (*ch.old, *ch.new) if o.site is not None]
+    if ch.callee.isupper():
+        return False  # a macro: an accessor, a predicate or an emitter
     as_value = bool(sites) and all(s.in_condition or s.assigned for s in sites)
-    if as_value and (_PREDICATE_RE.match(ch.callee) or ch.callee.isupper()):
+    if as_value and _PREDICATE_RE.match(ch.callee):
         return False
     bodies = fa.bodies(ch.patch_index)
     for side in (NEW, OLD):

@@ -11,7 +11,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reviewpatch.csource.flowmodel import Exit, Site
-from reviewpatch.csource.formula import Formula, atoms_of, conj, disj, neg
+from reviewpatch.csource.formula import (
+    Atom,
+    AtomKind,
+    Formula,
+    atom,
+    atoms_of,
+    conj,
+    disj,
+    neg,
+    rename_atoms,
+)
+from reviewpatch.csource.prepare import UNSEEN_BLOCK
 from reviewpatch.csource.model import NEW, OLD, CodeLine
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.flow.analysis import FlowAnalysis
@@ -244,6 +255,34 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
     ]
 
 
+_SHORT_GAP = 20
+
+
+def _gap(fun: _Function, first: int, last: int) -> int:
+    """How many lines the diff does not show between two pieces."""
+    pieces = fun.view.pieces
+    hidden = 0
+    for k in range(first, last):
+        end, start = pieces[k].end, pieces[k + 1].start
+        if end.new_no is None or start.new_no is None:
+            return 10**6
+        hidden += max(0, start.new_no - end.new_no - 1)
+    return hidden
+
+
+def _inside_blocks(f: Formula) -> Formula:
+    """``f`` with the conditions of the blocks a fragment starts inside of
+    taken as ordinary unknown conditions: the exit is in such a block, so
+    its condition can hold; which one it is does not matter here."""
+
+    def seen(a: Atom) -> Formula | None:
+        if a.kind is AtomKind.REACH and a.name.startswith(UNSEEN_BLOCK):
+            return atom(AtomKind.COND, a.name, "the condition of the block around it")
+        return None
+
+    return rename_atoms(f, seen)
+
+
 def _normal(fun: _Function, leave: _Leave, rel: _Call) -> bool:
     """Whether ``rel`` lies on the normal path from the exit's place: no
     label between them that only gotos reach (an error path)."""
@@ -297,7 +336,8 @@ def _judge(
     if rels and not any(_normal(fun, leave, r) for r in rels):
         return None  # only error paths release: this exit keeps it on purpose
     if leave.piece != acq.piece and not any(r.pos > leave.pos for r in rels):
-        return None  # unseen code between them may have released it
+        if not (is_lock(acq.site.callee) and _gap(fun, acq.piece, leave.piece) <= _SHORT_GAP):
+            return None  # unseen code between them may have released it
     if acq.site.line.kind != "+" and _already(fun, acq, rels, leave):
         return None  # the function already leaves like this: not the patch's doing
     if _conditional(acq, leave) or _mentions(e.value, obj):
@@ -312,7 +352,7 @@ def _judge(
         for s in p.stores
         if obj and _norm(s.rhs.replace(" ", "")) == obj and acq.pos < _pos(s.line) < leave.pos
     ]
-    path = conj(leave.cond, acq.cond, neg(disj(*between, *handed, *stores)))
+    path = _inside_blocks(conj(leave.cond, acq.cond, neg(disj(*between, *handed, *stores))))
     if path.is_false:
         return None
     w = fa.solver.witness(path, atoms_of(path))

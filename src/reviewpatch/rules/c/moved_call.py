@@ -194,6 +194,11 @@ def _moved_hit(
         )
         return hit_at(added, msg, ch.callee, evidence, severity=Severity.NOTE)
     doubt = ch.doubt(True)
+    if not doubt and added.inlined:
+        doubt = (
+            f"it now runs inside {fn(added.holder)}, whose own condition decides; calling a "
+            "helper that does it only when needed is usually the point of the change"
+        )
     if doubt:
         hint = f"{unseen_text(lost)}; {_TREE_HINT}" if not lost.robust else doubt
         msg = f"{what} may no longer run {case} ({hint})"

@@ -126,6 +126,12 @@ _NAMED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("cpufreq_cpu_get",), ("cpufreq_cpu_put",)),
     (("kobject_get",), ("kobject_put",)),
     (("regulator_enable",), ("regulator_disable",)),
+    (("pm_runtime_enable",), ("pm_runtime_disable",)),
+    (("enable_irq_wake",), ("disable_irq_wake",)),
+    (("enable_irq",), ("disable_irq",)),
+    (("napi_enable",), ("napi_disable",)),
+    (("clk_enable",), ("clk_disable",)),
+    (("clk_prepare",), ("clk_unprepare",)),
     (("ida_alloc", "ida_simple_get"), ("ida_free", "ida_simple_remove")),
     (("idr_alloc",), ("idr_remove",)),
 )
@@ -155,7 +161,10 @@ def _named_as(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def known_pair(acquire: str) -> bool:
-    """Whether ``acquire`` is the taking half of a pair known by name."""
+    """Whether ``acquire`` is the taking half of a pair known by name (not
+    an initialiser of one: ``spin_lock_init``)."""
+    if "init" in acquire.split("_"):
+        return False
     return any(_named_as(acquire, acq) for acq, _ in _NAMED)
 
 

@@ -139,16 +139,13 @@ _OFF_WORDS = frozenset(
 
 def _undoable(callee: str) -> bool:
     """A call that a call of its pair undoes, where forgetting the undo
-    is a bug: an ``enable`` that ends in ``disable`` (``pm_runtime_enable``,
-    ``enable_irq_wake``), or a kernel pair known by name
-    (``clk_prepare_enable``, ``request_irq``, ``pm_runtime_get``).  Devres
-    calls (``devm_*``) undo themselves."""
+    is a bug: a kernel pair known by name (``pm_runtime_enable``,
+    ``enable_irq_wake``, ``clk_prepare_enable``, ``request_irq``,
+    ``pm_runtime_get``).  Devres calls (``devm_*``) undo themselves."""
     tokens = _tokens(callee)
     if not tokens or set(tokens) & _OFF_WORDS or callee.startswith("devm_"):
         return False
-    if known_pair(callee):
-        return True
-    return "enable" in tokens
+    return known_pair(callee)
 
 
 def partners(name: str, on: bool = True) -> tuple[str, ...]:
@@ -267,11 +264,15 @@ def set_clear_asymmetry(ctx: RuleContext) -> Iterator[Hit]:
         reads the partner function, whole (from the series, or from the
         tree with --tree), and the helpers it calls, for a clear of the same
         flag (``x &= ~FLAG``, ``clear_bit()``, ``clear_*(..., FLAG)``) or a
-        wholesale reset of the word (``x = 0``).  A set the series moved
-        from elsewhere is not new; a flag the setter clears again, or that
-        another function of the patch clears, is left alone.  It also
-        reports a clear the patch removes from the partner while the set
-        stays.  Without the partner's whole body it says nothing.
+        wholesale reset of the word (``x = 0``).  Calls of kernel pairs
+        known by name (``pm_runtime_enable()``, ``enable_irq_wake()``,
+        ``clk_prepare_enable()``, ``request_irq()``) are held to their
+        undo on the same object the same way; devres calls undo
+        themselves.  A set the series moved from elsewhere is not new; a
+        flag the setter clears again, or that another function of the
+        patch clears, is left alone.  It also reports a clear the patch
+        removes from the partner while the set stays.  Without the
+        partner's whole body it says nothing.
 
     Why it matters
         A bit set on enable and never cleared on disable outlives its
