@@ -22,8 +22,8 @@ from reviewpatch.csource.formula import (
     neg,
     rename_atoms,
 )
-from reviewpatch.csource.prepare import UNSEEN_BLOCK
 from reviewpatch.csource.model import NEW, OLD, CodeLine
+from reviewpatch.csource.prepare import UNSEEN_BLOCK
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.flow.analysis import FlowAnalysis
 from reviewpatch.flow.bodies import FunctionView
@@ -258,6 +258,15 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
 _SHORT_GAP = 20
 
 
+def _split(fun: _Function, acq: _Call, rels: list[_Call], leave: _Leave) -> bool:
+    """Whether unseen code between the acquisition and the exit may have
+    released the object: they are in different pieces, no release shows
+    after the exit, and it is not a lock taken just before a short gap."""
+    if leave.piece == acq.piece or any(r.pos > leave.pos for r in rels):
+        return False
+    return not (is_lock(acq.site.callee) and _gap(fun, acq.piece, leave.piece) <= _SHORT_GAP)
+
+
 def _gap(fun: _Function, first: int, last: int) -> int:
     """How many lines the diff does not show between two pieces."""
     pieces = fun.view.pieces
@@ -335,9 +344,8 @@ def _judge(
         return None  # after the last release: the normal path is done with it
     if rels and not any(_normal(fun, leave, r) for r in rels):
         return None  # only error paths release: this exit keeps it on purpose
-    if leave.piece != acq.piece and not any(r.pos > leave.pos for r in rels):
-        if not (is_lock(acq.site.callee) and _gap(fun, acq.piece, leave.piece) <= _SHORT_GAP):
-            return None  # unseen code between them may have released it
+    if _split(fun, acq, rels, leave):
+        return None  # unseen code between them may have released it
     if acq.site.line.kind != "+" and _already(fun, acq, rels, leave):
         return None  # the function already leaves like this: not the patch's doing
     if _conditional(acq, leave) or _mentions(e.value, obj):
