@@ -141,6 +141,15 @@ class Bodies:
     _sides: dict[str, dict[str, FunctionView]] = field(default_factory=dict)
     _outside: dict[str, FunctionView | None] = field(default_factory=dict)
     _masks: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict)
+    _renames: dict[str, str] | None = None
+
+    def renames(self) -> dict[str, str]:
+        """The identifiers this patch renames (old name to new name)."""
+        if self._renames is None:
+            from reviewpatch.flow.renames import patch_renames
+
+            self._renames = patch_renames(self.code, self.index)
+        return self._renames
 
     def functions(self, side: str) -> dict[str, FunctionView]:
         """Every function patch ``index`` shows on ``side``, by key

@@ -23,7 +23,7 @@ from __future__ import annotations
 __all__ = ["REST", "Change", "Occurrence", "changes_of_patch", "doubtful", "occurrences"]
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reviewpatch.csource.code import SeriesCode
 from reviewpatch.csource.flowmodel import FlowPiece, Site
@@ -259,14 +259,17 @@ class _Root:
 
 def _pairs(bodies: Bodies) -> list[tuple[FunctionView | None, FunctionView | None]]:
     """Each function of the patch with itself on the other side: by name
-    and file, else by name when each side has one definition of it."""
+    and file, else by name when each side has one definition of it (a
+    function the patch renames goes by its new name)."""
     old, new = bodies.functions(OLD), bodies.functions(NEW)
+    renames = bodies.renames()
     out: list[tuple[FunctionView | None, FunctionView | None]] = []
     left = dict(new)
     for key, fv in sorted(old.items()):
-        match = left.pop(key, None)
+        name = renames.get(fv.name, fv.name)
+        match = left.pop(f"{name}@{fv.path}", None)
         if match is None:
-            same = [k for k, v in left.items() if v.name == fv.name]
+            same = [k for k, v in left.items() if v.name == name]
             others = [k for k, v in old.items() if v.name == fv.name]
             if len(same) == 1 and len(others) == 1:
                 match = left.pop(same[0])
@@ -387,10 +390,38 @@ def _opaque_calls(bodies: Bodies, new: dict[str, list[Occurrence]]) -> frozenset
     return frozenset(out)
 
 
+def _renamed_old(
+    old: dict[str, list[Occurrence]], renames: dict[str, str]
+) -> dict[str, list[Occurrence]]:
+    """The old occurrences in the new names of what the patch renames."""
+    if not renames:
+        return old
+    memo: dict[bytes, Formula] = {}
+
+    def tokens(text: str) -> str:
+        return " ".join(renames.get(t, t) for t in text.split(" "))
+
+    def rename(a: Atom) -> Formula | None:
+        if a.kind in (AtomKind.REACH, AtomKind.UNSEEN, AtomKind.CONFIG):
+            return None
+        key = tokens(a.key.split(":", 1)[1])
+        name = renames.get(a.name, a.name)
+        if key == a.key.split(":", 1)[1] and name == a.name:
+            return None
+        return atom(a.kind, key, a.text, a.var, name, tokens(a.var_key), a.args)
+
+    out: dict[str, list[Occurrence]] = {}
+    for callee, occs in old.items():
+        moved = [replace(o, cond=rename_atoms(o.cond, rename, memo)) for o in occs]
+        out.setdefault(renames.get(callee, callee), []).extend(moved)
+    return out
+
+
 def _compare_root(
     solver: Solver, bodies: Bodies, root: _Root
 ) -> tuple[list[Change], dict[str, list[Occurrence]], dict[str, list[Occurrence]]]:
     old, _ = _occurrences(bodies, root.old, OLD, {})
+    old = _renamed_old(old, bodies.renames())
     new, _ = _occurrences(bodies, root.new, NEW, _renamed_params(root))
     by_text = _aligner(old)
     old_keys = {a.key for a in by_text.values()}
