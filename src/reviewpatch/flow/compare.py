@@ -265,7 +265,7 @@ def _pairs(bodies: Bodies) -> list[tuple[FunctionView | None, FunctionView | Non
     renames = bodies.renames()
     out: list[tuple[FunctionView | None, FunctionView | None]] = []
     left = dict(new)
-    for key, fv in sorted(old.items()):
+    for _key, fv in sorted(old.items()):
         name = renames.get(fv.name, fv.name)
         match = left.pop(f"{name}@{fv.path}", None)
         if match is None:
