@@ -303,7 +303,17 @@ class _Walk:
         var = cond.named_children[0] if cond.named_children else cond
         key = canonical_tokens(var, self.env)
         cases = [c for c in body.named_children if c.type == "case_statement"]
+        lead = [
+            c
+            for c in body.named_children
+            if c.type not in ("case_statement", "comment")
+            and (not cases or c.start_byte < cases[0].start_byte)
+        ]
         values: list[Formula] = []
+        if lead:  # a fragment that starts inside a case whose label it does not show
+            values.append(
+                atom(AtomKind.CASE, f"{key} == ?", f"{_text(var)} is the case before", var_key=key)
+            )
         has_default = False
         for case in cases:
             value = case.child_by_field_name("value")
@@ -317,6 +327,11 @@ class _Walk:
         brk: list[Formula] = []
         jump: list[Formula] = []
         vi = 0
+        if lead:
+            out = self.seq(lead, conj(phi, values[0]), depth + 1, body.start_point[0])
+            fall, vi = out.fall, 1
+            brk.append(out.brk)
+            jump.append(out.jump)
         for case in cases:
             value = case.child_by_field_name("value")
             if value is None:
@@ -336,8 +351,13 @@ class _Walk:
             brk.append(out.brk)
             jump.append(out.jump)
         self.branch -= 1
+        jumps = disj(*jump)
+        if jumps.is_false:
+            # every way through ends after the switch: the cases and the
+            # values no case takes partition phi
+            return _Out(phi)
         after = disj(fall, *brk, FALSE if has_default else conj(phi, neg(any_case)))
-        return _Out(after, jump=disj(*jump))
+        return _Out(after, jump=jumps)
 
     def ret(self, node: Node, phi: Formula, depth: int) -> _Out:
         value = node.named_children[0] if node.named_children else None

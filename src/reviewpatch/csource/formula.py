@@ -297,7 +297,9 @@ def implies_text(f: Formula, limit: int = 400) -> str:
             text = node.atom.text
         elif node.op == "not":
             inner = out[node.kids[0].digest]
-            text = "!" + (inner if node.kids[0].atom is not None else f"({inner})")
+            kid = node.kids[0].atom
+            simple = kid is not None and " " not in kid.text
+            text = "!" + (inner if simple else f"({inner})")
         else:
             glue = " && " if node.op == "and" else " || "
             parts = [

@@ -252,27 +252,31 @@ def header_function(section: str) -> str | None:
 UNSEEN_BLOCK = "__reviewpatch_unseen_"
 
 
-def _opening(depth: int, tag: str, in_switch: bool) -> str:
+def _opening(depth: int, tag: str, switch_at: int | None) -> str:
     """The synthetic head of a fragment that starts ``depth`` blocks deep:
     a function, then one ``if`` per block whose head is not shown, on a
     condition named after the fragment (``tag``) and the level, so that
-    the analysis knows it for unseen code; the innermost is a ``switch``
-    when the fragment's own level holds ``case`` labels."""
-    heads = [f" if (!{UNSEEN_BLOCK}{tag}_{i}__) {{" for i in range(1, depth)]
-    if heads and in_switch:
-        heads[-1] = f" switch ({UNSEEN_BLOCK}{tag}_{depth - 1}__) {{"
+    the analysis knows it for unseen code; the level ``switch_at`` is a
+    ``switch`` (its ``case`` labels show in the fragment)."""
+    heads = [
+        f" switch ({UNSEEN_BLOCK}{tag}_{i}__) {{"
+        if i == switch_at
+        else f" if (!{UNSEEN_BLOCK}{tag}_{i}__) {{"
+        for i in range(1, depth)
+    ]
     return f"void {SYNTHETIC_NAME}(void) {{" + "".join(heads)
 
 
-def _top_level_case(code: list[str]) -> bool:
-    """Whether a ``case``/``default`` label stands at the fragment's
-    outermost level (before any block it opens itself)."""
+def _switch_level(code: list[str], depth: int) -> int | None:
+    """The synthetic level whose block a ``case`` label of the fragment
+    stands in, before the fragment opens a block of its own there."""
     balance = 0
     for line in code:
         if balance <= 0 and _CASE_RE.match(line):
-            return True
+            level = depth - 1 + balance
+            return level if level >= 1 else None
         balance += line.count("{") - line.count("}")
-    return False
+    return None
 
 
 def prepare(lines: list[str], section: str = "", whole: bool = False, tag: str = "") -> Prepared:
@@ -294,10 +298,10 @@ def prepare(lines: list[str], section: str = "", whole: bool = False, tag: str =
         prefix = head_text if head_text else f"void {SYNTHETIC_NAME}(void)"
         head = "header" if head_text else "synthetic"
         if depth:
-            prefix = _opening(depth, tag, _top_level_case(bare))
+            prefix = _opening(depth, tag, _switch_level(bare, depth))
             head = "synthetic"
     elif depth:
-        prefix = _opening(depth, tag, _top_level_case(bare))
+        prefix = _opening(depth, tag, _switch_level(bare, depth))
         head = "synthetic"
     balance = (depth if prefix and "{" in prefix else 0) + sum(
         ln.count("{") - ln.count("}") for ln in bare

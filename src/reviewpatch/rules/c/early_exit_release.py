@@ -298,16 +298,34 @@ def _normal(fun: _Function, leave: _Leave, rel: _Call) -> bool:
     return rel.pos > leave.pos and not any(leave.pos < at < rel.pos for at in fun.error_labels)
 
 
+def _peer(fun: _Function, acq: _Call, rels: list[_Call], leave: _Leave) -> bool:
+    """Another exit after the acquisition jumps to a label whose code
+    releases the object, while this one (a goto elsewhere) does not: the
+    function releases on its error paths, and this error path forgets."""
+    if leave.exit.kind != "goto":
+        return False
+    for other in fun.leaves:
+        if other is leave or other.exit.kind != "goto" or other.pos <= acq.pos:
+            continue
+        if other.exit.label != leave.exit.label and _label_releases(fun, other.exit.label, rels):
+            return True
+    return False
+
+
 def _already(fun: _Function, acq: _Call, rels: list[_Call], new: _Leave) -> bool:
-    """An unchanged exit after the (unchanged) acquisition that releases
-    nothing on its way: the function is meant to leave with it taken (or
-    the leak predates the patch)."""
+    """An unchanged exit like the new one (a goto to the same label, or an
+    error return) after the unchanged acquisition, not on its own failure,
+    that releases nothing on its way: the function already leaves like
+    this (on purpose, or the leak predates the patch)."""
     for leave in fun.leaves:
-        if leave is new or leave.exit.line.kind != " " or leave.piece != acq.piece:
+        e = leave.exit
+        if leave is new or e.line.kind != " " or leave.piece != acq.piece:
             continue
         if leave.pos <= acq.pos or (rels and leave.pos > max(r.pos for r in rels)):
             continue
-        if leave.exit.kind == "goto" and _label_releases(fun, leave.exit.label, rels) is not False:
+        if _conditional(acq, leave) or e.value.strip() in ("", "0"):
+            continue
+        if e.kind != new.exit.kind or e.kind == "goto" and e.label != new.exit.label:
             continue
         if not any(acq.pos < r.pos < leave.pos for r in rels):
             return True
@@ -342,8 +360,8 @@ def _judge(
         return None
     if rels and leave.pos > max(r.pos for r in rels):
         return None  # after the last release: the normal path is done with it
-    if rels and not any(_normal(fun, leave, r) for r in rels):
-        return None  # only error paths release: this exit keeps it on purpose
+    if rels and not any(_normal(fun, leave, r) for r in rels) and not _peer(fun, acq, rels, leave):
+        return None  # only error paths release, and no other error exit shows this one should
     if _split(fun, acq, rels, leave):
         return None  # unseen code between them may have released it
     if acq.site.line.kind != "+" and _already(fun, acq, rels, leave):
@@ -367,7 +385,8 @@ def _judge(
     if w is None:
         return None
     doubt = unseen_text(w) if not w.robust else doubtful(w)
-    return _hit(fun.view, acq, rels, leave, when(w), doubt)
+    normal = not rels or any(_normal(fun, leave, r) for r in rels)
+    return _hit(fun.view, acq, rels, leave, when(w), doubt, normal)
 
 
 def _shown(acquire: Site) -> str:
@@ -389,6 +408,7 @@ def _hit(
     leave: _Leave,
     case: str,
     unseen: str,
+    normal: bool = True,
 ) -> Hit:
     e = leave.exit
     taken = f"{_shown(acq.site)} " if acq.site.args or acq.site.assigned else ""
@@ -399,7 +419,8 @@ def _hit(
     ]
     if rels:
         rel = rels[-1]
-        msg += f"{rel.site.callee}({rel.site.args[0] if rel.site.args else ''}), which the normal path does at line {rel.pos}"
+        path = "the normal path does" if normal else "the function's other error paths do"
+        msg += f"{rel.site.callee}({rel.site.args[0] if rel.site.args else ''}), which {path} at line {rel.pos}"
         evidence.append(code_evidence(rel.site.line, rel.path, "released here"))
         symbol = rel.site.callee
     else:
