@@ -173,3 +173,22 @@ def test_bad_hunk_counts_raise(text: str, message: str) -> None:
 def test_unidiff_errors_become_parse_errors() -> None:
     with pytest.raises(ParseError, match=r"mail line 3 cannot be parsed: Unexpected hunk"):
         parse_diff("@@ -1 +1 @@\n-a\n+b\n", 3)
+
+
+def test_quilt_diff_loses_its_first_path_component() -> None:
+    """A diff without git's header names both sides under a top folder of
+    its own (``linux-pm.orig/`` and ``linux-pm/``): one file, as
+    ``git apply -p1`` reads it, not a rename."""
+    text = (
+        "Index: linux-pm/drivers/rtc/rtc-cmos.c\n"
+        "===================================================================\n"
+        "--- linux-pm.orig/drivers/rtc/rtc-cmos.c\n"
+        "+++ linux-pm/drivers/rtc/rtc-cmos.c\n"
+        "@@ -1,2 +1,2 @@\n"
+        " a\n"
+        "-b\n"
+        "+c\n"
+    )
+    (fd,) = parse_diff(text, 1)
+    assert (fd.old_path, fd.new_path) == ("drivers/rtc/rtc-cmos.c", "drivers/rtc/rtc-cmos.c")
+    assert not fd.is_rename

@@ -145,3 +145,25 @@ def test_analysis_crash_skips_code_rules_only():
     )
     assert [f.rule_id for f in found] == [INTERNAL_ERROR_ID, "RP901"]
     assert "parser exploded" in found[0].message
+
+
+def test_at_most_one_warning_per_rule_patch_and_symbol():
+    def check(ctx):
+        yield Hit("first foo", symbol="foo", line=1)
+        yield Hit("worse foo", symbol="foo", line=2, severity=Severity.ERROR)
+        yield Hit("third foo", symbol="foo", line=3)
+        yield Hit("bar", symbol="bar", line=4)
+        yield Hit("no symbol", line=5)
+        yield Hit("no symbol either", line=6)
+
+    found = run_rules(_series(_patch(1), _patch(2)), (_spec(check),), RuleSelector(), options=_opts)
+    for index in (1, 2):
+        mine = {f.message: f.severity for f in found if f.location.patch_index == index}
+        assert mine == {
+            "first foo": Severity.NOTE,
+            "worse foo": Severity.ERROR,
+            "third foo": Severity.NOTE,
+            "bar": Severity.WARNING,
+            "no symbol": Severity.WARNING,
+            "no symbol either": Severity.WARNING,
+        }

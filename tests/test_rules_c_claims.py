@@ -352,3 +352,57 @@ def test_rp309_subject_claim_quotes_the_subject_without_a_mail_line():
     assert len(hits) == 1
     assert hits[0].message.startswith('the subject says "y: remove y_old()", but')
     assert hits[0].mail_line is None
+
+
+CONFIG_SWAP = """\
+diff --git a/drivers/video/fbdev/core/fbmon.c b/drivers/video/fbdev/core/fbmon.c
+--- a/drivers/video/fbdev/core/fbmon.c
++++ b/drivers/video/fbdev/core/fbmon.c
+@@ -1480,17 +1480,19 @@ int fb_validate_mode(const struct fb_var_screeninfo *var, struct fb_info *info)
+ 		-EINVAL : 0;
+ }
+ 
+-#if defined(CONFIG_FIRMWARE_EDID) && defined(CONFIG_X86)
++#if defined(CONFIG_FIRMWARE_EDID)
+ const unsigned char *fb_firmware_edid(struct fb_info *info)
+ {
+ 	unsigned char *edid = NULL;
+ 
++#if defined(CONFIG_ARCH_HAS_EDID_INFO)
+ 	/*
+ 	 * We need to ensure that the EDID block is only
+ 	 * returned for the primary graphics adapter.
+ 	 */
+ 	if (fb_is_primary_device(info))
+ 		edid = edid_info.dummy;
++#endif
+ 
+ 	return edid;
+ }
+"""
+
+
+def test_rp308_one_config_option_tested_in_place_of_another_is_a_note():
+    """Whether CONFIG_ARCH_HAS_EDID_INFO can differ from CONFIG_X86 is
+    Kconfig's to say; the function's own ``#if`` counts, and the call is
+    not also counted in the end of fb_validate_mode() the hunk starts in."""
+    msg = "Guard usage of edid_info with CONFIG_ARCH_HAS_EDID_INFO instead\nof CONFIG_X86. No functional changes.\n"
+    hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(CONFIG_SWAP, msg)))
+    assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "fb_is_primary_device")]
+    assert "CONFIG_ARCH_HAS_EDID_INFO can differ from CONFIG_X86" in hits[0].message
+    assert "Kconfig decides" in hits[0].message
+
+
+def test_rp308_a_config_option_dropped_from_a_function_s_if_is_a_warning():
+    """Only one option, and no other in its place: the function and its
+    calls now exist where they did not."""
+    diff = (
+        CONFIG_SWAP.replace("+#if defined(CONFIG_ARCH_HAS_EDID_INFO)\n", "")
+        .replace("+#endif\n", "")
+        .replace("@@ -1480,17 +1480,19 @@", "@@ -1480,17 +1480,17 @@")
+    )
+    hits = _code_run(
+        nfc_claim_changes_behaviour, make_series(make_patch(diff, "No functional change."))
+    )
+    assert [(h.severity, h.symbol) for h in hits] == [(None, "fb_is_primary_device")]
+    assert "CONFIG_X86 is disabled" in hits[0].message and "now runs" in hits[0].message

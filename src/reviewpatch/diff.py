@@ -67,13 +67,19 @@ def is_diff_start(lines: Sequence[str], i: int) -> bool:
     )
 
 
-def unquote_path(path: str) -> str:
-    """A path as git prints it, without quotes, C escapes and a/ b/ prefix."""
+def unquote_path(path: str, git: bool = True) -> str:
+    """A path as git prints it, without quotes, C escapes and a/ b/ prefix.
+    A diff without git's header (quilt's ``linux.orig/mm/x.c``) loses its
+    first component, as ``git apply -p1`` drops it."""
     path = path.strip()
     if len(path) >= 2 and path[0] == '"' and path[-1] == '"':
         path = _unescape(path[1:-1])
-    if path != _NULL and len(path) > 2 and path[1] == "/" and path[0] in "abciow12":
-        path = path[2:]
+    if path == _NULL:
+        return path
+    if len(path) > 2 and path[1] == "/" and path[0] in "abciow12":
+        return path[2:]
+    if not git and "/" in path.lstrip("/"):
+        return path.lstrip("/").split("/", 1)[1]
     return path
 
 
@@ -245,8 +251,9 @@ def _convert_hunk(hunk: UHunk, first_mail_line: int) -> Hunk:
 
 def _convert_file(pfile: PatchedFile, first_mail_line: int) -> FileDiff:
     info = list(pfile.patch_info or [])
-    old_path = unquote_path(pfile.source_file)
-    new_path = unquote_path(pfile.target_file)
+    git = any(x.startswith("diff --git ") for x in info)
+    old_path = unquote_path(pfile.source_file, git)
+    new_path = unquote_path(pfile.target_file, git)
     is_new = old_path == _NULL
     is_deleted = new_path == _NULL
     ren_old, ren_new = _renamed(info)

@@ -13,6 +13,7 @@ __all__ = ["run_rules", "INTERNAL_ERROR_ID", "INTERNAL_ERROR_NAME", "check_codes
 
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reviewpatch.errors import ConfigError
@@ -114,6 +115,31 @@ def _run_one(spec: RuleSpec, ctx: RuleContext, selector: RuleSelector) -> list[F
         finding = _finding(spec, hit, ctx.patch, selector)
         if not selector.ignored_in_file(spec.id, spec.name, finding.location.file):
             out.append(finding)
+    return _one_per_symbol(out)
+
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+
+
+def _one_per_symbol(findings: list[Finding]) -> list[Finding]:
+    """At most one warning or error per rule, patch and symbol: the most
+    severe (the first of equals) stays, the others become notes."""
+    best: dict[tuple[int | None, str], int] = {}
+    for i, f in enumerate(findings):
+        sym = f.location.symbol
+        if sym is None or f.severity is Severity.NOTE:
+            continue
+        key = (f.location.patch_index, sym)
+        j = best.get(key)
+        if j is None or _RANK[f.severity] < _RANK[findings[j].severity]:
+            best[key] = i
+    out = []
+    for i, f in enumerate(findings):
+        sym = f.location.symbol
+        key = (f.location.patch_index, sym or "")
+        if sym is not None and f.severity is not Severity.NOTE and best[key] != i:
+            f = replace(f, severity=Severity.NOTE)
+        out.append(f)
     return out
 
 

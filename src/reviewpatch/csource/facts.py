@@ -13,9 +13,10 @@ from functools import lru_cache
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Tree
 
+from reviewpatch.ckeywords import C_KEYWORDS
 from reviewpatch.csource.flowmodel import FlowPiece
 from reviewpatch.csource.flowwalk import WalkContext, walk_function
-from reviewpatch.csource.formula import TRUE, AtomKind, atom
+from reviewpatch.csource.formula import TRUE, AtomKind, Formula, atom, atoms_of, conj
 from reviewpatch.csource.model import (
     Call,
     CodeLine,
@@ -97,6 +98,8 @@ def _function(node: Node, ctx: _Ctx) -> Function | None:
     if fdecl is None:
         return None
     name = _declarator_name(fdecl.child_by_field_name("declarator"))
+    if name in C_KEYWORDS:
+        return None  # a fragment's ``else if (x) {`` read as a definition
     synthetic = name == SYNTHETIC_NAME
     params: list[str] = []
     plist = fdecl.child_by_field_name("parameters")
@@ -259,6 +262,18 @@ def _upper_names(
     return tuple(found)
 
 
+def _config_entry(blocks: tuple[Block, ...]) -> Formula:
+    """The configurations a function exists in: the ``#if`` blocks around
+    its definition that test configuration options only (an include guard
+    or ``#ifndef __ASSEMBLY__`` decides nothing about what runs)."""
+    conds = [
+        b.cond
+        for b in blocks
+        if (names := atoms_of(b.cond)) and all(a.kind is AtomKind.CONFIG for a in names)
+    ]
+    return conj(*conds)
+
+
 def _flows(
     acc: _Acc, ctx: _Ctx, section: str, ids: tuple[tuple[int, tuple[str, ...]], ...]
 ) -> tuple[FlowPiece, ...]:
@@ -268,7 +283,8 @@ def _flows(
     out = []
     for fn, node in acc.functions:
         head = fn.opening_visible
-        entry = TRUE
+        # a function defined inside ``#ifdef CONFIG_X`` runs only when it is
+        entry = _config_entry(ctx.blocks(node.start_point[0])) if head else TRUE
         if not head:
             entry = atom(
                 AtomKind.REACH,

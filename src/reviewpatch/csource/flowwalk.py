@@ -499,6 +499,8 @@ class _Walk:
                 continue
             if t == "pointer_expression" and _text(cur).startswith("&"):
                 self.env.pop(_text(cur.child_by_field_name("argument")), None)
+            if t == "function_definition":
+                continue  # a function of its own the parser placed inside this one
             stack.extend((c, cond, extra) for c in reversed(cur.named_children))
 
     def short_circuit(

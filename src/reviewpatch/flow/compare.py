@@ -108,13 +108,31 @@ class Change:
         if self.across:
             return f"it assumes {self.across}() runs whenever {self.root}() did"
         return (
-            _rewrite(w, self.before, self.after)
+            _config_swap(w, self.before, self.after)
+            or _rewrite(w, self.before, self.after)
             or _null_only(w, self.old if lost else self.new)
             or _opaque(w, self.opaque)
             or _alias(w)
             or _config(w)
             or _empty_loop(w)
         )
+
+
+def _config_swap(w: Witness, before: Formula, after: Formula) -> str:
+    """One configuration option tested in place of another (``CONFIG_X86``
+    before, ``CONFIG_ARCH_HAS_EDID_INFO`` after): whether they can differ
+    is Kconfig's to say (``select``, ``depends on``), which no diff of C
+    shows."""
+    old = {a.name for a in atoms_of(before) if a.kind is AtomKind.CONFIG}
+    new = {a.name for a in atoms_of(after) if a.kind is AtomKind.CONFIG}
+    gone, came = sorted(old - new), sorted(new - old)
+    used = {lit.atom.name for lit in w.literals if lit.atom.kind is AtomKind.CONFIG}
+    if gone and came and used & {*gone, *came}:
+        return (
+            f"it assumes {came[0]} can differ from {gone[0]}, which the patch tests in its "
+            "place; Kconfig decides that (select, depends on)"
+        )
+    return ""
 
 
 def _rewrite(w: Witness, before: Formula, after: Formula) -> str:
@@ -140,7 +158,7 @@ def _shape(text: str) -> str:
 def _alias(w: Witness) -> str:
     seen: dict[str, tuple[str, bool]] = {}
     for lit in w.literals:
-        if not lit.atom.seen or lit.atom.kind is AtomKind.BIT:
+        if not lit.atom.seen or lit.atom.kind in (AtomKind.BIT, AtomKind.CONFIG):
             continue
         shape = _shape(lit.atom.text)
         prior = seen.get(shape)
@@ -290,6 +308,8 @@ def _roots(bodies: Bodies) -> list[_Root]:
                 calls[fv.name] |= _callees(fv) & names
                 if fv.touched:
                     touched.add(fv.name)
+        if _entry_changed(*pair):
+            touched.add((pair[0] or pair[1]).name)  # type: ignore[union-attr]
     candidates = set(touched)
     for _ in range(_CALLER_LEVELS):
         candidates |= {n for n in names if calls[n] & candidates}
@@ -305,6 +325,13 @@ def _roots(bodies: Bodies) -> list[_Root]:
             out.append(_Root(name, old, new, secondary=True))
     out.sort(key=lambda r: (r.secondary, r.name))
     return out
+
+
+def _entry_changed(old: FunctionView | None, new: FunctionView | None) -> bool:
+    """The ``#if`` around a function's definition changed, its body not."""
+    if old is None or new is None or not old.pieces or not new.pieces:
+        return False
+    return old.pieces[0].entry != new.pieces[0].entry
 
 
 def _private(old: FunctionView | None, new: FunctionView | None, whole: bool) -> bool:

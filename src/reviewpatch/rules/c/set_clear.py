@@ -16,7 +16,7 @@ from reviewpatch.flow.analysis import FlowAnalysis
 from reviewpatch.flow.bodies import FunctionView
 from reviewpatch.model import LineKind, Series
 from reviewpatch.rules.c.common import code_evidence, flow, fn, ordered
-from reviewpatch.rules.c.pairs import known_pair, releases
+from reviewpatch.rules.c.pairs import by_result, known_pair, releases
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 # on-word -> off-words of function pairs whose object outlives the pair
@@ -110,8 +110,19 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
         else:
             kind = "call" if _undoable(s.callee) else "undo"
             objects = tuple(o for a in s.args if (o := _object((a,))))
+            # what ioremap() or kmalloc() take is the value they return
+            word = _object((s.assigned,)) if s.assigned and by_result(s.callee) else ""
             out.append(
-                _Op(kind, _object(s.args), "", s.line, piece.path, text, s.callee, objects=objects)
+                _Op(
+                    kind,
+                    word or _object(s.args),
+                    "",
+                    s.line,
+                    piece.path,
+                    text,
+                    s.callee,
+                    objects=objects,
+                )
             )
     return out
 
