@@ -1,0 +1,231 @@
+"""The differential engine: the solver's verdicts and witnesses, the
+per-call comparison of a patch's old and new code, and the words a witness
+is said in."""
+
+from __future__ import annotations
+
+import pytest
+from test_rules_c_symbols import make_patch, make_series
+
+from reviewpatch.csource import analyse_series
+from reviewpatch.csource.formula import TRUE, AtomKind, atom, conj, disj, neg
+from reviewpatch.flow.analysis import flow_of
+from reviewpatch.flow.compare import Change
+from reviewpatch.flow.describe import describe, negate_text, unseen_text, when
+from reviewpatch.flow.solver import Literal, Solver, Verdict, Witness
+
+
+def _bit(flag: str, var: str = "flags") -> object:
+    return atom(AtomKind.BIT, f"{var}&{flag}", f"{var} & {flag}", var, flag, var)
+
+
+A = atom(AtomKind.COND, "a", "a")
+B = atom(AtomKind.COND, "b", "b")
+HIDDEN = atom(AtomKind.UNSEEN, "lbl", "what label out: does")
+REACHED = atom(AtomKind.REACH, "r", "the code before line 10 reaches it", name="r")
+
+
+# -- the solver -----------------------------------------------------------------
+
+
+def test_equivalent_conditions_written_differently() -> None:
+    s = Solver()
+    assert s.compare(conj(A, B), neg(disj(neg(A), neg(B)))).verdict is Verdict.EQUIVALENT
+    assert s.compare(disj(A, conj(A, B)), A).verdict is Verdict.EQUIVALENT
+
+
+def test_a_difference_carries_a_minimal_case_each_way() -> None:
+    got = Solver().compare(A, conj(A, B))
+    assert got.verdict is Verdict.DIFFERENT
+    assert got.gained is None
+    assert got.lost is not None and got.lost.robust
+    assert [(lit.atom.text, lit.value) for lit in got.lost.literals] == [("a", True), ("b", False)]
+
+
+def test_a_case_that_needs_unseen_code_is_not_robust() -> None:
+    """new runs unless an unseen label's code decides otherwise: the
+    difference exists only if that code does something."""
+    got = Solver().compare(A, conj(A, HIDDEN))
+    assert got.lost is not None and not got.lost.robust
+    assert [a.key for a in got.lost.unseen] == [HIDDEN.atom.key]  # type: ignore[union-attr]
+    assert unseen_text(got.lost) == "not: what label out: does"
+
+
+def test_a_case_that_holds_whatever_the_unseen_code_does_is_robust() -> None:
+    got = Solver().compare(conj(A, disj(HIDDEN, TRUE)), conj(B, disj(HIDDEN, A)))
+    assert got.lost is not None and got.lost.robust
+    assert all(lit.atom.seen for lit in got.lost.literals)
+
+
+def test_reaching_a_fragment_is_assumed() -> None:
+    """The code before a fragment reaches it: a REACH atom is taken as true,
+    so a difference that needs it is still robust."""
+    got = Solver().compare(conj(REACHED, A), conj(REACHED, neg(A)))
+    assert got.lost is not None and got.lost.robust
+    assert when(got.lost) == "when a"
+
+
+def test_cases_of_one_switch_exclude_each_other() -> None:
+    one = atom(AtomKind.CASE, "mode==M1", "mode == M1", "mode", "M1", "mode")
+    two = atom(AtomKind.CASE, "mode==M2", "mode == M2", "mode", "M2", "mode")
+    s = Solver()
+    assert s.satisfiable(conj(one, two)) is False
+    assert s.compare(conj(one, neg(two)), one).verdict is Verdict.EQUIVALENT
+
+
+def test_over_the_atom_budget_the_comparison_is_cut_not_run() -> None:
+    many = [atom(AtomKind.COND, f"c{i}", f"c{i}") for i in range(40)]
+    got = Solver(max_atoms=30).compare(disj(*many), conj(*many))
+    assert got.verdict is Verdict.CUT and got.lost is None and got.gained is None
+    assert Solver(max_atoms=30).satisfiable(conj(*many)) is None
+
+
+# -- words ----------------------------------------------------------------------
+
+
+def test_bit_tests_are_said_per_variable() -> None:
+    lits = (
+        Literal(_bit("_TIF_SINGLESTEP").atom, True),  # type: ignore[attr-defined]
+        Literal(_bit("_TIF_SYSCALL_AUDIT").atom, False),  # type: ignore[attr-defined]
+        Literal(_bit("_TIF_SYSCALL_TRACE").atom, False),  # type: ignore[attr-defined]
+        Literal(
+            atom(AtomKind.CONFIG, "CONFIG_RSEQ", "CONFIG_RSEQ", name="CONFIG_RSEQ").atom, False
+        ),  # type: ignore[union-attr]
+    )
+    w = Witness(lits, True)
+    assert describe(w) == (
+        "flags has _TIF_SINGLESTEP but none of _TIF_SYSCALL_AUDIT, _TIF_SYSCALL_TRACE"
+        " and CONFIG_RSEQ is disabled"
+    )
+    assert when(Witness((), True)) == "in every case"
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [("ret < 0", "ret >= 0"), ("!ptr", "ptr"), ("p->ready", "!p->ready"), ("a + b", "!(a + b)")],
+)
+def test_negations_are_said_plainly(text: str, said: str) -> None:
+    assert negate_text(text) == said
+
+
+# -- comparing a patch's old and new code ---------------------------------------
+
+
+def _diff(path: str, start: int, body: str) -> str:
+    lines = body.splitlines()
+    old = sum(1 for ln in lines if not ln.startswith("+"))
+    new = sum(1 for ln in lines if not ln.startswith("-"))
+    return (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+        f"@@ -{start},{old} +{start},{new} @@\n{body}"
+    )
+
+
+def _changes(body: str, start: int = 10) -> tuple[Change, ...]:
+    series = make_series(make_patch(_diff("drivers/misc/y.c", start, body)))
+    return flow_of(analyse_series(series)).changes(1)
+
+
+def _real(changes: tuple[Change, ...]) -> list[str]:
+    return sorted(ch.callee for ch in changes if not ch.pseudo)
+
+
+def test_code_moved_into_a_new_helper_on_the_same_path_is_no_change() -> None:
+    body = """\
++static void y_start(struct y *y)
++{
++	if (y->ready)
++		y_kick(y);
++	y_log(y);
++}
++
+ int y_run(struct y *y)
+ {
+ 	int ret = 0;
+ 
+-	if (y->ready)
+-		y_kick(y);
+-	y_log(y);
++	y_start(y);
+ 	return ret;
+ }
+"""
+    assert _real(_changes(body)) == []
+
+
+def test_a_condition_rewritten_into_an_early_return_is_no_change() -> None:
+    body = """\
+ void y_poll(struct y *y)
+ {
+-	if (y->active) {
+-		y_read(y);
+-		y_ack(y);
+-	}
++	if (!y->active)
++		return;
++
++	y_read(y);
++	y_ack(y);
+ }
+"""
+    assert _real(_changes(body)) == []
+
+
+def test_a_renamed_local_is_no_change() -> None:
+    body = """\
+ void y_poll(struct y *y)
+ {
+-	bool on = y->active;
++	bool active = y->active;
+ 
+-	if (on)
++	if (active)
+ 		y_read(y);
+ }
+"""
+    assert _real(_changes(body)) == []
+
+
+def test_a_call_put_under_a_flag_mask_differs_with_a_case_in_words() -> None:
+    body = """\
+ void y_exit(struct y *y, unsigned long flags)
+ {
+-	y_work(y, flags);
++	if (flags & (Y_TRACE | Y_AUDIT))
++		y_work(y, flags);
+ 	y_done(y);
+ }
+"""
+    changes = _changes(body)
+    assert _real(changes) == ["y_work"]
+    (ch,) = [c for c in changes if not c.pseudo]
+    assert ch.root == "y_exit" and ch.comparison.verdict is Verdict.DIFFERENT
+    assert ch.comparison.gained is None and ch.comparison.lost is not None
+    assert describe(ch.comparison.lost) == "flags has none of Y_AUDIT, Y_TRACE"
+    assert ch.doubt(True) == ""
+
+
+def test_a_call_moved_into_a_gated_callee_inherits_the_gate() -> None:
+    """y_rseq() moves from y_exit() into y_work(), which y_exit() now calls
+    only under a flag: the move loses every case without the flag."""
+    body = """\
+ static void y_work(struct y *y, unsigned long flags)
+ {
++	y_rseq(y);
+ 	if (flags & Y_TRACE)
+ 		y_trace(y);
+ }
+ 
+ void y_exit(struct y *y, unsigned long flags)
+ {
+-	y_rseq(y);
+-	y_work(y, flags);
++	if (flags & Y_TRACE)
++		y_work(y, flags);
+ }
+"""
+    changes = _changes(body)
+    moved = [c for c in changes if c.callee == "y_rseq" and c.root == "y_exit"]
+    assert len(moved) == 1 and moved[0].comparison.lost is not None
+    assert describe(moved[0].comparison.lost) == "flags lacks Y_TRACE"
+    assert "y_trace" not in _real(changes)  # its own gate was already Y_TRACE
