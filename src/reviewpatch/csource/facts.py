@@ -152,14 +152,27 @@ def _call(node: Node, fn: Function | None, ctx: _Ctx) -> Call | None:
     )
 
 
+_DEFINITION_KINDS = {
+    "enumerator": "enum",
+    "field_declaration": "member",
+    "struct_specifier": "type",
+    "union_specifier": "type",
+    "type_definition": "type",
+}
+
+
 def _definition(node: Node, fn: Function | None, ctx: _Ctx) -> Definition | None:
-    kind = {"enumerator": "enum", "field_declaration": "member"}.get(node.type)
+    kind = _DEFINITION_KINDS.get(node.type)
     if kind is None or not ctx.in_view(node.start_point[0]):
         return None
     line = ctx.line_of(node)
     if not line.changed:
         return None
-    if kind == "enum":
+    if node.type in ("struct_specifier", "union_specifier"):
+        if node.child_by_field_name("body") is None:
+            return None  # ``struct x *p``: a use of the tag
+        name = _text(node.child_by_field_name("name"))
+    elif kind == "enum":
         name = _text(node.child_by_field_name("name"))
     else:
         name = _declarator_name(node.child_by_field_name("declarator")) or ""
@@ -193,7 +206,7 @@ def _walk(root: Node, ctx: _Ctx) -> _Acc:
             call = _call(node, fn, ctx)
             if call is not None:
                 acc.calls.append((call, fn_node))
-        elif t in ("enumerator", "field_declaration"):
+        elif t in _DEFINITION_KINDS:
             d = _definition(node, fn, ctx)
             if d is not None:
                 acc.definitions.append(d)

@@ -161,8 +161,8 @@ class Include:
 
 @dataclass(frozen=True)
 class Definition:
-    """A definition on a changed line: kind is "function", "macro", "enum"
-    or "member"; ``side`` "old" for a removed one, "new" for an added one."""
+    """A definition on a changed line: kind is "function", "macro", "enum",
+    "member" or "type" (a struct or union with its body, a typedef); ``side`` "old" for a removed one, "new" for an added one."""
 
     kind: str
     name: str

@@ -85,6 +85,21 @@ def _touched(fragment: Fragment, piece: FlowPiece) -> bool:
     return any(ln.changed for ln in lines)
 
 
+def _complete(code: SeriesCode, index: int, side: str) -> dict[str, FlowPiece]:
+    """The first complete body of each function patch ``index`` shows on
+    ``side``, by name (computed once per series)."""
+
+    def build() -> dict[str, FlowPiece]:
+        out: dict[str, FlowPiece] = {}
+        for fr in code.fragments(side, index):
+            for fp in fr.flows:
+                if fp.function and fp.complete:
+                    out.setdefault(fp.function, fp)
+        return out
+
+    return code.memo(("flow", "complete", index, side), build)
+
+
 def _stale(f: Formula, region: str) -> Formula:
     """``f`` with its conditions as written made distinct from the same
     text further on: a local tested before a gap may be assigned anew in
@@ -140,6 +155,7 @@ class Bodies:
     index: int
     _sides: dict[str, dict[str, FunctionView]] = field(default_factory=dict)
     _outside: dict[str, FunctionView | None] = field(default_factory=dict)
+    _named: dict[str, dict[str, list[FunctionView]]] = field(default_factory=dict)
     _masks: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict)
     _renames: dict[str, str] | None = None
 
@@ -177,7 +193,13 @@ class Bodies:
 
     def named(self, name: str, side: str) -> list[FunctionView]:
         """The patch's own views of function ``name`` on ``side``."""
-        return [fv for fv in self.functions(side).values() if fv.name == name]
+        got = self._named.get(side)
+        if got is None:
+            got = {}
+            for fv in self.functions(side).values():
+                got.setdefault(fv.name, []).append(fv)
+            self._named[side] = got
+        return got.get(name, [])
 
     def get(self, name: str, side: str, path: str = "") -> FunctionView | None:
         """Function ``name`` on ``side`` (the one in ``path`` when there is
@@ -198,14 +220,9 @@ class Bodies:
         before = [p for p in self.code.patches if p.index < self.index]
         after = [p for p in self.code.patches if p.index > self.index]
         for patch, side in [(p, NEW) for p in reversed(before)] + [(p, OLD) for p in after]:
-            found = [
-                fp
-                for fr in self.code.fragments(side, patch.index)
-                for fp in fr.flows
-                if fp.function == name and fp.complete
-            ]
-            if found:
-                return FunctionView(name, (found[0],), (), False, "series")
+            found = _complete(self.code, patch.index, side).get(name)
+            if found is not None:
+                return FunctionView(name, (found,), (), False, "series")
         return self._from_tree(name)
 
     def _from_tree(self, name: str) -> FunctionView | None:

@@ -92,6 +92,7 @@ class Solver:
     ctx: z3.Context = field(default_factory=z3.Context)
     _vars: dict[str, z3.BoolRef] = field(default_factory=dict)
     _built: dict[bytes, z3.BoolRef] = field(default_factory=dict)
+    _z3: z3.Solver | None = None
 
     # -- formulas to z3 -----------------------------------------------------------
 
@@ -143,9 +144,13 @@ class Solver:
         return out
 
     def _solver(self) -> z3.Solver:
-        s = z3.Solver(ctx=self.ctx)
-        s.set("rlimit", self.rlimit)
-        return s
+        """The one z3 solver of this review, empty: every query pushes a
+        scope and pops it (making a solver per query costs more than most
+        queries)."""
+        if self._z3 is None:
+            self._z3 = z3.Solver(ctx=self.ctx)
+            self._z3.set("rlimit", self.rlimit)
+        return self._z3
 
     # -- queries --------------------------------------------------------------------
 
@@ -172,8 +177,12 @@ class Solver:
         if len(atoms) > self.max_atoms:
             return None
         s = self._solver()
-        s.add(self.expr(f), *self.constraints(atoms))
-        got = s.check()
+        s.push()
+        try:
+            s.add(self.expr(f), *self.constraints(atoms))
+            got = s.check()
+        finally:
+            s.pop()
         return None if got == z3.unknown else got == z3.sat
 
     def witness(self, diff: Formula, atoms: tuple[Atom, ...]) -> Witness | None:
@@ -199,11 +208,15 @@ class Solver:
 
     def _model(self, facts: list[z3.BoolRef]) -> z3.ModelRef | None:
         s = self._solver()
-        s.add(*facts)
-        got = s.check()
-        if got == z3.unknown:
-            raise _OverBudget
-        return s.model() if got == z3.sat else None
+        s.push()
+        try:
+            s.add(*facts)
+            got = s.check()
+            if got == z3.unknown:
+                raise _OverBudget
+            return s.model() if got == z3.sat else None
+        finally:
+            s.pop()
 
     def _minimise(
         self,
@@ -221,15 +234,19 @@ class Solver:
             lits.append(Literal(a, z3.is_true(value)))
         lits.sort(key=lambda lit: (lit.atom.seen, lit.atom.kind is AtomKind.BIT, lit.atom.key))
         s = self._solver()
-        s.add(z3.Not(self.expr(diff), self.ctx), *background)
-        keep = list(lits)
-        for lit in lits[:_MINIMISE_LIMIT]:
-            trial = [x for x in keep if x is not lit]
-            got = s.check(*(self._lit(x) for x in trial))
-            if got == z3.unsat:
-                keep = trial
-            elif got == z3.unknown:
-                break
+        s.push()
+        try:
+            s.add(z3.Not(self.expr(diff), self.ctx), *background)
+            keep = list(lits)
+            for lit in lits[:_MINIMISE_LIMIT]:
+                trial = [x for x in keep if x is not lit]
+                got = s.check(*(self._lit(x) for x in trial))
+                if got == z3.unsat:
+                    keep = trial
+                elif got == z3.unknown:
+                    break
+        finally:
+            s.pop()
         return tuple(sorted(keep, key=lambda lit: lit.atom.key))
 
     def _lit(self, lit: Literal) -> z3.BoolRef:

@@ -53,35 +53,47 @@ class Use:
     line: CodeLine
 
 
-def _defined_from(code: SeriesCode, name: str, first_patch: int) -> bool:
-    """Whether a patch from ``first_patch`` on still defines ``name``: adds
-    a definition or shows one (context lines, whole files)."""
+def _last_definitions(code: SeriesCode) -> dict[str, int]:
+    """Per name, the last patch that still defines it: adds a definition
+    or shows one (context lines, whole files).  One pass over the series."""
+    last: dict[str, int] = {}
+
+    def note(name: str, index: int) -> None:
+        if index > last.get(name, -1):
+            last[name] = index
+
     for d in code.definitions_added():
-        if d.name == name and d.kind in KINDS and d.patch_index >= first_patch:
-            return True
+        if d.kind in KINDS or d.kind == "type":  # a macro may give way to a struct
+            note(d.name, d.patch_index)
     for fr in code.fragments(NEW):
-        if fr.view.patch_index < first_patch:
-            continue
-        if any(m.name == name for m in fr.macros):
-            return True
-        if any(fn.name == name and fn.opening_visible for fn in fr.functions):
-            return True
-    return False
+        index = fr.view.patch_index
+        for m in fr.macros:
+            note(m.name, index)
+        for fn in fr.functions:
+            if fn.name and fn.opening_visible:
+                note(fn.name, index)
+    return last
 
 
-def removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
-    """Every macro, function and enum constant the series removes and
-    does not define again, sorted by name."""
+def _removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
     by_name: dict[str, list[Definition]] = {}
     for d in code.definitions_removed():
         if d.kind in KINDS:
             by_name.setdefault(d.name, []).append(d)
+    last = _last_definitions(code)
     out = []
     for name, defs in sorted(by_name.items()):
         defs.sort(key=lambda d: d.patch_index)
-        if not _defined_from(code, name, defs[-1].patch_index):
+        if last.get(name, -1) < defs[-1].patch_index:
             out.append(Removed(name, tuple(defs)))
     return tuple(out)
+
+
+def removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
+    """Every macro, function and enum constant the series removes and
+    does not define again (in the patch that removes it or a later one),
+    sorted by name; computed once per series."""
+    return code.memo(("definitions", "removed"), lambda: _removed_symbols(code))
 
 
 def is_declaration(code: str, name: str) -> bool:

@@ -133,8 +133,14 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
         for hit in _use_hits(code, sym):
             seen.add(hit.file or "")
             yield hit
-        if tree is not None:
+        if tree is not None and not _file_local(sym):
             yield from _tree_hits(tree, sym, seen)
+
+
+def _file_local(sym: Removed) -> bool:
+    """A macro or enum constant defined in .c files serves those files
+    alone (``pr_fmt``, a driver's register names)."""
+    return all(d.path.endswith(".c") and d.kind in ("macro", "enum") for d in sym.defs)
 
 
 def _defined_in_tree(tree: KernelTree, name: str) -> bool:
@@ -144,8 +150,11 @@ def _defined_in_tree(tree: KernelTree, name: str) -> bool:
 def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
     """One finding per file that still uses ``sym`` in the series' views."""
     def_arches = {_arch(d.path) for d in sym.defs}
+    local = {d.path for d in sym.defs} if _file_local(sym) else None
     by_file: dict[tuple[str, bool], dict[tuple[int | None, str], Use]] = {}
     for use in uses(code, sym.name):
+        if local is not None and use.path not in local:
+            continue
         use_arch = _arch(use.path)
         if None not in def_arches and use_arch is not None and use_arch not in def_arches:
             continue  # another architecture has its own definition
@@ -194,7 +203,7 @@ def _by_path(calls: tuple[Call, ...]) -> dict[str, dict[str, Call]]:
     """path -> callee -> its first call, for plain function calls."""
     out: dict[str, dict[str, Call]] = {}
     for c in calls:
-        if plain_name(c.callee):
+        if plain_name(c.callee) and not c.callee.isupper() and not c.callee.startswith("__builtin"):
             out.setdefault(c.path, {}).setdefault(c.callee, c)
     return out
 
@@ -214,9 +223,10 @@ def moved_call_missing_include(ctx: RuleContext) -> Iterator[Hit]:
         Finds calls that the patch removes from one file and adds to
         another, where the series also removes an ``#include`` from the
         first file (the header that declared the call) and neither shows
-        nor adds that include in the second file.  When none of the second
-        file's includes are in view, it only notes that it cannot tell (tree
-        mode settles it).
+        nor adds that include in the second file.  From the mail alone it
+        is a note: the headers the second file's other includes pull in are
+        not in the diff.  In tree mode it follows them and warns when none
+        brings the declaration in.
     Why it matters
         The moved call then compiles only through an indirect include, which
         breaks on other configurations or when headers are cleaned up; an
@@ -267,25 +277,37 @@ def _check_move(
     )
     base = f"{name}() moved from {src} to {dest}, and the series removes #include <{header}> from {src}"
     line = call.line
-    if whole:
-        msg = f"{base}, but {dest} does not include it"
-    elif code.tree_mode:
+    if code.tree_mode:
         return None  # the tree could not give the file: say nothing rather than guess
+    # hunk mode: the headers the destination's includes pull in are unseen
+    named = name == _stem(header) or name.startswith(_stem(header) + "_")
+    if whole and named:
+        msg = (
+            f"{base}, and {dest} does not include it directly; whether one of its other "
+            "includes brings it in the diff does not show (--tree would settle it)"
+        )
+    elif whole:
+        msg = (
+            f"{base}, and {dest} does not include it; whether that header is the one that "
+            f"declares {name}() the diff does not show (--tree would settle it)"
+        )
     elif not visible:
         msg = f"{base}; the includes of {dest} are not in the diff, so whether it includes the header is unknown (--tree would settle it)"
-        return Hit(
-            msg,
-            file=dest,
-            line=line.new_no,
-            mail_line=line.mail_line,
-            symbol=name,
-            evidence=ev,
-            severity=Severity.NOTE,
-            confidence=Confidence.LOW,
-        )
     else:
-        msg = f"{base}, but {dest} neither shows nor adds that include"
-    return Hit(msg, file=dest, line=line.new_no, mail_line=line.mail_line, symbol=name, evidence=ev)
+        msg = (
+            f"{base}; the includes of {dest} the diff shows do not name it, but the others are "
+            "not in the diff (--tree would settle it)"
+        )
+    return Hit(
+        msg,
+        file=dest,
+        line=line.new_no,
+        mail_line=line.mail_line,
+        symbol=name,
+        evidence=ev,
+        severity=Severity.NOTE,
+        confidence=Confidence.LOW,
+    )
 
 
 # -- RP307 in tree mode: the include that stayed behind ------------------------
