@@ -229,3 +229,69 @@ def test_a_call_moved_into_a_gated_callee_inherits_the_gate() -> None:
     assert len(moved) == 1 and moved[0].comparison.lost is not None
     assert describe(moved[0].comparison.lost) == "flags lacks Y_TRACE"
     assert "y_trace" not in _real(changes)  # its own gate was already Y_TRACE
+
+
+def _lost_doubt(body: str, callee: str) -> str:
+    (ch,) = [c for c in _changes(body) if c.callee == callee]
+    assert ch.comparison.lost is not None
+    return ch.doubt(True)
+
+
+def test_an_error_path_that_went_away_with_its_cause_is_in_doubt() -> None:
+    """vmf_error() ran when set_direct_map_invalid_noflush() failed; the
+    patch drops that call, and its error path with it."""
+    body = """\
+ static vm_fault_t y_fault(struct vm_fault *vmf)
+ {
+ 	page = find_lock_page(mapping, offset);
+ 	if (!page) {
+ 		page = y_alloc_page(vmf->gfp_mask);
+ 		if (!page)
+ 			return VM_FAULT_OOM;
+-		err = set_direct_map_invalid_noflush(page, 1);
+-		if (err)
+-			return vmf_error(err);
+ 		err = add_to_page_cache(page, mapping, offset, vmf->gfp_mask);
+-		if (unlikely(err))
+-			return vmf_error(err);
++		if (unlikely(err)) {
++			put_page(page);
++			if (err == -EEXIST)
++				goto retry;
++			return vmf_error(err);
++		}
+ 	}
+ 	vmf->page = page;
+ 	return VM_FAULT_LOCKED;
+ }
+"""
+    assert "set_direct_map_invalid_noflush(), which y_fault() no longer calls" in _lost_doubt(
+        body, "vmf_error"
+    )
+
+
+def test_a_value_now_computed_by_a_new_call_is_in_doubt() -> None:
+    body = """\
+ void *y_alloc(struct y_info *info, size_t size)
+ {
+-	return module_alloc(size);
++	if (!info)
++		return module_alloc(size);
++	return __vmalloc_node_range(size, info->align, info->start, info->end);
+ }
+"""
+    assert "with __vmalloc_node_range() instead" in _lost_doubt(body, "module_alloc")
+
+
+def test_a_call_gated_with_nothing_in_its_place_is_not_in_doubt() -> None:
+    body = """\
+ void *y_alloc(struct y_info *info, size_t size)
+ {
+-	return module_alloc(size);
++	if (!info)
++		return module_alloc(size);
++	pr_warn("no info\\n");
++	return NULL;
+ }
+"""
+    assert _lost_doubt(body, "module_alloc") == ""

@@ -104,6 +104,7 @@ class _Walk:
     pending: dict[str, Formula] = field(default_factory=dict)
     seen_labels: set[str] = field(default_factory=set)
     env: dict[str, Node] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
     branch: int = 0
     truncated: bool = False
     guards: list[Guard] = field(default_factory=list)
@@ -117,6 +118,8 @@ class _Walk:
                 value = self.env.get(_text(cur))
                 if value is not None and _unparen(value).type == "call_expression":
                     via.append(_callee(_unparen(value)))
+                elif _text(cur) in self.origin:
+                    via.append(self.origin[_text(cur)])  # the call that last set it
             stack.extend(cur.named_children)
         return Guard(kind, _text(node), self.ctx.line_of(node), tuple(dict.fromkeys(via)))
 
@@ -421,6 +424,12 @@ class _Walk:
             self.env[name] = value
         else:
             self.env.pop(name, None)
+        # which call a local's value last came from, in any branch (for words)
+        inner = _unparen(value) if value is not None else None
+        if inner is not None and inner.type == "call_expression":
+            self.origin[name] = _callee(inner)
+        else:
+            self.origin.pop(name, None)
 
     def track(self, node: Node, phi: Formula) -> None:
         """Locals assigned, and bits set or cleared, by an expression

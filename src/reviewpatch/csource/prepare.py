@@ -289,7 +289,7 @@ def prepare(lines: list[str], section: str = "", whole: bool = False, tag: str =
     _blank_preprocessor(code)
     code = [_blank_attributes(ln) if ln.strip() else "" for ln in code]
     # braces are counted on the text without comments and literals
-    bare = [m if c else "" for m, c in zip(masked, code)]
+    bare = [m if c.strip() else "" for m, c in zip(masked, code)]
     depth, body_first = (0, False) if whole else _start_depth(bare)
     prefix: str | None = None
     head = "visible"

@@ -41,7 +41,7 @@ from reviewpatch.csource.formula import (
 from reviewpatch.csource.model import NEW, OLD
 from reviewpatch.flow.bind import Binder, Binding
 from reviewpatch.flow.bodies import Bodies, FunctionView
-from reviewpatch.flow.solver import Comparison, Solver, Verdict, Witness
+from reviewpatch.flow.solver import Comparison, Solver, Verdict, Witness, atom_formula
 
 REST = "\u2026"  # prefix of the pseudo-callee "the rest of F()"
 _MAX_INLINE = 4
@@ -89,6 +89,9 @@ class Change:
     before: Formula = TRUE
     after: Formula = TRUE
     opaque: frozenset[str] = frozenset()
+    dropped: frozenset[str] = frozenset()  # callees the root no longer calls itself
+    built: frozenset[str] = frozenset()  # options of the root's own #if, when it changed
+    instead: str = ""  # a new call that gives the value in the case it no longer runs
 
     @property
     def pseudo(self) -> bool:
@@ -107,8 +110,15 @@ class Change:
             return "it depends on code the diff does not show"
         if self.across:
             return f"it assumes {self.across}() runs whenever {self.root}() did"
+        if lost and self.instead:
+            return (
+                f"in that case the patch computes the value with {self.instead}() instead; "
+                "replacing one way of doing it with another is usually the point"
+            )
         return (
             _config_swap(w, self.before, self.after)
+            or _built(w, self.root, self.built)
+            or (_gone_cause(self.old, self.dropped) if lost else "")
             or _rewrite(w, self.before, self.after)
             or _null_only(w, self.old if lost else self.new)
             or _opaque(w, self.opaque)
@@ -116,6 +126,76 @@ class Change:
             or _config(w)
             or _empty_loop(w)
         )
+
+
+def _valued(site: Site | None) -> bool:
+    """A call whose result is the point: returned or stored."""
+    return site is not None and (
+        bool(site.assigned) or site.line.text.lstrip().startswith("return")
+    )
+
+
+def _instead(
+    solver: Solver,
+    lost: Witness | None,
+    occs: list[Occurrence],
+    new: dict[str, list[Occurrence]],
+    old: dict[str, list[Occurrence]],
+) -> str:
+    """A call the patch adds that, in the case where ``occs``' callee no
+    longer runs, produces the value it produced (``return module_alloc()``
+    giving way to ``return __vmalloc_node_range()``)."""
+    if lost is None or not all(_valued(o.site) for o in occs):
+        return ""
+    case = conj(*(atom_formula(lit) for lit in lost.literals))
+    for callee in sorted(new):
+        if callee in old or callee.startswith(REST):
+            continue
+        for o in new[callee]:
+            if o.site is None or o.site.line.kind != "+" or not _valued(o.site):
+                continue
+            if solver.satisfiable(conj(case, o.cond)):
+                return callee
+    return ""
+
+
+def _built(w: Witness, root: str, options: frozenset[str]) -> str:
+    """A case about the ``#if`` around the root's own definition: whether
+    the function runs in that configuration is its callers' to say (they
+    are built under the same condition, or call a stub)."""
+    for lit in w.literals:
+        if lit.atom.kind is AtomKind.CONFIG and lit.atom.name in options:
+            return (
+                f"the patch changes the #if that {root}() is built under, so it assumes "
+                f"{root}() is called when {lit.atom.name} is "
+                f"{'enabled' if lit.value else 'disabled'}, which its callers decide"
+            )
+    return ""
+
+
+def _entry_configs(old: FunctionView | None, new: FunctionView | None) -> frozenset[str]:
+    if not _entry_changed(old, new):
+        return frozenset()
+    assert old is not None and new is not None
+    entries = (old.pieces[0].entry, new.pieces[0].entry)
+    return frozenset(a.name for f in entries for a in atoms_of(f) if a.kind is AtomKind.CONFIG)
+
+
+def _gone_cause(occs: tuple[Occurrence, ...], dropped: frozenset[str]) -> str:
+    """A call that ran on the failure of another call the patch no longer
+    makes (``err = set_direct_map_invalid_noflush(); if (err) return
+    vmf_error(err);``): the error path went away with its cause."""
+    for o in occs:
+        if o.site is None or o.site.line.kind != "-":
+            continue
+        for g in o.site.guards:
+            gone = [v for v in g.via if v in dropped]
+            if gone:
+                return (
+                    f"where it ran, it ran on the result of {gone[0]}(), which "
+                    f"{o.chain[0]}() no longer calls itself"
+                )
+    return ""
 
 
 def _config_swap(w: Witness, before: Formula, after: Formula) -> str:
@@ -453,6 +533,9 @@ def _compare_root(
     by_text = _aligner(old)
     old_keys = {a.key for a in by_text.values()}
     opaque = _opaque_calls(bodies, new)
+    built = _entry_configs(root.old, root.new)
+    direct = {c for c, occs in new.items() if any(not o.inlined for o in occs)}
+    dropped = frozenset(c for c, occs in old.items() if c not in direct)
     memo: dict[bytes, Formula] = {}
     out: list[Change] = []
     for callee in sorted(set(old) & set(new)):
@@ -475,6 +558,9 @@ def _compare_root(
                 before=a,
                 after=b,
                 opaque=opaque,
+                dropped=dropped,
+                built=built,
+                instead=_instead(solver, cmp.lost, old[callee], new, old),
             )
         )
     gone = {c: old[c] for c in old if c not in new}

@@ -332,6 +332,19 @@ def _already(fun: _Function, acq: _Call, rels: list[_Call], new: _Leave) -> bool
     return False
 
 
+def _retaken(fun: _Function, acq: _Call, obj: str, rels: list[_Call]) -> bool:
+    """The object is taken again after its last release (``ptrace_stop()``
+    drops the siglock to sleep and retakes it): the function is meant to
+    return with it held, so an exit that keeps it follows suit."""
+    if not rels or not obj:
+        return False
+    last = max(r.pos for r in rels)
+    return any(
+        c.pos > last and c.site.callee == acq.site.callee and _object(c.site) == obj
+        for c in fun.calls
+    )
+
+
 def _label_releases(fun: _Function, label: str, rels: list[_Call]) -> bool | None:
     """Whether the code after ``label`` releases: True or False when the
     label is in view; when it is not, False if another goto to it releases
@@ -360,6 +373,8 @@ def _judge(
         return None
     if rels and leave.pos > max(r.pos for r in rels):
         return None  # after the last release: the normal path is done with it
+    if _retaken(fun, acq, obj, rels):
+        return None  # the function drops it and takes it again: it returns holding it
     if rels and not any(_normal(fun, leave, r) for r in rels) and not _peer(fun, acq, rels, leave):
         return None  # only error paths release, and no other error exit shows this one should
     if _split(fun, acq, rels, leave):

@@ -181,7 +181,13 @@ def _moved_hit(
     lost = ch.comparison.lost
     assert lost is not None
     case = when(lost)
-    what = f"{ch.callee}() moved from {_where(removed)} to {_where(added)}"
+    if removed.holder == added.holder:
+        old_no = removed.site.line.old_no if removed.site is not None else None
+        new_no = added.site.line.new_no if added.site is not None else None
+        lines = f" (line {old_no} to line {new_no})" if old_no and new_no else ""
+        what = f"{ch.callee}() moved within {_where(added)}{lines}"
+    else:
+        what = f"{ch.callee}() moved from {_where(removed)} to {_where(added)}"
     evidence = [
         occurrence_evidence(removed, "removed here"),
         occurrence_evidence(added, "added here"),
