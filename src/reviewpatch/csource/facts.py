@@ -333,6 +333,7 @@ def _flows(
                 names=_upper_names(ids, fn.start.no, fn.end.no),
                 stores=w.stores,
                 truncated=w.truncated,
+                locals=w.locals,
             )
         )
     return tuple(out)

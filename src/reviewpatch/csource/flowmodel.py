@@ -121,8 +121,8 @@ class FlowPiece:
     inlining boolean helpers; ``pending`` are gotos whose label is not in
     view; ``region`` names the hunk (the key of the atoms of what lies
     outside it); ``names`` the upper-case identifiers (flags, masks,
-    macros) its lines use; ``truncated`` when a nesting or size budget was
-    hit."""
+    macros) its lines use; ``locals`` the names its declarations declare;
+    ``truncated`` when a nesting or size budget was hit."""
 
     function: str | None
     section: str
@@ -148,6 +148,7 @@ class FlowPiece:
     names: tuple[str, ...] = ()
     stores: tuple[Store, ...] = ()
     truncated: bool = False
+    locals: tuple[str, ...] = ()
 
     @property
     def name(self) -> str | None:

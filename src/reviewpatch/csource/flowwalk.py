@@ -105,6 +105,7 @@ class _Walk:
     seen_labels: set[str] = field(default_factory=set)
     env: dict[str, Node] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
+    locals: list[str] = field(default_factory=list)
     branch: int = 0
     truncated: bool = False
     guards: list[Guard] = field(default_factory=list)
@@ -414,7 +415,12 @@ class _Walk:
                 name = _declared_name(child.child_by_field_name("declarator"))
                 value = child.child_by_field_name("value")
                 if name:
+                    self.locals.append(name)
                     self.assign(name, value)
+            elif child.type in ("identifier", "pointer_declarator", "array_declarator"):
+                name = _declared_name(child)
+                if name:
+                    self.locals.append(name)
         return _Out(phi)
 
     # -- assignments and bit operations -----------------------------------------
@@ -767,6 +773,7 @@ class Walked:
     ops: tuple[BitOp, ...]
     stores: tuple[Store, ...]
     truncated: bool
+    locals: tuple[str, ...] = ()
 
 
 def walk_function(
@@ -790,4 +797,5 @@ def walk_function(
         ops=tuple(walk.ops),
         stores=tuple(walk.stores),
         truncated=walk.truncated,
+        locals=tuple(dict.fromkeys(walk.locals)),
     )

@@ -168,7 +168,10 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         no release on the way.  A goto counts as releasing when its label's
         code does; when the label is not in the diff, other gotos to it that
         release the object first show that it does not.  A return that
-        replaces a goto to a label that releases is reported too.  Exits
+        replaces a goto to a label that releases is reported too, and so
+        is an exit taken because a lookup found its object (``if (np)
+        return -ENODEV;`` after ``of_find_matching_node()``) in a function,
+        shown whole, that never releases, passes on or returns it.  Exits
         that test the acquisition's own outcome (a trylock, a failed
         allocation), that return the object, or that hand it to another
         function or structure first are left alone.
@@ -219,11 +222,76 @@ def _held(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
         rels = _releases_of(fun, acq, obj)
         assumed = not rels and is_lock(acq.site.callee) and _releases_later(fv)
         if not rels and not assumed:
+            yield from _dropped(fa, fun, acq, obj)
             continue
         for leave in fun.leaves:
             hit = _judge(fa, fun, acq, obj, rels, leave)
             if hit is not None:
                 yield hit
+
+
+def _dropped(fa: FlowAnalysis, fun: _Function, acq: _Call, obj: str) -> Iterator[Hit]:
+    """A reference or allocation kept in a local that the whole function
+    never releases, passes on, stores or returns, and an exit taken because
+    it was found (``np = of_find_matching_node(...); if (np) return
+    -ENODEV;``): the reference is lost."""
+    fv = fun.view
+    if not by_result(acq.site.callee) or not fv.complete or not obj or "->" in obj or "." in obj:
+        return
+    if not any(acq.site.assigned in p.locals for p in fv.pieces):
+        return
+    for c in fun.calls:
+        if c is not acq and any(_mentions(a, obj) for a in c.site.args):
+            return  # handed to a call, which may keep or release it
+    for p in fv.pieces:
+        for st in p.stores:
+            if _mentions(st.rhs.replace(" ", ""), obj):
+                return
+    for leave in fun.leaves:
+        e = leave.exit
+        if leave.pos <= acq.pos or not (e.line.kind == "+" or acq.site.line.kind == "+"):
+            continue
+        if _mentions(e.value, obj) or not _found(leave, obj):
+            continue
+        path = _inside_blocks(conj(leave.cond, acq.cond))
+        w = fa.solver.witness(path, atoms_of(path))
+        if w is None:
+            continue
+        msg = (
+            f"{_what(e, leave.pos)} in {fn(fv.name)} is taken when {acq.site.callee}() at line "
+            f"{acq.pos} found {acq.site.assigned}, which holds a reference now; nothing in "
+            f"{fn(fv.name)} releases it, so it is lost ({when(w)})"
+        )
+        evidence = [
+            code_evidence(acq.site.line, acq.path, "taken here"),
+            code_evidence(e.line, leave.path, "exit"),
+        ]
+        doubt = unseen_text(w) if not w.robust else ""
+        yield _located(
+            fv,
+            leave if e.line.kind == "+" else acq,
+            msg + (f" (if {doubt})" if doubt else ""),
+            acq.site.callee,
+            evidence,
+            Severity.NOTE if doubt else None,
+        )
+        return
+
+
+def _found(leave: _Leave, obj: str) -> bool:
+    """The exit's innermost condition says ``obj`` was found (non-NULL)."""
+    guards = leave.exit.guards
+    if not guards:
+        return False
+    g = guards[-1]
+    text = "".join(g.text.split())
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    if text.startswith(("likely(", "unlikely(")) and text.endswith(")"):
+        text = text[text.index("(") + 1 : -1]
+    yes = {obj, f"{obj}!=NULL", f"NULL!={obj}"}
+    no = {f"!{obj}", f"{obj}==NULL", f"NULL=={obj}"}
+    return g.kind == "if" and text in yes or g.kind == "else" and text in no
 
 
 def _releases_later(fv: FunctionView) -> bool:

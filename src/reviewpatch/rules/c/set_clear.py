@@ -108,6 +108,8 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
             rest = "_".join(t for t in tokens if t not in ("set", "clear", "unset"))
             out += [_Op(kind, rest, f, s.line, piece.path, text) for f in flags]
         else:
+            if by_result(s.callee) and s.assigned in piece.locals:
+                continue  # a local's reference: the function's own to drop (RP310)
             kind = "call" if _undoable(s.callee) else "undo"
             objects = tuple(o for a in s.args if (o := _object((a,))))
             # what ioremap() or kmalloc() take is the value they return
