@@ -408,3 +408,18 @@ def test_rp308_a_config_option_dropped_from_a_function_s_if_is_a_note():
     assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "fb_is_primary_device")]
     assert "CONFIG_X86 is disabled" in hits[0].message and "now runs" in hits[0].message
     assert "changes the #if that fb_firmware_edid() is built under" in hits[0].message
+
+
+def test_rp308_ignores_a_claim_in_a_changelog():
+    """ "Changes since v2: * No functional changes." speaks of v3 against
+    v2, not of the change."""
+    series = make_series(
+        make_patch(EXIT, "Tidy up.\n\nChanges since v2:\n * Rebased.\n * No functional changes.\n")
+    )
+    assert _code_run(nfc_claim_changes_behaviour, series) == []
+    cover = make_patch("", "Tidy up.\n\nChanges since v2:\n * No functional changes.\n", index=0)
+    series = replace(make_series(make_patch(EXIT, "Tidy up.")), cover=cover)
+    assert _code_run(nfc_claim_changes_behaviour, series) == []
+    cover = make_patch("", "Tidy up the driver. No functional changes.\n", index=0)
+    series = replace(make_series(make_patch(EXIT, "Tidy up.")), cover=cover)
+    assert [h.symbol for h in _code_run(nfc_claim_changes_behaviour, series)] == ["y_process"]

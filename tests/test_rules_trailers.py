@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewpatch.findings import Severity
 from reviewpatch.model import Mail, Patch, Person, Series, Subject, Trailer
 from reviewpatch.rules import trailers as tr
 from reviewpatch.rules.registry import RuleContext, spec_of
@@ -158,6 +159,16 @@ def test_missing_signoff_other_people_only():
     assert len(hits) == 1 and "Joe Smith" in hits[0].message and hits[0].mail_line == 7
 
 
+def test_missing_signoff_quiet_when_the_author_signs_an_earlier_paragraph():
+    """Two authors' messages joined, each with its own sign-off."""
+    from dataclasses import replace as _replace
+
+    patch = make_patch([t("Signed-off-by", SOB_JOE, 9)])
+    joined = "First part.\n\nSigned-off-by: Jane Doe <jane@example.org>\n\nSecond part.\n"
+    assert run(tr.missing_signoff, _replace(patch, message=joined)) == []
+    assert len(run(tr.missing_signoff, patch)) == 1
+
+
 def test_missing_signoff_quiet_when_present_any_case():
     patch = make_patch([t("Signed-off-by", "Jane Doe <JANE@Example.org>", 3)])
     assert run(tr.missing_signoff, patch) == []
@@ -179,12 +190,36 @@ def test_chain_sender_not_last():
     patch = make_patch([t("Signed-off-by", SOB_JANE, 4), t("Signed-off-by", SOB_JOE, 5)])
     hits = run(tr.signoff_chain_order, patch)
     assert len(hits) == 1 and hits[0].mail_line == 4 and "not last" in hits[0].message
+    assert hits[0].severity is Severity.NOTE  # a colleague's later sign-off is allowed
 
 
 def test_chain_forwarder_without_signoff():
     patch = make_patch([t("Signed-off-by", SOB_JANE, 4)], sender=JOE)
     hits = run(tr.signoff_chain_order, patch)
     assert len(hits) == 1 and "Joe Smith" in hits[0].message
+
+
+def test_chain_forwarder_warned_once_per_series():
+    from dataclasses import replace as _replace
+
+    one = make_patch([t("Signed-off-by", SOB_JANE, 4)], sender=JOE)
+    two = _replace(one, index=2)
+    series = Series(version=1, total=2, subject="x", cover=None, patches=(one, two))
+    hits = [
+        h for p in (one, two) for h in spec_of(tr.signoff_chain_order).run(RuleContext(series, p))
+    ]
+    assert [h.severity for h in hits] == [None, Severity.NOTE]
+    assert "(as in patch 1)" in hits[1].message
+
+
+def test_chain_nameless_sender_named_like_the_author_is_the_author():
+    guo = Person("Guo Ren", "ren_guo@c-sky.com")
+    patch = make_patch(
+        [t("Signed-off-by", "Guo Ren <ren_guo@c-sky.com>", 4)],
+        author=guo,
+        sender=Person("", "guoren@kernel.org"),
+    )
+    assert run(tr.signoff_chain_order, patch) == []
 
 
 def test_chain_good_orders():

@@ -171,3 +171,21 @@ def test_followup_trailers_skip_inline_diff() -> None:
 def test_followup_obfuscated_address() -> None:
     (ack,) = followup_trailers(reply("Acked-by: Will Deacon <will at kernel.org>\n"))
     assert ack.person is not None and ack.person.email == "will@kernel.org"
+
+
+def test_a_bracketed_note_over_two_lines_stays_in_the_block():
+    text = (
+        "Add the --mcount option.\n"
+        "\n"
+        "Link: https://lore.kernel.org/lkml/x@y/\n"
+        "Signed-off-by: Peter Zijlstra <peterz@infradead.org>\n"
+        "[Sami: rebased, dropped config changes, fixed to actually use --mcount,\n"
+        "       and wrote a commit message.]\n"
+        "Signed-off-by: Sami Tolvanen <samitolvanen@google.com>\n"
+    )
+    got = block(text)
+    assert [(x.name, x.value.split(" <")[0]) for x in got] == [
+        ("Link", "https://lore.kernel.org/lkml/x@y/"),
+        ("Signed-off-by", "Peter Zijlstra"),
+        ("Signed-off-by", "Sami Tolvanen"),
+    ]

@@ -89,6 +89,7 @@ collects them: the review tags, and who reported or suggested the change)."""
 # git's rule: the token has no spaces; a colon, a space and a value follow.
 _TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s+(\S.*?)\s*$")
 _BRACKET_RE = re.compile(r"^\s*\[.*\]\s*$")
+_BRACKET_OPEN_RE = re.compile(r"^\[[^\]]*$")
 _CHERRY_RE = re.compile(r"^\s*\(cherry picked from .*\)\s*$")
 _ANGLE_RE = re.compile(r"^(?P<name>.*?)\s*<(?P<addr>[^<>\s]+)>\s*(?P<rest>.*)$")
 _BARE_RE = re.compile(r"^(?P<addr>[^\s<>@\"]+@[^\s<>@\"]+)\s*(?P<rest>.*)$")
@@ -135,6 +136,8 @@ def _block_kind(line: str) -> str:
         return "trailer"
     if _BRACKET_RE.match(line) or _CHERRY_RE.match(line):
         return "note"
+    if _BRACKET_OPEN_RE.match(line):
+        return "note"  # "[Sami: rebased, ..." whose "]" closes on an indented line
     if line[:1] in (" ", "\t") and line.strip():
         return "continuation"
     return "other"

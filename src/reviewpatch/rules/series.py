@@ -12,6 +12,7 @@ __all__ = [
     "no_cover_letter",
     "no_changelog",
     "has_changelog",
+    "without_changelog",
 ]
 
 import re
@@ -132,6 +133,20 @@ def _is_log_line(line: str) -> bool:
     if m and _LOG_TAIL.match(m.group("tail")):
         return True
     return bool(_PREVIOUS.search(line) and _URL.search(line))
+
+
+def without_changelog(text: str) -> str:
+    """``text`` up to its first changelog line ("Changes since v2:",
+    "v1 -> v2"): what follows speaks of one version against another, not
+    of the change itself."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if _is_log_line(line) and _VERSIONED.search(line):
+            return "\n".join(lines[:i])
+    return text
+
+
+_VERSIONED = re.compile(r"\bv\d+\b|\b(?:previous|prior|earlier|last)\b|changelog", re.IGNORECASE)
 
 
 def has_changelog(text: str) -> bool:

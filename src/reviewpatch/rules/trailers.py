@@ -50,6 +50,7 @@ from reviewpatch.rules.trailer_util import (
     trailer_like,
     trailer_text,
 )
+from reviewpatch.trailers import person_from_value
 
 # The rules on review tags (RP109, RP110, RP111) live in
 # reviewpatch.rules.review_tags.
@@ -68,6 +69,20 @@ def _by_address(patch: Patch, trailer: Trailer) -> bool:
         return same_address(trailer.person, patch.author)
     key = patch.author.key
     return bool(key) and key in trailer.value.lower()
+
+
+def _signed_above(patch: Patch) -> bool:
+    """The author signs off in an earlier paragraph of the message (two
+    authors' messages joined, each with its sign-off)."""
+    for line in patch.message.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "signed-off-by" and value.strip():
+            person = person_from_value(value.strip())
+            if person is not None and (
+                same_address(person, patch.author) or same_name(person, patch.author)
+            ):
+                return True
+    return False
 
 
 @rule(id="RP101", name="missing-signoff", severity=Severity.ERROR)
@@ -100,6 +115,8 @@ def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
     if not patch.author.key and not patch.author.name.strip():
         return  # no author to compare with
     if any(_by_address(patch, t) or same_name(t.person, patch.author) for t in signoffs):
+        return
+    if _signed_above(patch):
         return
     names = ", ".join(str(t.person) if t.person else t.value for t in signoffs)
     yield Hit(
@@ -158,8 +175,12 @@ def _one_owner(sender: Person, author: Person) -> bool:
     local = sender.key.split("@")[0].lower()
     if local and local == author.key.split("@")[0].lower():
         return True
-    surname = author.name.split()[-1].lower() if author.name.split() else ""
-    return not sender.name.strip() and len(surname) >= 4 and surname in local
+    if sender.name.strip():
+        return False
+    words = author.name.lower().split()
+    surname = words[-1] if words else ""
+    joined = "".join(w for w in words if w.isalnum())
+    return (len(surname) >= 4 and surname in local) or (len(joined) >= 4 and joined == local)
 
 
 @rule(id="RP103", name="signoff-chain-order", severity=Severity.WARNING)
@@ -167,9 +188,11 @@ def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
     """The person who sends the patch must add the last Signed-off-by.
 
     What it does
-        Compares the mail's sender with the Signed-off-by lines.  It fires
-        when the sender's Signed-off-by is not the last one, or when the
-        sender is not the author and has not signed the patch off at all.
+        Compares the mail's sender with the Signed-off-by lines.  It warns
+        when the sender is not the author and has not signed the patch off
+        at all (once per series and sender: later patches of the same
+        sender get a note), and notes a sender's Signed-off-by that is not
+        the last one.
         Only mails that were sent (with a Message-ID) are judged: in a local
         git format-patch file the From line is the author, not the sender.
         A sender whose address looks like the author's own (the same
@@ -199,19 +222,39 @@ def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
             who = str(last.person) if last.person else last.value
             yield Hit(
                 f"The sender {sender} signs off, but not last: the last Signed-off-by is {who}; "
-                "the person who posts the patch should sign off last.",
+                "the person who posts the patch usually signs off last.",
                 mail_line=signoffs[own[-1]].line or None,
+                severity=Severity.NOTE,  # a colleague's later sign-off is common and allowed
             )
         return
-    if same_person(sender, patch.author) or not sender.key or is_relay(sender):
+    if not _unsigned_sender(patch):
         return
-    if _one_owner(sender, patch.author):
-        return
+    first = next(p for p in ctx.series.patches if _unsigned_sender(p) and _same_sender(p, patch))
+    again = first.index != patch.index
     yield Hit(
         f"The patch by {patch.author} is sent by {sender}, who has not added a Signed-off-by; "
-        "whoever handles and posts a patch must sign it off.",
+        "whoever handles and posts a patch must sign it off"
+        + (f" (as in patch {first.index})." if again else "."),
         mail_line=signoffs[-1].line if signoffs and signoffs[-1].line else None,
+        severity=Severity.NOTE if again else None,
     )
+
+
+def _same_sender(a: Patch, b: Patch) -> bool:
+    return same_person(a.mail.sender, b.mail.sender)
+
+
+def _unsigned_sender(patch: Patch) -> bool:
+    """The mail was sent by someone other than the author who did not sign
+    the patch off."""
+    if patch.mail.header("Message-ID") is None:
+        return False
+    sender = patch.mail.sender
+    if any(same_person(t.person, sender) for t in signoff_trailers(patch)):
+        return False
+    if same_person(sender, patch.author) or not sender.key or is_relay(sender):
+        return False
+    return not _one_owner(sender, patch.author)
 
 
 @rule(id="RP104", name="codeveloper-without-signoff", severity=Severity.ERROR)

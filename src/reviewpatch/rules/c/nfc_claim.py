@@ -23,6 +23,7 @@ from reviewpatch.rules.c.common import (
     reportable,
 )
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+from reviewpatch.rules.series import without_changelog
 
 _MAX_NAMED = 3
 
@@ -86,10 +87,10 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
     fa = flow(ctx)
     if fa is None or ctx.patch is None:
         return
-    claim, where = nfc_claim(ctx.patch.message), "the commit message"
+    claim, where = nfc_claim(without_changelog(ctx.patch.message)), "the commit message"
     cover = ctx.series.cover
     if claim is None and cover is not None:
-        claim, where = nfc_claim(cover.message), "the cover letter"
+        claim, where = nfc_claim(without_changelog(cover.message)), "the cover letter"
     if claim is None:
         return
     groups: dict[tuple[str, str, bool, bool], list[tuple[Change, Witness]]] = {}
