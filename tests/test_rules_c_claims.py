@@ -423,3 +423,10 @@ def test_rp308_ignores_a_claim_in_a_changelog():
     cover = make_patch("", "Tidy up the driver. No functional changes.\n", index=0)
     series = replace(make_series(make_patch(EXIT, "Tidy up.")), cover=cover)
     assert [h.symbol for h in _code_run(nfc_claim_changes_behaviour, series)] == ["y_process"]
+
+
+def test_rp308_a_claim_that_opens_on_its_condition_is_a_note():
+    msg = "If y_check() is not defined, there is no functional change."
+    hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(EXIT, msg)))
+    assert [h.severity for h in hits] == [Severity.NOTE]
+    assert "limited to a case" in hits[0].message

@@ -598,3 +598,49 @@ diff --git a/drivers/x/x.c b/drivers/x/x.c
 """
     hits = run(set_clear_asymmetry, make_series(make_patch(diff)))
     assert [h.symbol for h in hits] == ["X_FLAG_ERR"]
+
+
+def test_definition_an_earlier_patch_added_elsewhere_still_counts():
+    """Patch 1 gives x86 its own xor_unlock(); patch 2 drops the generic
+    one.  The x86 definition outlives the removal."""
+    arch = """\
+diff --git a/arch/x86/include/asm/bitops.h b/arch/x86/include/asm/bitops.h
+--- a/arch/x86/include/asm/bitops.h
++++ b/arch/x86/include/asm/bitops.h
+@@ -100,3 +100,9 @@ static __always_inline void arch_clear_bit(long nr, volatile unsigned long *addr)
+ }
+ 
++static __always_inline bool arch_xor_unlock(unsigned long mask, volatile unsigned long *addr)
++{
++	return x86_xor_unlock(mask, addr);
++}
++#define arch_xor_unlock arch_xor_unlock
++
+ static __always_inline void arch___clear_bit(long nr, volatile unsigned long *addr)
+"""
+    generic = """\
+diff --git a/include/asm-generic/bitops/lock.h b/include/asm-generic/bitops/lock.h
+--- a/include/asm-generic/bitops/lock.h
++++ b/include/asm-generic/bitops/lock.h
+@@ -60,8 +60,3 @@ static inline void arch___clear_bit_unlock(unsigned int nr, volatile unsigned long *p)
+ }
+ 
+-#ifndef arch_xor_unlock
+-#define arch_xor_unlock generic_xor_unlock
+-#endif
+-
+-
+ #endif /* _ASM_GENERIC_BITOPS_LOCK_H_ */
+diff --git a/include/linux/page-flags.h b/include/linux/page-flags.h
+--- a/include/linux/page-flags.h
++++ b/include/linux/page-flags.h
+@@ -700,3 +700,3 @@ static inline bool folio_xor_flags_has_waiters(struct folio *folio, unsigned long mask)
+ {
+-	return xor_unlock(mask, folio_flags(folio, 0));
++	return arch_xor_unlock(mask, folio_flags(folio, 0));
+ }
+"""
+    series = make_series(make_patch(arch, index=1), make_patch(generic, index=2))
+    assert run(removed_symbol_still_used, series) == []
+    alone = make_series(make_patch(generic, index=1))
+    assert [h.symbol for h in run(removed_symbol_still_used, alone)] == ["arch_xor_unlock"]

@@ -18,8 +18,32 @@ _EMAIL_TOKEN = re.compile(r"[^\s<>\"(),;]+@[^\s<>\"(),;]+")
 _ANGLE_ADDR = re.compile(r"^(.*)<([^<>@]*@[^<>]*)>(.*)$", re.DOTALL)
 
 
+_LIST_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|<[^<>()"]*>|\([^()<>"]*\)|[^",;<>()]+|[,;]')
+
+
 def split_addresses(text: str) -> list[str]:
     """Split an address list on commas outside quotes, <> and comments."""
+    items: list[str] = []
+    buf: list[str] = []
+    covered = 0
+    for m in _LIST_TOKEN.finditer(text):
+        if m.start() != covered:
+            break  # nested or unbalanced brackets: read it one character at a time
+        covered = m.end()
+        token = m.group(0)
+        if token in (",", ";"):
+            items.append("".join(buf))
+            buf = []
+        else:
+            buf.append(token)
+    else:
+        if covered == len(text):
+            items.append("".join(buf))
+            return [item.strip() for item in items if item.strip()]
+    return _split_slowly(text)
+
+
+def _split_slowly(text: str) -> list[str]:
     items: list[str] = []
     buf: list[str] = []
     quoted = False

@@ -112,52 +112,42 @@ class Prepared:
 
 def mask_comments(lines: list[str]) -> list[str]:
     """The lines with comments, string and character literals replaced by
-    spaces (a block comment may span lines)."""
-    out: list[str] = []
-    in_comment = False
-    for line in lines:
-        chars = list(line)
-        i, n = 0, len(chars)
-        while i < n:
-            if in_comment:
-                if line.startswith("*/", i):
-                    chars[i] = chars[i + 1] = " "
-                    in_comment = False
-                    i += 2
-                    continue
-                chars[i] = " "
-                i += 1
-            elif line.startswith("/*", i):
-                chars[i] = chars[i + 1] = " "
-                in_comment = True
-                i += 2
-            elif line.startswith("//", i):
-                for j in range(i, n):
-                    chars[j] = " "
-                break
-            elif chars[i] in "\"'":
-                i = _mask_literal(chars, i)
-            else:
-                i += 1
-        out.append("".join(chars))
-    return out
+    spaces (a block comment may span lines; a literal ends at its line's
+    end).  A literal keeps its quotes.  One regular-expression pass, linear
+    in the text."""
+    text = "\n".join(lines)
+    return _MASK_RE.sub(_masked, text).split("\n") if lines else []
 
 
-def _mask_literal(chars: list[str], start: int) -> int:
-    quote = chars[start]
-    i = start + 1
-    while i < len(chars):
-        if chars[i] == "\\":
-            chars[i] = " "
-            if i + 1 < len(chars):
-                chars[i + 1] = " "
-            i += 2
-            continue
-        if chars[i] == quote:
-            return i + 1
-        chars[i] = " "
-        i += 1
-    return i
+_MASK_RE = re.compile(
+    r"/\*.*?(?:\*/|\Z)"  # a block comment, maybe unterminated
+    r"|//[^\n]*"  # a line comment
+    r"|\"(?:\\[^\n]|\\(?=\n|\Z)|[^\"\\\n])*\"?"  # a string literal
+    r"|'(?:\\[^\n]|\\(?=\n|\Z)|[^'\\\n])*'?",  # a character literal
+    re.S,
+)
+_BLANK_RE = re.compile(r"[^\n]")
+
+
+def _masked(m: re.Match[str]) -> str:
+    token = m.group(0)
+    if token[0] == "/":
+        return _BLANK_RE.sub(" ", token)
+    quote = token[0]
+    closed = len(token) > 1 and token[-1] == quote and not _escaped_end(token)
+    inner = token[1:-1] if closed else token[1:]
+    return quote + " " * len(inner) + (quote if closed else "")
+
+
+def _escaped_end(token: str) -> bool:
+    """Whether the last quote of ``token`` is escaped (an odd run of
+    backslashes before it), so the literal did not close."""
+    run = 0
+    i = len(token) - 2
+    while i > 0 and token[i] == "\\":
+        run += 1
+        i -= 1
+    return run % 2 == 1
 
 
 def _blank_leading_orphans(lines: list[str]) -> None:

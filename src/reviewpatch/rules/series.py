@@ -80,8 +80,10 @@ def no_cover_letter(ctx: RuleContext) -> Iterator[Hit]:
     """A series of more than one patch has no cover letter.
 
     What it does
-        Fires when the series has two or more patches and no 0/N mail.  It
-        stays quiet when patches are missing from the thread: the cover
+        Fires when the series has two or more patches and no 0/N mail: a
+        warning from four patches on, a note for two or three (short
+        series often go without one, and many maintainers accept that).
+        It stays quiet when patches are missing from the thread: the cover
         letter may be among them (missing-patches reports that).
     Why it matters
         The cover letter explains what the series does as a whole, how the
@@ -101,7 +103,11 @@ def no_cover_letter(ctx: RuleContext) -> Iterator[Hit]:
     yield Hit(
         f"The series has {count} patches but no cover letter (patch 0/{count}).",
         series_wide=True,
+        severity=Severity.NOTE if count < _COVER_EXPECTED else None,
     )
+
+
+_COVER_EXPECTED = 4  # patches from which a missing cover letter is a warning
 
 
 _VERSION_ARROW = re.compile(r"\bv\d+\s*(?:->|-->|=>|\u2192|\.\.|to)\s*v\d+\b", re.IGNORECASE)

@@ -32,6 +32,8 @@ _NFC_RE = re.compile(
     r"(?:impact|difference)\b",
     re.IGNORECASE,
 )
+# a claim that opens on its condition: "If install_pte() is not defined, then ..."
+_CONDITION_RE = re.compile(r"^\s*(?:if|when|unless|for|on|with|without|apart\s+from)\b", re.I)
 _QUALIFIER_RE = re.compile(
     r"^\s*(?:intended\s+)?(?:for|on|with|when|if|unless|except|other\s+than|apart\s+from|"
     r"besides|beyond|in\s+the\s+\w+\s+case)\b",
@@ -135,7 +137,10 @@ def _nfc(message: str) -> Iterator[MessageClaim]:
             sentence = para[start:end].strip()
             if len(sentence) > 200:
                 sentence = para[m.start() : m.end()]
-            qualified = bool(_QUALIFIER_RE.match(para[m.end() : end]))
+            qualified = bool(
+                _QUALIFIER_RE.match(para[m.end() : end])
+                or _CONDITION_RE.match(para[start : m.start()])
+            )
             yield MessageClaim("nfc", "", sentence, m.group(0), qualified)
 
 

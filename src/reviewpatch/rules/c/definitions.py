@@ -53,26 +53,32 @@ class Use:
     line: CodeLine
 
 
-def _last_definitions(code: SeriesCode) -> dict[str, int]:
-    """Per name, the last patch that still defines it: adds a definition
-    or shows one (context lines, whole files).  One pass over the series."""
-    last: dict[str, int] = {}
+def _final_states(code: SeriesCode) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per name and file, the last thing the series does to a definition
+    there: (patch, 1) when a patch adds or shows one, (patch, 0) when it
+    removes it; within one patch a definition outlives a removal (moved
+    within the file).  One pass over the series."""
+    states: dict[str, dict[str, tuple[int, int]]] = {}
 
-    def note(name: str, index: int) -> None:
-        if index > last.get(name, -1):
-            last[name] = index
+    def note(name: str, path: str, index: int, defined: int) -> None:
+        per = states.setdefault(name, {})
+        if (index, defined) > per.get(path, (-1, 0)):
+            per[path] = (index, defined)
 
+    for d in code.definitions_removed():
+        if d.kind in KINDS:
+            note(d.name, d.path, d.patch_index, 0)
     for d in code.definitions_added():
         if d.kind in KINDS or d.kind == "type":  # a macro may give way to a struct
-            note(d.name, d.patch_index)
+            note(d.name, d.path, d.patch_index, 1)
     for fr in code.fragments(NEW):
-        index = fr.view.patch_index
+        index, path = fr.view.patch_index, fr.view.path
         for m in fr.macros:
-            note(m.name, index)
+            note(m.name, path, index, 1)
         for fn in fr.functions:
             if fn.name and fn.opening_visible:
-                note(fn.name, index)
-    return last
+                note(fn.name, path, index, 1)
+    return states
 
 
 def _removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
@@ -80,19 +86,20 @@ def _removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
     for d in code.definitions_removed():
         if d.kind in KINDS:
             by_name.setdefault(d.name, []).append(d)
-    last = _last_definitions(code)
+    states = _final_states(code)
     out = []
     for name, defs in sorted(by_name.items()):
         defs.sort(key=lambda d: d.patch_index)
-        if last.get(name, -1) < defs[-1].patch_index:
+        if all(defined == 0 for _, defined in states.get(name, {}).values()):
             out.append(Removed(name, tuple(defs)))
     return tuple(out)
 
 
 def removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
     """Every macro, function and enum constant the series removes and
-    does not define again (in the patch that removes it or a later one),
-    sorted by name; computed once per series."""
+    leaves defined in no file it shows (a definition an earlier patch
+    added elsewhere, or a later one adds, still counts), sorted by name;
+    computed once per series."""
     return code.memo(("definitions", "removed"), lambda: _removed_symbols(code))
 
 

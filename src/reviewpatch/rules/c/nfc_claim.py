@@ -7,6 +7,7 @@ __all__ = ["nfc_claim_changes_behaviour"]
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from reviewpatch.csource.formula import AtomKind
 from reviewpatch.findings import Confidence, Severity
@@ -107,8 +108,16 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
             key = (ch.root, describe(w), lost, robust)
             groups.setdefault(key, []).append((ch, w))
             break
-    for (_root, _case, lost, robust), items in sorted(groups.items()):
-        yield _group_hit(ctx, claim, where, lost, robust, items)
+    loud = False
+    for (_root, _case, lost, robust), items in sorted(
+        groups.items(), key=lambda kv: (not kv[0][3], kv[0])
+    ):
+        hit = _group_hit(ctx, claim, where, lost, robust, items)
+        if hit.severity is None:
+            if loud:  # one claim, one warning: the other cases back it up as notes
+                hit = replace(hit, severity=Severity.NOTE)
+            loud = True
+        yield hit
 
 
 def _cut_hit(claim: MessageClaim, where: str, cut: list[Change]) -> Hit:
@@ -170,6 +179,9 @@ def _group_hit(
         if not w.robust or not doubt:
             doubt = f"it depends on {unseen_text(w) or 'code the diff does not show'}"
         msg += f"; {doubt}"
-    confidence = Confidence.LOW if claim.qualified else None
+    confidence = None
+    if claim.qualified:  # "If X is not defined, no functional change": X's case is out of it
+        severity, confidence = Severity.NOTE, Confidence.LOW
+        msg += "; the claim is limited to a case, which the diff cannot check"
     symbol = real[0].callee if real else first.callee[1:]
     return hit_at(occ, msg, symbol, evidence, severity=severity, confidence=confidence)
