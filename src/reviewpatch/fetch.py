@@ -42,9 +42,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
-
-import requests
 
 from reviewpatch import __version__
 from reviewpatch.errors import (
@@ -54,6 +53,9 @@ from reviewpatch.errors import (
     ReviewpatchError,
 )
 from reviewpatch.settings import DEFAULT_ARCHIVE, Settings
+
+if TYPE_CHECKING:
+    import requests
 
 ENV_ARCHIVE = "REVIEWPATCH_ARCHIVE"
 # A decompressed thread larger than this is refused (a gzip bomb, not a thread).
@@ -297,6 +299,8 @@ class ArchiveClient:
             if attempt:
                 self.sleep(min(_BACKOFF_MAX, _BACKOFF_FIRST * 2 ** (attempt - 1)))
             self.progress(f"fetching {url}")
+            import requests  # only what fetches pays for importing it
+
             try:
                 response = self.session.get(
                     url, timeout=self.timeout, headers={"User-Agent": self.agent}
@@ -342,6 +346,8 @@ def _short_reason(exc: BaseException) -> str:
     """A few words about a requests exception: the operating system's
     reason when one is buried in it ("Connection refused", "Name or service
     not known"), "timed out" for a timeout, else its class and first line."""
+    import requests
+
     text = str(exc)
     if isinstance(exc, requests.Timeout):
         return "timed out"

@@ -19,10 +19,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
-
-import requests
 
 from reviewpatch.errors import NoPatchError, ParseError, UsageError
 from reviewpatch.fetch import (
@@ -36,6 +34,9 @@ from reviewpatch.fetch import (
     read_git_config,
 )
 from reviewpatch.settings import Settings
+
+if TYPE_CHECKING:
+    import requests
 
 Progress = Callable[[str], None]
 
@@ -150,6 +151,8 @@ def _from_archive(
     """Fetch the thread of ``msgid`` from ``base`` (or the cache)."""
     if settings.offline and settings.refresh:
         raise UsageError("--offline and --refresh cannot be combined")
+    import requests  # a local file never pays for importing it
+
     own = session is None
     http = requests.Session() if session is None else session
     try:
