@@ -92,7 +92,9 @@ def test_rp306_removed_macro_used_elsewhere_in_the_tree_fires(tmp_path: Path) ->
     assert _findings(mbox, tmp_path, "RP306", None) == []  # no use in the hunks
     hits = _findings(mbox, tmp_path, "RP306", repo)
     files = {h.location.file for h in hits}
-    assert {DEBUG, PTRACE, THREAD_INFO} <= files  # grep, and the whole post-image file
+    # grep finds the uses; thread_info.h names it only in a #define's body,
+    # which is expanded (and fails) only where that macro is used
+    assert {DEBUG, PTRACE} <= files and THREAD_INFO not in files
     assert all(h.location.symbol == "TIF_SINGLESTEP" for h in hits)
 
 

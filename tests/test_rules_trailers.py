@@ -59,6 +59,15 @@ SOB_JOE = "Joe Smith <joe@example.org>"
 def test_norm_name_folds_case_quotes_and_via():
     assert norm_name('"Jane  DOE"') == "jane doe"
     assert norm_name("Jane Doe via Linux-um") == "jane doe"
+    assert norm_name('"thermal-bot for Jane Doe"') == "jane doe"
+
+
+def test_a_bot_mailing_a_commit_in_the_author_s_name_is_a_relay():
+    bot = Person("thermal-bot for Jane Doe", "tip-bot2@linutronix.de")
+    patch = make_patch(
+        [t("Signed-off-by", SOB_JANE, 4), t("Signed-off-by", SOB_JOE, 5)], author=bot
+    )
+    assert run(tr.missing_signoff, patch) == []
 
 
 def test_same_person_by_address_or_name():
@@ -275,6 +284,20 @@ def test_codeveloper_without_signoff_and_author_codeveloper():
     hits = run(tr.codeveloper_without_signoff, patch)
     assert [h.mail_line for h in hits] == [3, 5]
     assert "not immediately followed" in hits[0].message and "names the author" in hits[1].message
+
+
+def test_codeveloper_signing_off_further_down_is_a_note():
+    patch = make_patch(
+        [
+            t("Co-developed-by", SOB_JOE, 3),
+            t("Signed-off-by", SOB_JANE, 4),
+            t("Signed-off-by", SOB_JOE, 5),
+        ]
+    )
+    (hit,) = run(tr.codeveloper_without_signoff, patch)
+    assert hit.severity is Severity.NOTE and "further down" in hit.message
+    (missing,) = run(tr.codeveloper_without_signoff, make_patch([t("Co-developed-by", SOB_JOE, 3)]))
+    assert missing.severity is None and "does not sign the patch off at all" in missing.message
 
 
 def test_codeveloper_last_trailer():

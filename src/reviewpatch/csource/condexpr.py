@@ -156,13 +156,15 @@ class Conditions:
                 return FALSE
             if name.startswith(UNSEEN_BLOCK):
                 # the synthetic ``if (!unseen)`` around a block the fragment
-                # starts inside of: leaving it is assumed, like reaching the
-                # code before the hunk; what runs inside it is not
-                return atom(
-                    AtomKind.REACH,
-                    name,
-                    "control leaves the block the diff starts inside of",
-                    name=name,
+                # starts inside of: whether its condition holds is unseen, so
+                # a case that needs the block entered (or not) is unseen code
+                return neg(
+                    atom(
+                        AtomKind.UNSEEN,
+                        name,
+                        "the block the diff starts inside of is entered",
+                        name=name,
+                    )
                 )
             value = self.env.get(name)
             if value is not None and depth < _MAX_DEPTH // 2:

@@ -224,9 +224,24 @@ def _start_depth(code: list[str]) -> tuple[int, bool]:
     by_indent = _indent(first) + (
         1 if first.lstrip().startswith("}") or _CASE_RE.match(first) else 0
     )
+    by_indent = min(by_indent, _shallowest_before_brace(code))
     if col0_open_at_top:
         by_indent = 0
     return max(-lowest, by_indent), False
+
+
+def _shallowest_before_brace(code: list[str]) -> int:
+    """The least indentation of the statements before the first brace: a
+    fragment that starts in the body of an unbraced ``if`` or in a
+    statement's continuation lines is not that deep once it ends."""
+    least = 10**6
+    for line in code:
+        if not line.strip() or _LABEL_RE.match(line) or line.lstrip().startswith("#"):
+            continue
+        if "{" in line or "}" in line:
+            break
+        least = min(least, _indent(line) + (1 if _CASE_RE.match(line) else 0))
+    return least
 
 
 def header_function(section: str) -> str | None:

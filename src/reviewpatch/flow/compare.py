@@ -39,6 +39,7 @@ from reviewpatch.csource.formula import (
     rename_atoms,
 )
 from reviewpatch.csource.model import NEW, OLD
+from reviewpatch.csource.prepare import UNSEEN_BLOCK
 from reviewpatch.flow.bind import Binder, Binding
 from reviewpatch.flow.bodies import Bodies, FunctionView
 from reviewpatch.flow.solver import Comparison, Solver, Verdict, Witness, atom_formula
@@ -116,7 +117,8 @@ class Change:
                 "replacing one way of doing it with another is usually the point"
             )
         return (
-            _config_swap(w, self.before, self.after)
+            _unseen_switch(w)
+            or _config_swap(w, self.before, self.after)
             or _built(w, self.root, self.built)
             or (_gone_cause(self.old, self.dropped) if lost else "")
             or _rewrite(w, self.before, self.after)
@@ -144,9 +146,12 @@ def _instead(
 ) -> str:
     """A call the patch adds that, in the case where ``occs``' callee no
     longer runs, produces the value it produced (``return module_alloc()``
-    giving way to ``return __vmalloc_node_range()``)."""
-    if lost is None or not all(_valued(o.site) for o in occs):
+    giving way to ``return __vmalloc_node_range()``), or a new way out of
+    the function that returns a new call's value there (``if (shadow)
+    return pte_mkwrite_shstk(pte);`` before the code that no longer runs)."""
+    if lost is None:
         return ""
+    valued = all(_valued(o.site) for o in occs)
     case = conj(*(atom_formula(lit) for lit in lost.literals))
     for callee in sorted(new):
         if callee in old or callee.startswith(REST):
@@ -154,7 +159,9 @@ def _instead(
         for o in new[callee]:
             if o.site is None or o.site.line.kind != "+" or not _valued(o.site):
                 continue
-            if solver.satisfiable(conj(case, o.cond)):
+            # a value computed in its place, or a new way out that returns one
+            returns = o.site.line.text.lstrip().startswith("return")
+            if (valued or returns) and solver.satisfiable(conj(case, o.cond)):
                 return callee
     return ""
 
@@ -261,9 +268,20 @@ def _null_only(w: Witness, occs: tuple[Occurrence, ...]) -> str:
 
 def doubtful(w: Witness) -> str:
     """Why a witness found outside a comparison is not to be trusted as a
-    finding ("" when it is): names taken as different, a configuration
-    option mixed with conditions it may decide, an empty loop."""
-    return _alias(w) or _config(w) or _empty_loop(w)
+    finding ("" when it is): a switch whose head is unseen, names taken as
+    different, a configuration option mixed with conditions it may decide,
+    an empty loop."""
+    return _unseen_switch(w) or _alias(w) or _config(w) or _empty_loop(w)
+
+
+def _unseen_switch(w: Witness) -> str:
+    """Cases of a switch whose head lies above the hunk: which value it
+    tests, and whether two hunks' cases are of one switch, is unseen."""
+    for lit in w.literals:
+        a = lit.atom
+        if a.kind is AtomKind.CASE and (a.var or a.text).startswith(UNSEEN_BLOCK):
+            return "it depends on the cases of a switch whose head the diff does not show"
+    return ""
 
 
 def _opaque(w: Witness, names: frozenset[str]) -> str:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 
 from reviewpatch.csource.formula import Atom, AtomKind, Formula, implies_text
+from reviewpatch.csource.prepare import UNSEEN_BLOCK
 from reviewpatch.flow.solver import Literal, Witness
 
 _COMPARE_RE = re.compile(r"^([^&|?]+?) (<=|>=|==|!=|<|>) ([^&|?]+)$")
@@ -61,7 +62,12 @@ def _one(a: Atom, value: bool) -> str:
     if a.kind is AtomKind.CONFIG:
         return f"{a.name} is {'enabled' if value else 'disabled'}"
     if a.kind is AtomKind.CASE:
-        return f"{a.var} {'==' if value else '!='} {a.name}"
+        var = a.var or a.text.split(" is the case before")[0]
+        if var.startswith(UNSEEN_BLOCK):
+            var = "the value of the switch above the hunk"
+        if not a.name:
+            return f"{var} {'falls' if value else 'does not fall'} through from the case before"
+        return f"{var} {'==' if value else '!='} {a.name}"
     if a.kind is AtomKind.LOOP:
         return a.text if value else a.text.replace(" runs", " does not run")
     if a.kind in (AtomKind.REACH, AtomKind.UNSEEN):

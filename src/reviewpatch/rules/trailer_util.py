@@ -113,6 +113,8 @@ _PERSON_RE = re.compile(
     r"(?:\s*\([^()]*\))?\s*(?:[#\[].*)?$"
 )
 _VIA_RE = re.compile(r"\s+via\s+.*$", re.IGNORECASE)
+# a bot that mails a commit in someone's name: "thermal-bot for Jane Doe"
+_BOT_FOR_RE = re.compile(r"^[\w.-]*bot\s+for\s+", re.IGNORECASE)
 
 
 def is_named(trailer: Trailer, *names: str) -> bool:
@@ -121,10 +123,11 @@ def is_named(trailer: Trailer, *names: str) -> bool:
 
 
 def norm_name(name: str) -> str:
-    """A display name as compared: quotes and a mailing list's ``via X``
-    suffix removed, spaces collapsed, case folded."""
+    """A display name as compared: quotes, a mailing list's ``via X``
+    suffix and a bot's ``x-bot for`` prefix removed, spaces collapsed, case
+    folded."""
     text = name.strip().strip("\"'").strip()
-    text = _VIA_RE.sub("", text)
+    text = _BOT_FOR_RE.sub("", _VIA_RE.sub("", text))
     return " ".join(text.replace(",", " ").split()).casefold()
 
 
@@ -148,11 +151,15 @@ def same_person(a: Person | None, b: Person | None) -> bool:
 
 def is_relay(person: Person | None) -> bool:
     """The address is a relay's, not the person's: a mailing list that
-    rewrote the From line ("Jane Doe via linux-foo") or the b4 web relay
-    (``devnull+...``)."""
+    rewrote the From line ("Jane Doe via linux-foo"), a bot mailing a
+    commit in someone's name ("thermal-bot for Jane Doe") or the b4 web
+    relay (``devnull+...``)."""
     if person is None:
         return False
-    return bool(_VIA_RE.search(person.name.strip())) or person.key.startswith("devnull+")
+    name = person.name.strip()
+    return bool(_VIA_RE.search(name) or _BOT_FOR_RE.match(name)) or person.key.startswith(
+        "devnull+"
+    )
 
 
 def shown(person: Person | None) -> str:

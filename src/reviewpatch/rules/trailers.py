@@ -266,6 +266,9 @@ def codeveloper_without_signoff(ctx: RuleContext) -> Iterator[Hit]:
         Checks that the trailer right after each Co-developed-by is a
         Signed-off-by of the same person (same address, or same name when an
         address is missing), and that no Co-developed-by names the author.
+        A co-developer who signs off further down gets a note (the
+        certification is there, out of order); one who does not sign off at
+        all, an error.
     Why it matters
         Documentation/process/submitting-patches.rst requires it: every
         co-author certifies the DCO, and the author is already credited by
@@ -294,8 +297,18 @@ def codeveloper_without_signoff(ctx: RuleContext) -> Iterator[Hit]:
         nxt = trailers[i + 1] if i + 1 < len(trailers) else None
         if nxt is not None and is_named(nxt, SIGNOFF) and _same_trailer_person(t, nxt):
             continue
+        later = any(is_named(x, SIGNOFF) and _same_trailer_person(t, x) for x in trailers)
+        if later:
+            yield Hit(
+                f"Co-developed-by: {who} is not immediately followed by the Signed-off-by of "
+                f"{who}, which comes further down; the documented order pairs them.",
+                mail_line=t.line or None,
+                severity=Severity.NOTE,  # the certification is there, only out of order
+            )
+            continue
         yield Hit(
-            f"Co-developed-by: {who} is not immediately followed by a Signed-off-by of {who}.",
+            f"Co-developed-by: {who} is not immediately followed by a Signed-off-by of {who}, "
+            f"and {who} does not sign the patch off at all.",
             mail_line=t.line or None,
         )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reviewpatch.csource import NEW, OLD, CodeLine, Definition, SeriesCode
+from reviewpatch.csource.ppcond import Block, line_conditions
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.rules.c.text import masked_lines, word_re
 
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from reviewpatch.kernel.protocol import KernelTree
 
 KINDS = ("macro", "function", "enum")
-_PREPROC_TEST_RE = re.compile(r"^\s*#\s*(?:if|ifdef|ifndef|elif|undef)\b")
+# tests of a name, and macro bodies: a macro's text is used only where it expands
+_PREPROC_TEST_RE = re.compile(r"^\s*#\s*(?:if|ifdef|ifndef|elif|undef|define)\b")
 _DEFINED_TAIL_RE = re.compile(r"\bdefined\s*\(?\s*$")
 _NOT_TYPES = frozenset(["return", "else", "case", "goto", "do", "sizeof", "typeof"])
 _TREE_SUFFIXES = (".c", ".h", ".S")
@@ -78,6 +80,9 @@ def _final_states(code: SeriesCode) -> dict[str, dict[str, tuple[int, int]]]:
         for fn in fr.functions:
             if fn.name and fn.opening_visible:
                 note(fn.name, path, index, 1)
+        for piece in fr.flows:
+            if piece.section:  # the hunk header names a function defined above the hunk
+                note(piece.section, path, index, 1)
     return states
 
 
@@ -117,9 +122,12 @@ def is_declaration(code: str, name: str) -> bool:
 
 def is_use(code: str, name: str) -> bool:
     """Whether a masked line uses ``name``: not only as a member, in a
-    ``defined()`` or ``#ifdef`` test, or in a declaration."""
+    ``defined()`` or ``#ifdef`` test, in a ``#define`` (expanded only where
+    that macro is used), or in a declaration."""
     if _PREPROC_TEST_RE.match(code) or is_declaration(code, name):
         return False
+    if re.match(rf"^\s*typedef\b.*\b{re.escape(name)}\s*;", code):
+        return False  # the line defines it as a type
     for m in word_re(name).finditer(code):
         before = code[: m.start()].rstrip()
         if before.endswith((".", "->")) or _DEFINED_TAIL_RE.search(before):
@@ -145,8 +153,10 @@ def uses(code: SeriesCode, name: str) -> tuple[Use, ...]:
     for fr in code.fragments(NEW):
         if name not in fr.view.text:
             continue
-        for line, masked in zip(fr.view.lines, masked_lines(fr.view.lines)):
-            if name in masked and is_use(masked, name):
+        masked_view = masked_lines(fr.view.lines)
+        blocks = line_conditions(list(masked_view))
+        for line, masked, around in zip(fr.view.lines, masked_view, blocks):
+            if name in masked and is_use(masked, name) and not _when_defined(around, name):
                 found.append(Use(name, fr.view.path, fr.view.patch_index, line))
     seen: set[tuple[str, str]] = set()
     out = []
@@ -156,6 +166,17 @@ def uses(code: SeriesCode, name: str) -> tuple[Use, ...]:
             seen.add(key)
             out.append(use)
     return tuple(out)
+
+
+def _when_defined(blocks: tuple[Block, ...], name: str) -> bool:
+    """The line sits in ``#ifdef name`` (or ``#if defined(name) && ...``):
+    it is compiled only where some definition exists."""
+    key = f"cond:defined ( {name} )"
+    for b in blocks:
+        kids = b.cond.kids if b.cond.op == "and" else (b.cond,)
+        if any(k.atom is not None and k.atom.key == key for k in kids):
+            return True
+    return False
 
 
 def tree_uses(tree: KernelTree, name: str, skip: set[str]) -> Iterator[tuple[str, int, str]]:

@@ -318,9 +318,19 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
         for c in fun.calls
         if acq.pos < c.pos < leave.pos
         and c is not acq
-        and _TAKES_RE.search(c.site.callee)
-        and any(_mentions(a, obj) for a in c.site.args)
+        and (
+            _TAKES_RE.search(c.site.callee)
+            and any(_mentions(a, obj) for a in c.site.args)
+            or _drops_lock(acq.site.callee, c.site.callee)
+        )
     ]
+
+
+def _drops_lock(acquire: str, call: str) -> bool:
+    """Kernel calls that may return with a lock their caller took already
+    released: ``handle_mm_fault()`` drops the mmap lock when it answers
+    VM_FAULT_RETRY or VM_FAULT_COMPLETED (every arch's fault handler)."""
+    return acquire.startswith("mmap_") and call == "handle_mm_fault"
 
 
 _SHORT_GAP = 20
@@ -353,7 +363,7 @@ def _inside_blocks(f: Formula) -> Formula:
     its condition can hold; which one it is does not matter here."""
 
     def seen(a: Atom) -> Formula | None:
-        if a.kind is AtomKind.REACH and a.name.startswith(UNSEEN_BLOCK):
+        if a.kind is AtomKind.UNSEEN and a.name.startswith(UNSEEN_BLOCK):
             return atom(AtomKind.COND, a.name, "the condition of the block around it")
         return None
 

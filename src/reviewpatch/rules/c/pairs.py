@@ -190,7 +190,10 @@ def releases(acquire: str, release: str) -> bool:
 
 def is_acquire(name: str) -> bool:
     """Whether ``name`` looks like an acquisition (worth looking for its
-    release)."""
+    release): not an initialiser (``spin_lock_init``), nor the releasing
+    half of a pair named by name (``local_irq_enable``, ``preempt_enable``)."""
+    if name.endswith("_init") or any(_named_as(name, rel) for _, rel in _NAMED):
+        return False
     if name in _ALLOC or name.startswith(("kmem_cache_alloc", "kmalloc_", "devm_")):
         return not name.startswith("devm_")
     if any(_named_as(name, acq) for acq, _ in _NAMED):
