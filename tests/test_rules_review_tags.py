@@ -98,6 +98,12 @@ def test_sender_mismatch_other_person_is_warning_on_the_patch():
     )
 
 
+def test_sender_mismatch_by_the_series_author_passing_tags_on_is_a_note():
+    patch = make_patch(followups=[given("Tested-by", ANN, JANE, "r9@x")])
+    (hit,) = run_series(rt.followup_trailer_sender_mismatch, series_of(patch))
+    assert hit.severity is Severity.NOTE and "passed on" in hit.message
+
+
 def test_sender_mismatch_same_name_is_low_note():
     other = Person("Joe Smith", "joe@kernel.org")
     patch = make_patch(followups=[given("Reviewed-by", other, JOE)])

@@ -399,6 +399,20 @@ def test_reported_by_without_closes():
     assert len(hits) == 1 and hits[0].mail_line == 3
 
 
+def test_reported_by_without_closes_warned_once_per_series():
+    from dataclasses import replace as _replace
+
+    one = make_patch([t("Reported-by", SOB_JOE, 3), t("Signed-off-by", SOB_JANE, 4)])
+    two = _replace(one, index=2)
+    series = Series(version=1, total=2, subject="x", cover=None, patches=(one, two))
+    hits = [
+        h
+        for p in (one, two)
+        for h in spec_of(tr.reported_by_without_closes).run(RuleContext(series, p))
+    ]
+    assert [h.severity for h in hits] == [None, Severity.NOTE]
+
+
 def test_reported_by_runs_share_one_closes():
     patch = make_patch(
         [

@@ -135,6 +135,8 @@ def test_followup_trailers_only_unquoted_lines() -> None:
         "NACKED-BY: Rev Iewer <rev@example.org>\n"
         "Reported-by: Someone <s@example.org>\n"
         "\n"
+        "    Reviewed-by: Pasted Commit <pasted@example.org>\n"
+        "\n"
         "-- \n"
         "Acked-by: In Signature <sig@example.org>\n"
     )

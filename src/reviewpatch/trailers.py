@@ -246,6 +246,8 @@ def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
         if in_diff and (_diff_line(line) or not line.strip()):
             continue
         in_diff = False
+        if line[:1].isspace():
+            continue  # indented: a pasted commit's trailers, not the sender's own
         match = _TRAILER_RE.match(line.strip())
         if not match or canonical_name(match.group(1)) not in REVIEW_TRAILERS:
             continue

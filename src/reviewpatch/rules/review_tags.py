@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
-from reviewpatch.model import Patch, Series, Trailer
+from reviewpatch.model import Patch, Person, Series, Trailer
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 from reviewpatch.rules.trailer_util import (
     ATTESTING_TRAILERS,
@@ -154,7 +154,9 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     What it does
         For each Reviewed-by, Acked-by, Tested-by or Nacked-by given in a
         reply, compares the tagged person with the reply's sender.  Another
-        person is a warning; the same name with another address is a note of
+        person is a warning (a note when the sender is the series' own
+        author passing on tags collected elsewhere); the same name with
+        another address is a note of
         low confidence (people often review from one address and tag with
         their usual one), naming both addresses.  A sender address
         rewritten by a mailing list ("Joe Smith via linux-foo") is skipped.
@@ -186,12 +188,30 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
                 confidence=Confidence.LOW,
             )
             continue
+        if _series_author(ctx.series, t.given_by):
+            yield Hit(
+                f"{trailer_text(t)} is passed on{where} by {shown(t.given_by)}, who sends the "
+                f"series, not given by {t.person}; check that {t.person} gave it (on an "
+                "earlier version or elsewhere).",
+                patch_index=index,
+                series_wide=index is None,
+                severity=Severity.NOTE,  # authors carry tags they collected
+                confidence=Confidence.LOW,
+            )
+            continue
         yield Hit(
             f"{trailer_text(t)} was given{where} by {shown(t.given_by)}, not by {t.person} "
             "(different name and address).",
             patch_index=index,
             series_wide=index is None,
         )
+
+
+def _series_author(series: Series, who: Person) -> bool:
+    """``who`` sent or wrote the series' patches or cover letter."""
+    mails = [p.mail for p in series.patches] + ([series.cover.mail] if series.cover else [])
+    people = [m.sender for m in mails] + [p.author for p in series.patches]
+    return any(same_person(p, who) for p in people)
 
 
 @rule(

@@ -114,7 +114,7 @@ _PERSON_RE = re.compile(
 )
 _VIA_RE = re.compile(r"\s+via\s+.*$", re.IGNORECASE)
 # a bot that mails a commit in someone's name: "thermal-bot for Jane Doe"
-_BOT_FOR_RE = re.compile(r"^[\w.-]*bot\s+for\s+", re.IGNORECASE)
+_BOT_FOR_RE = re.compile(r"^[\w.-]*bot\d*\s+for\s+", re.IGNORECASE)
 
 
 def is_named(trailer: Trailer, *names: str) -> bool:

@@ -481,7 +481,8 @@ def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
         Checks the trailer after each Reported-by (after a run of several
         Reported-by lines, the trailer after the run) for a Closes: or Link:.
         Only for patches sent after mid 2023, when checkpatch began to ask
-        for it.
+        for it.  The same report on several patches of a series is a
+        warning once, a note after that.
     Why it matters
         submitting-patches.rst and checkpatch ask for the link so that the
         report, its reproducer and its discussion can be found from the
@@ -496,9 +497,27 @@ def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
         (Leave the link out only when the report is not public.)
     """
     patch = _patch(ctx)
+    for t in _unlinked_reports(patch):
+        first = next(
+            p.index
+            for p in ctx.series.patches
+            if any(trailer_text(x) == trailer_text(t) for x in _unlinked_reports(p))
+        )
+        again = first != patch.index
+        yield Hit(
+            f"{trailer_text(t)} is not followed by a Closes: link to the report"
+            + (f" (as in patch {first})." if again else "."),
+            mail_line=t.line or None,
+            severity=Severity.NOTE if again else None,  # one report, one warning per series
+        )
+
+
+def _unlinked_reports(patch: Patch) -> list[Trailer]:
+    """The patch's Reported-by trailers that no Closes: or Link: follows."""
     if not _after_closes_convention(patch.mail.date):
-        return
+        return []
     trailers = patch.trailers
+    out = []
     for i, t in enumerate(trailers):
         if not is_named(t, *REPORTED_TRAILERS):
             continue
@@ -507,7 +526,5 @@ def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
             j += 1
         if j < len(trailers) and is_named(trailers[j], "closes", "link", "buglink"):
             continue
-        yield Hit(
-            f"{trailer_text(t)} is not followed by a Closes: link to the report.",
-            mail_line=t.line or None,
-        )
+        out.append(t)
+    return out

@@ -51,7 +51,9 @@ _NOT_ALWAYS_RE = re.compile(
 )
 _MOVE_RE = re.compile(r"\b(?:move[sd]?|moving|relocat\w+|hoist\w*|pull\w*\s+up)\b", re.I)
 _GATE_RE = re.compile(
-    r"\b(?:gat(?:e|es|ed|ing)|guard(?:s|ed|ing)?|only\s+(?:when|if|call\w*)|behind|skip\w*)\b",
+    r"\b(?:gat(?:e|es|ed|ing)|guard(?:s|ed|ing)?|only\s+(?:when|if|call\w*)|behind|skip\w*"
+    # a choice between two ways, named: "prefer X over Y and fall back to Y"
+    r"|prefer\w*|fall\s*back\w*|instead\s+of|rather\s+than|in\s+favou?r\s+of)\b",
     re.IGNORECASE,
 )
 _REASON_RE = re.compile(

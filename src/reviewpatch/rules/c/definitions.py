@@ -83,7 +83,14 @@ def _final_states(code: SeriesCode) -> dict[str, dict[str, tuple[int, int]]]:
         for piece in fr.flows:
             if piece.section:  # the hunk header names a function defined above the hunk
                 note(piece.section, path, index, 1)
+        for line in fr.view.lines:
+            undef = _UNDEF_RE.match(line.text)
+            if undef:  # "#undef X": the file defines X (again) before it
+                note(undef.group(1), path, index, 1)
     return states
+
+
+_UNDEF_RE = re.compile(r"^\s*#\s*undef\s+(\w+)")
 
 
 def _removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
@@ -137,7 +144,12 @@ def is_use(code: str, name: str) -> bool:
 
 
 def _removed_later(code: SeriesCode, use: Use) -> bool:
+    """A later patch removes the line, or deletes its whole file."""
     text = use.line.text.strip()
+    for f in code.files():
+        later = f.patch_index > use.patch_index and use.path in (f.path, f.old_path)
+        if later and f.old and not any(ln.kind != "-" for fr in f.new for ln in fr.view.lines):
+            return True  # nothing of the file is left on the new side
     for fr in code.fragments(OLD):
         if fr.view.patch_index <= use.patch_index or fr.view.path != use.path:
             continue
@@ -146,9 +158,12 @@ def _removed_later(code: SeriesCode, use: Use) -> bool:
     return False
 
 
-def uses(code: SeriesCode, name: str) -> tuple[Use, ...]:
+def uses(code: SeriesCode, name: str, function: bool = False) -> tuple[Use, ...]:
     """Uses of ``name`` on the new side of the series' views that no later
-    patch removes again, one per (path, text), latest patch first."""
+    patch removes again, one per (path, text), latest patch first; of a
+    ``function``, only calls and address-takings (a local variable of the
+    same name is no use)."""
+    called = re.compile(rf"(?:(?<![\w.>]){re.escape(name)}\s*\(|&\s*{re.escape(name)}\b)")
     found: list[Use] = []
     for fr in code.fragments(NEW):
         if name not in fr.view.text:
@@ -156,7 +171,12 @@ def uses(code: SeriesCode, name: str) -> tuple[Use, ...]:
         masked_view = masked_lines(fr.view.lines)
         blocks = line_conditions(list(masked_view))
         for line, masked, around in zip(fr.view.lines, masked_view, blocks):
-            if name in masked and is_use(masked, name) and not _when_defined(around, name):
+            if (
+                name in masked
+                and is_use(masked, name)
+                and not _when_defined(around, name)
+                and (not function or called.search(masked))
+            ):
                 found.append(Use(name, fr.view.path, fr.view.patch_index, line))
     seen: set[tuple[str, str]] = set()
     out = []

@@ -319,11 +319,24 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
         if acq.pos < c.pos < leave.pos
         and c is not acq
         and (
-            _TAKES_RE.search(c.site.callee)
+            (_TAKES_RE.search(c.site.callee) or _lock_passed(acq, c))
             and any(_mentions(a, obj) for a in c.site.args)
             or _drops_lock(acq.site.callee, c.site.callee)
         )
     ]
+
+
+def _lock_passed(acq: _Call, call: _Call) -> bool:
+    """A held lock handed to another function, which may drop it
+    (``migration_entry_wait_on_locked(entry, ptl)``); assertions and the
+    lock calls themselves aside."""
+    name = call.site.callee
+    return (
+        is_lock(acq.site.callee)
+        and not name.startswith(("lockdep_", "assert_", "WARN", "BUG"))
+        and not releases(acq.site.callee, name)
+        and not is_acquire(name)
+    )
 
 
 def _drops_lock(acquire: str, call: str) -> bool:
@@ -504,8 +517,11 @@ def _hit(
     normal: bool = True,
 ) -> Hit:
     e = leave.exit
-    taken = f"{_shown(acq.site)} " if acq.site.args or acq.site.assigned else ""
-    msg = f"{_what(e, leave.pos)} in {fn(fv.name)} leaves {taken}taken by {acq.site.callee}() at line {acq.pos}: {case}, it exits without "
+    shown = _shown(acq.site) if acq.site.args or acq.site.assigned else ""
+    if shown:
+        msg = f"{_what(e, leave.pos)} in {fn(fv.name)} leaves {shown} taken by {acq.site.callee}() at line {acq.pos}: {case}, it exits without "
+    else:  # preempt_disable(), local_irq_disable(): nothing named is taken
+        msg = f"{_what(e, leave.pos)} in {fn(fv.name)} comes after {acq.site.callee}() at line {acq.pos}: {case}, it exits without "
     evidence = [
         code_evidence(acq.site.line, acq.path, "taken here"),
         code_evidence(e.line, leave.path, "exit"),

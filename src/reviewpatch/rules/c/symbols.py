@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from reviewpatch.csource import NEW, OLD, Call, Include, SeriesCode
+from reviewpatch.csource import NEW, OLD, Call, Definition, Include, SeriesCode
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.c.common import ordered
@@ -133,14 +133,31 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
         for hit in _use_hits(code, sym):
             seen.add(hit.file or "")
             yield hit
-        if tree is not None and not _file_local(sym):
+        if tree is not None and not _file_local(sym, code):
             yield from _tree_hits(tree, sym, seen)
 
 
-def _file_local(sym: Removed) -> bool:
+def _file_local(sym: Removed, code: SeriesCode | None = None) -> bool:
     """A macro or enum constant defined in .c files serves those files
-    alone (``pr_fmt``, a driver's register names)."""
-    return all(d.path.endswith(".c") and d.kind in ("macro", "enum") for d in sym.defs)
+    alone (``pr_fmt``, a driver's register names), and so does a static
+    function."""
+    return all(
+        d.path.endswith(".c")
+        and (d.kind in ("macro", "enum") or code is not None and _static(code, d))
+        for d in sym.defs
+    )
+
+
+def _static(code: SeriesCode, d: Definition) -> bool:
+    """The removed definition ``d`` is of a static function."""
+    if d.kind != "function":
+        return False
+    for fr in code.fragments(OLD, d.patch_index):
+        if fr.view.path == d.path:
+            for piece in fr.flows:
+                if piece.function == d.name and piece.static:
+                    return True
+    return False
 
 
 def _defined_in_tree(tree: KernelTree, name: str) -> bool:
@@ -150,9 +167,9 @@ def _defined_in_tree(tree: KernelTree, name: str) -> bool:
 def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
     """One finding per file that still uses ``sym`` in the series' views."""
     def_arches = {_arch(d.path) for d in sym.defs}
-    local = {d.path for d in sym.defs} if _file_local(sym) else None
+    local = {d.path for d in sym.defs} if _file_local(sym, code) else None
     by_file: dict[tuple[str, bool], dict[tuple[int | None, str], Use]] = {}
-    for use in uses(code, sym.name):
+    for use in uses(code, sym.name, function=all(d.kind == "function" for d in sym.defs)):
         if local is not None and use.path not in local:
             continue
         use_arch = _arch(use.path)
