@@ -43,6 +43,17 @@ def test_missing_patches_names_counters_and_total():
     )
     assert len(hits) == 1 and hits[0].patch_index is None
     assert hits[0].message.startswith("Patches 1 and 4-6 of the 6 are missing")
+    assert hits[0].severity is None
+
+
+def test_missing_patches_of_a_series_sent_to_several_lists_is_a_note():
+    from dataclasses import replace as _replace
+
+    lists = (Person("", "linux-pm@vger.kernel.org"), Person("", "linux-arch@vger.kernel.org"))
+    patch = make_patch(2)
+    patch = _replace(patch, mail=_replace(patch.mail, cc=lists))
+    (hit,) = run(sr.missing_patches, make_series([patch], total=3, missing=(1, 3)))
+    assert hit.severity is Severity.NOTE and "2 lists" in hit.message
 
 
 def test_missing_single_and_none():
@@ -165,4 +176,8 @@ def test_real_partial_series_reports_only_missing_patches():
             if f.rule_id.startswith(MY_FAMILIES) and f.severity is not Severity.NOTE
         }
     )
-    assert loud == ["missing-patches"]
+    assert loud == []
+    # the thread has part of a series sent to several lists: the rest is
+    # likely on another list's archive, which the note says
+    (missing,) = [f for f in report.findings if f.rule_name == "missing-patches"]
+    assert missing.severity is Severity.NOTE and "another one" in missing.message

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from reviewpatch.findings import Severity
-from reviewpatch.model import Patch
+from reviewpatch.model import Patch, Series
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 
@@ -48,7 +48,9 @@ def missing_patches(ctx: RuleContext) -> Iterator[Hit]:
 
     What it does
         Reports the counters N/M of the series that no mail of the thread
-        carries.
+        carries: an error, or a note when the mails it has went to several
+        mailing lists (the others are then likely on another list's
+        archive).
     Why it matters
         A reviewer (and this tool) sees only part of the change: code that
         the missing patches add or remove is unknown, and the series cannot
@@ -68,11 +70,32 @@ def missing_patches(ctx: RuleContext) -> Iterator[Hit]:
     missing = sorted(set(series.missing))
     noun = "Patch" if len(missing) == 1 else "Patches"
     verb = "is" if len(missing) == 1 else "are"
+    lists = _lists(series)
+    if len(lists) > 1:
+        yield Hit(
+            f"{noun} {_counters(missing)} of the {series.total} {verb} not in this thread "
+            f"(found {len(series.patches)}); the series went to {len(lists)} lists, so they "
+            "may be on another one (an archive of all lists would have them).",
+            series_wide=True,
+            severity=Severity.NOTE,
+        )
+        return
     yield Hit(
         f"{noun} {_counters(missing)} of the {series.total} {verb} missing "
         f"from the thread (found {len(series.patches)}).",
         series_wide=True,
     )
+
+
+def _lists(series: Series) -> set[str]:
+    """The mailing lists the series' mails were addressed to."""
+    mails = [p.mail for p in series.patches] + ([series.cover.mail] if series.cover else [])
+    return {
+        p.key
+        for m in mails
+        for p in (*m.to, *m.cc)
+        if p.key.endswith(("@vger.kernel.org", "@kvack.org")) or "@lists." in p.key
+    }
 
 
 @rule(id="RP202", name="no-cover-letter", severity=Severity.WARNING, scope=Scope.SERIES)

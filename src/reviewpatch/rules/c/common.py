@@ -92,8 +92,9 @@ _LOG_RE = re.compile(
 )
 _ACCESSOR_RE = re.compile(r"^(?:to_\w+|\w+_to_\w+|get_\w+_(?:ptr|data)|\w+_get_drvdata)$")
 _PREDICATE_RE = re.compile(
-    r"^(?:is|has|can|should|want|need|may|must|in)_\w+|\w+_(?:enabled|disabled|possible|"
-    r"allowed|active|valid|needed|required|pending|empty|supported|present|locked)$"
+    r"^(?:is|has|can|should|want|need|may|must|in|are|was|does)_\w+|\w+_(?:enabled|disabled|"
+    r"possible|allowed|active|valid|needed|required|pending|empty|supported|present|locked|"
+    r"none|dirty|young|ready|full|busy|online|offline|exists|equal|same|match|matches|zero)$"
 )
 
 
