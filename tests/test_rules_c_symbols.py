@@ -644,3 +644,57 @@ diff --git a/include/linux/page-flags.h b/include/linux/page-flags.h
     assert run(removed_symbol_still_used, series) == []
     alone = make_series(make_patch(generic, index=1))
     assert [h.symbol for h in run(removed_symbol_still_used, alone)] == ["arch_xor_unlock"]
+
+
+def test_uses_in_macro_bodies_and_names_redefined_as_variables_are_quiet():
+    """A removed macro named only inside another macro's body is used only
+    where that macro expands; one that gives way to a variable is defined."""
+    stub = """\
+diff --git a/include/asm-generic/pgtable-nopud.h b/include/asm-generic/pgtable-nopud.h
+--- a/include/asm-generic/pgtable-nopud.h
++++ b/include/asm-generic/pgtable-nopud.h
+@@ -59,3 +59,2 @@ static inline pud_t *pud_offset(p4d_t *p4d, unsigned long address)
+ #define pud_free(mm, x)				do { } while (0)
+-#define __pud_free_tlb(tlb, x, a)		do { } while (0)
+ 
+diff --git a/include/asm-generic/tlb.h b/include/asm-generic/tlb.h
+--- a/include/asm-generic/tlb.h
++++ b/include/asm-generic/tlb.h
+@@ -590,5 +590,5 @@ static inline void tlb_end_vma(struct mmu_gather *tlb, struct vm_area_struct *vma)
+ 		tlb_flush_pud_range(tlb, address, PAGE_SIZE);	\\
+-		__pud_free_tlb(tlb, pudp, address);		\\
++		__pud_free_tlb(tlb, pudp, address);	\\
+ 	} while (0)
+ #endif
+ 
+"""
+    assert run(removed_symbol_still_used, make_series(make_patch(stub))) == []
+    variable = """\
+diff --git a/include/asm-generic/vdso/vsyscall.h b/include/asm-generic/vdso/vsyscall.h
+--- a/include/asm-generic/vdso/vsyscall.h
++++ b/include/asm-generic/vdso/vsyscall.h
+@@ -10,3 +10,2 @@
+ #ifndef __ASSEMBLY__
+-#define vdso_k_rng_data __arch_get_k_vdso_rng_data()
+ 
+diff --git a/include/vdso/datapage.h b/include/vdso/datapage.h
+--- a/include/vdso/datapage.h
++++ b/include/vdso/datapage.h
+@@ -150,2 +150,3 @@ struct vdso_rng_data {
+ 
++extern struct vdso_rng_data vdso_k_rng_data;
+ 
+diff --git a/drivers/char/random.c b/drivers/char/random.c
+--- a/drivers/char/random.c
++++ b/drivers/char/random.c
+@@ -290,3 +290,3 @@ static void crng_reseed(struct work_struct *work)
+ 	 */
+-	WRITE_ONCE(vdso_k_rng_data->generation, next_gen + 1);
++	smp_store_release((unsigned long *)&vdso_k_rng_data.generation, next_gen + 1);
+ 
+"""
+    assert run(removed_symbol_still_used, make_series(make_patch(variable))) == []
+    gone = variable.replace("+extern struct vdso_rng_data vdso_k_rng_data;\n", "+\n")
+    assert [h.symbol for h in run(removed_symbol_still_used, make_series(make_patch(gone)))] == [
+        "vdso_k_rng_data"
+    ]

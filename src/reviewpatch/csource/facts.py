@@ -158,6 +158,7 @@ _DEFINITION_KINDS = {
     "struct_specifier": "type",
     "union_specifier": "type",
     "type_definition": "type",
+    "declaration": "variable",  # at file scope only: ``extern struct x y;``, ``int y = 1;``
 }
 
 
@@ -168,7 +169,15 @@ def _definition(node: Node, fn: Function | None, ctx: _Ctx) -> Definition | None
     line = ctx.line_of(node)
     if not line.changed:
         return None
-    if node.type in ("struct_specifier", "union_specifier"):
+    if node.type == "declaration":
+        if fn is not None or node.parent is None or node.parent.type != "translation_unit":
+            return None  # a local, or a prototype's parameters
+        decl = node.child_by_field_name("declarator")
+        inner = decl.child_by_field_name("declarator") if decl is not None else None
+        if decl is None or "function_declarator" in (decl.type, inner.type if inner else ""):
+            return None  # a prototype declares, it does not define
+        name = _declarator_name(decl) or ""
+    elif node.type in ("struct_specifier", "union_specifier"):
         if node.child_by_field_name("body") is None:
             return None  # ``struct x *p``: a use of the tag
         name = _text(node.child_by_field_name("name"))

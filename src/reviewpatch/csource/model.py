@@ -162,7 +162,8 @@ class Include:
 @dataclass(frozen=True)
 class Definition:
     """A definition on a changed line: kind is "function", "macro", "enum",
-    "member" or "type" (a struct or union with its body, a typedef); ``side`` "old" for a removed one, "new" for an added one."""
+    "member", "type" (a struct or union with its body, a typedef) or
+    "variable" (a declaration at file scope, ``extern`` ones too); ``side`` "old" for a removed one, "new" for an added one."""
 
     kind: str
     name: str

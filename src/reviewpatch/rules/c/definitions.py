@@ -71,7 +71,7 @@ def _final_states(code: SeriesCode) -> dict[str, dict[str, tuple[int, int]]]:
         if d.kind in KINDS:
             note(d.name, d.path, d.patch_index, 0)
     for d in code.definitions_added():
-        if d.kind in KINDS or d.kind == "type":  # a macro may give way to a struct
+        if d.kind in KINDS or d.kind in ("type", "variable"):  # a macro may give way to them
             note(d.name, d.path, d.patch_index, 1)
     for fr in code.fragments(NEW):
         index, path = fr.view.patch_index, fr.view.path
@@ -170,7 +170,15 @@ def uses(code: SeriesCode, name: str, function: bool = False) -> tuple[Use, ...]
             continue
         masked_view = masked_lines(fr.view.lines)
         blocks = line_conditions(list(masked_view))
+        # the line continues a directive (a macro's body); a fragment may
+        # start inside one: its first code line already ends with a backslash
+        first = next((m for m in masked_view if m.strip()), "")
+        continued = first.rstrip().endswith("\\") and not first.lstrip().startswith("#")
         for line, masked, around in zip(fr.view.lines, masked_view, blocks):
+            in_macro = continued
+            continued = masked.rstrip().endswith("\\")
+            if in_macro:
+                continue
             if (
                 name in masked
                 and is_use(masked, name)
