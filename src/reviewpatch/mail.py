@@ -138,10 +138,11 @@ def read_mails(data: bytes, origin: str) -> tuple[tuple[Mail, ...], tuple[InputP
     chunks = split_mbox(stripped) if stripped.startswith(b"From ") else (stripped,)
     mails: list[Mail] = []
     problems: list[InputProblem] = []
+    people: dict[str, Person | None] = {}  # the mails of a thread share their Cc lists
     for number, chunk in enumerate(chunks, start=1):
         where = f"{origin}:{number}" if len(chunks) > 1 else origin
         try:
-            mails.append(parse_mail(chunk, where))
+            mails.append(parse_mail(chunk, where, people))
         except ParseError as exc:
             problems.append(InputProblem(where, exc.message, _visible_msgid(chunk)))
     return tuple(mails), tuple(problems)
@@ -153,9 +154,11 @@ def _visible_msgid(raw: bytes) -> str | None:
     return match.group(1).decode("ascii", "replace") if match else None
 
 
-def parse_mail(data: bytes, origin: str) -> Mail:
+def parse_mail(data: bytes, origin: str, people: dict[str, Person | None] | None = None) -> Mail:
     """Decode one RFC 5322 mail.  Raises ``ParseError`` naming ``origin``
-    when ``data`` is not a mail (no header block)."""
+    when ``data`` is not a mail (no header block).  ``people`` keeps the
+    addresses already read (raw text -> Person) across the mails of one
+    input."""
     raw = data.replace(b"\r\n", b"\n").lstrip(b"\xef\xbb\xbf").lstrip(b"\n")
     if raw.startswith(b"From ") and b"\n" in raw:
         raw = raw.split(b"\n", 1)[1]
@@ -172,7 +175,7 @@ def parse_mail(data: bytes, origin: str) -> Mail:
     names = {name.lower() for name, _ in headers}
     if not names & set(_KEY_HEADERS):
         raise ParseError(f"{origin}: not a mail (no From, Subject, Message-ID or Date header)")
-    return _build_mail(msg, headers, body, raw, origin)
+    return _build_mail(msg, headers, body, raw, origin, {} if people is None else people)
 
 
 def _header_crs(raw: bytes) -> bytes:
@@ -183,7 +186,12 @@ def _header_crs(raw: bytes) -> bytes:
 
 
 def _build_mail(
-    msg: Message, headers: tuple[tuple[str, str], ...], body: str, raw: bytes, origin: str
+    msg: Message,
+    headers: tuple[tuple[str, str], ...],
+    body: str,
+    raw: bytes,
+    origin: str,
+    people: dict[str, Person | None],
 ) -> Mail:
     """Assemble the Mail value from the parsed message."""
 
@@ -200,7 +208,11 @@ def _build_mail(
     msgid = next(iter(_all_ids(first("message-id") or "")), None) or synthetic_msgid(raw)
     in_reply_to = next(iter(_all_ids(first("in-reply-to") or "")), None)
     references = _all_ids(" ".join(v for k, v in headers if k.lower() == "references"))
-    senders = parse_address_list(raw_header("from")) or parse_address_list(raw_header("sender"))
+
+    def addresses(name: str) -> tuple[Person, ...]:
+        return parse_address_list(raw_header(name), people)
+
+    senders = addresses("from") or addresses("sender")
     date = first("date") or ""
     return Mail(
         msgid=msgid,
@@ -211,8 +223,8 @@ def _build_mail(
         references=tuple(r for r in references if r != msgid),
         body=body,
         headers=headers,
-        to=parse_address_list(raw_header("to")),
-        cc=parse_address_list(raw_header("cc")),
+        to=addresses("to"),
+        cc=addresses("cc"),
         origin=origin,
         timestamp=_timestamp(date),
     )
@@ -372,12 +384,18 @@ def _named_patch(part: Message) -> bool:
     return bool(_DIFF_START.search(_part_text(part)))
 
 
-def parse_address_list(text: str) -> tuple[Person, ...]:
+def parse_address_list(
+    text: str, known: dict[str, Person | None] | None = None
+) -> tuple[Person, ...]:
     """Every address of a From/To/Cc header value (raw, possibly with
-    RFC 2047 encoded names), as Person values."""
+    RFC 2047 encoded names), as Person values.  ``known`` remembers the
+    addresses read before (raw item -> Person), and learns the new ones."""
+    known = {} if known is None else known
     people: list[Person] = []
     for item in split_addresses(_FOLD.sub(" ", text)):
-        person = parse_person(decode_header_value(item))
+        if item not in known:
+            known[item] = parse_person(decode_header_value(item))
+        person = known[item]
         if person is not None:
             people.append(person)
     return tuple(people)

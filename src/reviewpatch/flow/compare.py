@@ -249,10 +249,18 @@ def _alias(w: Witness) -> str:
             continue
         shape = _shape(lit.atom.text)
         prior = seen.get(shape)
-        if prior is not None and prior[1] != lit.value:
+        if prior is not None and prior[1] != lit.value and _one_name_apart(prior[0], lit.atom.text):
             return f"it takes {prior[0]} and {lit.atom.text} to differ"
         seen.setdefault(shape, (lit.atom.text, lit.value))
     return ""
+
+
+def _one_name_apart(a: str, b: str) -> bool:
+    """Two expressions of one shape that differ in a single name
+    (``dev->flags`` and ``pdev->flags``): perhaps one value under two
+    names. ``tz_dbg->nr_trips`` and ``tz->debugfs`` are two values."""
+    x, y = _IDENT_RE.findall(a), _IDENT_RE.findall(b)
+    return len(x) == len(y) and sum(p != q for p, q in zip(x, y, strict=True)) <= 1
 
 
 def _null_only(w: Witness, occs: tuple[Occurrence, ...]) -> str:

@@ -202,6 +202,7 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         fun = _facts(fa, fv)
         old = bodies.functions(OLD).get(fv.key)
         hits = list(_held(fa, fun))
+        hits += _skipped_label(fa, fun)
         if old is not None:
             hits += _replaced_gotos(fun, _facts(fa, old, OLD))
         for hit in hits:
@@ -493,6 +494,121 @@ def _judge(
     doubt = unseen_text(w) if not w.robust else doubtful(w)
     normal = not rels or any(_normal(fun, leave, r) for r in rels)
     return _hit(fun.view, acq, rels, leave, when(w), doubt, normal)
+
+
+_NEAR = 15
+
+
+def _skipped_label(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
+    """A new error return just above an unchanged ``goto label`` whose code
+    releases an object that the goto's path holds, where nothing between
+    the two takes that object: the return leaves it taken too (``return
+    -ENOMEM;`` placed before ``goto free_pd;``, whose label does
+    ``kfree(pd)``).  Works without the acquisition in view."""
+    for leave in fun.leaves:
+        e = leave.exit
+        if e.kind != "return" or e.line.kind != "+" or e.value.strip() in ("", "0", "true"):
+            continue
+        goto = _next_goto(fun, leave)
+        if goto is None:
+            continue
+        at = fun.labels[goto.exit.label]
+        for rel in _label_code(fun, at):
+            obj = _released(rel.site)
+            if not obj or _mentions(e.value, obj) or _tests(leave, obj) or _tests(goto, obj):
+                continue
+            if _taken_between(fun, obj, leave.pos, goto.pos):
+                continue
+            if _bare_before(fun, leave, obj):
+                continue  # an unchanged exit above already leaves it so
+            near = [
+                c.cond
+                for c in fun.calls
+                if leave.pos - _NEAR < c.pos < leave.pos and _released(c.site) == obj
+            ]
+            path = _inside_blocks(conj(leave.cond, neg(disj(*near))))
+            w = fa.solver.witness(path, atoms_of(path))
+            if w is None:
+                continue
+            doubt = unseen_text(w) if not w.robust else doubtful(w)
+            msg = (
+                f"{_what(e, leave.pos)} in {fn(fun.view.name)} leaves {obj} taken: the goto "
+                f"{goto.exit.label} at line {goto.pos} just below releases it with "
+                f"{rel.site.callee}() at line {rel.pos}, and nothing between them takes it; "
+                f"{when(w)}, it exits without {rel.site.callee}({rel.site.args[0]})"
+            )
+            evidence = [
+                code_evidence(e.line, leave.path, "exit"),
+                code_evidence(goto.exit.line, goto.path, "the error path below"),
+                code_evidence(rel.site.line, rel.path, "released here"),
+            ]
+            yield _located(
+                fun.view,
+                leave,
+                msg + (f" (if {doubt})" if doubt else ""),
+                rel.site.callee,
+                evidence,
+                Severity.NOTE if doubt else None,
+            )
+            break
+
+
+def _next_goto(fun: _Function, leave: _Leave) -> _Leave | None:
+    """The first unchanged goto below the exit, in the same piece, close
+    by, to a label whose code the diff shows."""
+    for other in sorted(fun.leaves, key=lambda x: x.pos):
+        if other.pos <= leave.pos or other.piece != leave.piece:
+            continue
+        if other.pos - leave.pos > _NEAR:
+            return None
+        if other.exit.kind == "return" and other.exit.line.kind == " ":
+            return None  # an unchanged return comes first: that is the model
+        if other.exit.kind == "goto" and other.exit.line.kind == " ":
+            return other if other.exit.label in fun.labels else None
+    return None
+
+
+def _label_code(fun: _Function, at: int) -> list[_Call]:
+    """The releases after a label, up to the first return below it."""
+    ends = [x.pos for x in fun.leaves if x.exit.kind == "return" and x.pos > at]
+    end = min(ends) if ends else 10**9
+    return [c for c in fun.calls if at < c.pos < end and _is_release(c.site) and c.site.args]
+
+
+def _tests(leave: _Leave, obj: str) -> bool:
+    return any(_mentions(g.text, obj) for g in leave.exit.guards[-1:])
+
+
+def _taken_between(fun: _Function, obj: str, first: int, last: int) -> bool:
+    """Whether code between two lines assigns the object (or what it hangs
+    off) or hands out its address: it may be taken there."""
+    base = re.split(r"->|\.|\[", obj, maxsplit=1)[0]
+    names = {obj, base}
+    for c in fun.calls:
+        if first < c.pos < last:
+            if _norm(c.site.assigned) in names:
+                return True
+            if any(a.strip().startswith("&") and _norm(a) in names for a in c.site.args):
+                return True
+    for p in fun.view.pieces:
+        for st in p.stores:
+            if first < _pos(st.line) < last and _norm(st.lhs) in names:
+                return True
+    return False
+
+
+def _bare_before(fun: _Function, new: _Leave, obj: str) -> bool:
+    """An unchanged error return above the new one, with nothing taking
+    the object between them."""
+    for leave in fun.leaves:
+        e = leave.exit
+        if e.kind != "return" or e.line.kind != " " or leave.piece != new.piece:
+            continue
+        if leave.pos >= new.pos or e.value.strip() in ("", "0", "true"):
+            continue
+        if not _taken_between(fun, obj, leave.pos, new.pos) and not _tests(leave, obj):
+            return True
+    return False
 
 
 def _shown(acquire: Site) -> str:

@@ -1,0 +1,83 @@
+"""RP310 early-exit-skips-release: the severity and the words of its
+findings on the fixtures, and the exits it leaves alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_rules_c_symbols import make_patch, make_series, run
+
+from reviewpatch.api import review
+from reviewpatch.findings import Severity
+from reviewpatch.rules.c.early_exit_release import early_exit_skips_release
+from reviewpatch.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "early-exit-skips-release"
+
+
+def _rp310(name: str) -> list[tuple[Severity, str]]:
+    report = review(str(FIXTURES / name), Settings(offline=True))
+    return [(f.severity, f.message) for f in report.findings if f.rule_id == "RP310"]
+
+
+def test_two_different_fields_are_not_taken_for_one_value() -> None:
+    # !zd->nr_trips and tz->debugfs have one shape (x->x) but name two
+    # values: the witness is not in doubt, the finding is a warning.
+    [(severity, message)] = _rp310("bad-new-function-returns-with-lock-held.mbox")
+    assert severity is Severity.WARNING
+    assert "mutex_unlock(&dbg->lock)" in message
+    assert "to differ" not in message
+
+
+def test_new_return_above_a_goto_whose_label_frees() -> None:
+    [(severity, message)] = _rp310("bad-return-above-releasing-goto.mbox")
+    assert severity is Severity.WARNING
+    assert "leaves pd taken" in message and "goto free_pd" in message
+    assert "when id < 0" in message
+
+
+def test_object_taken_between_the_return_and_the_goto() -> None:
+    assert _rp310("good-return-above-goto-whose-object-comes-later.mbox") == []
+
+
+BARE_ABOVE = """\
+diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c
+--- a/drivers/foo/foo.c
++++ b/drivers/foo/foo.c
+@@ -40,14 +40,17 @@ static int foo_probe(struct foo *foo)
+ 	ret = foo_reset(foo);
+ 	if (ret)
+ 		return ret;
++	ret = foo_set_mode(foo);
++	if (ret)
++		return ret;
+ 
+ 	ret = foo_start(foo);
+ 	if (ret)
+ 		goto free_buf;
+ 
+ 	return 0;
+ 
+ free_buf:
+ 	kfree(foo->buf);
+ 	return ret;
+ }
+"""
+
+
+def test_unchanged_bare_return_above_sets_the_model() -> None:
+    # The function already returns directly just above, with nothing taken
+    # between: the new return follows it (whatever the label frees was
+    # taken or not the same way at both).
+    hits = run(early_exit_skips_release, make_series(make_patch(BARE_ABOVE)))
+    assert hits == []
+
+
+def test_same_shape_without_the_bare_return_is_reported() -> None:
+    diff = BARE_ABOVE.replace(
+        " \tret = foo_reset(foo);\n \tif (ret)\n \t\treturn ret;\n",
+        " \tret = foo_reset(foo);\n \tfoo->ready = true;\n \tfoo_log(foo);\n",
+    )
+    hits = run(early_exit_skips_release, make_series(make_patch(diff)))
+    assert [h.symbol for h in hits] == ["kfree"]
+    assert "leaves foo->buf taken" in hits[0].message
