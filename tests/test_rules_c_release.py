@@ -81,3 +81,35 @@ def test_same_shape_without_the_bare_return_is_reported() -> None:
     hits = run(early_exit_skips_release, make_series(make_patch(diff)))
     assert [h.symbol for h in hits] == ["kfree"]
     assert "leaves foo->buf taken" in hits[0].message
+
+
+def test_new_return_above_an_unlock_keeps_the_lock() -> None:
+    [(severity, message)] = _rp310("bad-return-above-unlock.mbox")
+    assert severity is Severity.WARNING
+    assert "leaves charger->lock held" in message
+    assert "mutex_unlock(&charger->lock) at line 218" in message
+
+
+def test_lock_dropped_and_retaken_below_the_return() -> None:
+    assert _rp310("good-return-above-unlock-of-a-lock-retaken.mbox") == []
+
+
+def test_unlock_in_a_branch_of_its_own_says_nothing() -> None:
+    diff = """\
+diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c
+--- a/drivers/foo/foo.c
++++ b/drivers/foo/foo.c
+@@ -40,8 +40,11 @@ static int foo_set(struct foo *foo, int mode)
+ 	foo->mode = mode;
+ 	foo_log(foo);
+ 
++	if (mode > 3)
++		return -EINVAL;
++
+ 	if (foo->locked)
+ 		mutex_unlock(&foo->lock);
+ 
+ 	return 0;
+ }
+"""
+    assert run(early_exit_skips_release, make_series(make_patch(diff))) == []

@@ -30,7 +30,7 @@ from reviewpatch.flow.bodies import FunctionView
 from reviewpatch.flow.compare import doubtful
 from reviewpatch.flow.describe import unseen_text, when
 from reviewpatch.rules.c.common import code_evidence, flow, fn
-from reviewpatch.rules.c.pairs import by_result, is_acquire, is_lock, releases
+from reviewpatch.rules.c.pairs import by_result, is_acquire, is_lock, lock_of, releases
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _CAST_RE = re.compile(r"^\((?:struct\s+)?[\w\s]+\*?\)")
@@ -203,6 +203,7 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         old = bodies.functions(OLD).get(fv.key)
         hits = list(_held(fa, fun))
         hits += _skipped_label(fa, fun)
+        hits += _unlocked_below(fa, fun)
         if old is not None:
             hits += _replaced_gotos(fun, _facts(fa, old, OLD))
         for hit in hits:
@@ -551,6 +552,89 @@ def _skipped_label(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
                 Severity.NOTE if doubt else None,
             )
             break
+
+
+def _unlocked_below(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
+    """A new return above an unchanged unlock, in one stretch of shown code
+    with no lock of that object between them: the lock is held where the
+    return leaves (it was taken above the hunk), and the return keeps it.
+    The unlock must be as unconditional as the return's surroundings, and
+    the object not locked again further down (a function that drops the
+    lock and retakes it returns with it held)."""
+    for leave in fun.leaves:
+        e = leave.exit
+        if e.kind != "return" or e.line.kind != "+":
+            continue
+        unlock = _first_unlock(fun, leave)
+        if unlock is None:
+            continue
+        lock = lock_of(unlock.site.callee) or ""
+        obj = _released(unlock.site)
+        if any(
+            c.site.callee.startswith(lock) and _object(c.site) == obj and c.piece == leave.piece
+            for c in fun.calls
+            if c.pos < unlock.pos and c is not unlock and is_lock(c.site.callee)
+        ):
+            continue  # taken in view: the acquisition's own check judges it
+        if any(
+            c.pos > unlock.pos and is_lock(c.site.callee) and _object(c.site) == obj
+            for c in fun.calls
+        ) or _mentions(e.value, obj):
+            continue
+        near = [
+            c.cond
+            for c in fun.calls
+            if c.piece == leave.piece
+            and c.pos < leave.pos
+            and c.site.callee == unlock.site.callee
+            and _released(c.site) == obj
+        ]
+        path = _inside_blocks(conj(leave.cond, neg(disj(*near))))
+        w = fa.solver.witness(path, atoms_of(path))
+        if w is None:
+            continue
+        doubt = unseen_text(w) if not w.robust else doubtful(w)
+        name = f"{unlock.site.callee}({unlock.site.args[0] if unlock.site.args else ''})"
+        msg = (
+            f"{_what(e, leave.pos)} in {fn(fun.view.name)} leaves {obj or 'the lock'} held: "
+            f"the code below releases it with {name} at line {unlock.pos} without taking it "
+            f"again, so it is held here; {when(w)}, it exits without {name}"
+        )
+        evidence = [
+            code_evidence(e.line, leave.path, "exit"),
+            code_evidence(unlock.site.line, unlock.path, "released here"),
+        ]
+        yield _located(
+            fun.view,
+            leave,
+            msg + (f" (if {doubt})" if doubt else ""),
+            unlock.site.callee,
+            evidence,
+            Severity.NOTE if doubt else None,
+        )
+
+
+def _first_unlock(fun: _Function, leave: _Leave) -> _Call | None:
+    """The first lock release below the exit, close by in the same piece,
+    before any other exit, at the level of the exit's enclosing blocks."""
+    stop = min(
+        (x.pos for x in fun.leaves if x.pos > leave.pos and x.piece == leave.piece),
+        default=10**9,
+    )
+    outer = {g.line.no for g in leave.exit.guards}
+    for c in sorted(fun.calls, key=lambda x: x.pos):
+        if c.piece != leave.piece or c.pos <= leave.pos or c.pos >= stop:
+            continue
+        if c.pos - leave.pos > _NEAR:
+            return None
+        if lock_of(c.site.callee) is None:
+            continue
+        if not c.site.args and c.site.callee not in ("rcu_read_unlock", "preempt_enable"):
+            return None
+        if all(g.line.no in outer for g in c.site.guards):
+            return c
+        return None
+    return None
 
 
 def _next_goto(fun: _Function, leave: _Leave) -> _Leave | None:

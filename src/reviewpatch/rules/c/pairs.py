@@ -13,7 +13,15 @@ value (allocations, lookups) from those whose object is the first argument
 
 from __future__ import annotations
 
-__all__ = ["PAIR_WORDS", "by_result", "is_acquire", "is_lock", "known_pair", "releases"]
+__all__ = [
+    "PAIR_WORDS",
+    "by_result",
+    "is_acquire",
+    "is_lock",
+    "known_pair",
+    "lock_of",
+    "releases",
+]
 
 import re
 
@@ -210,6 +218,18 @@ def is_lock(name: str) -> bool:
         and "trylock" not in name
         and not name.endswith(("_interruptible", "_killable"))
     )
+
+
+def lock_of(release: str) -> str | None:
+    """The lock call that ``release`` undoes (``mutex_lock`` for
+    ``mutex_unlock``), when it is the releasing half of a lock pair."""
+    for acquires, rels in _NAMED:
+        if acquires[0] in _LOCKS and release in rels:
+            return acquires[0]
+    for lock in _LOCKS:
+        if release.startswith(lock.replace("_lock", "_unlock", 1) + "_") and "_lock" in lock:
+            return lock
+    return None
 
 
 def by_result(acquire: str) -> bool:
