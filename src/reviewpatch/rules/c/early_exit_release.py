@@ -171,7 +171,13 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         replaces a goto to a label that releases is reported too, and so
         is an exit taken because a lookup found its object (``if (np)
         return -ENODEV;`` after ``of_find_matching_node()``) in a function,
-        shown whole, that never releases, passes on or returns it.  Exits
+        shown whole, that never releases, passes on or returns it.  Two
+        checks need no acquisition in view: a new error return just above
+        an unchanged ``goto label`` whose code releases an object that
+        nothing between the two takes (``return -ENOMEM;`` above ``goto
+        free_pd;`` whose label does ``kfree(pd)``), and a new return just
+        above an unchanged unlock of a lock that nothing between them takes
+        (the lock is held there, taken above the hunk).  Exits
         that test the acquisition's own outcome (a trylock, a failed
         allocation), that return the object, or that hand it to another
         function or structure first are left alone.
