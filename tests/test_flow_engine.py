@@ -295,3 +295,44 @@ def test_a_call_gated_with_nothing_in_its_place_is_not_in_doubt() -> None:
  }
 """
     assert _lost_doubt(body, "module_alloc") == ""
+
+
+IRQ_H = """\
+diff --git a/include/linux/y_irq.h b/include/linux/y_irq.h
+--- a/include/linux/y_irq.h
++++ b/include/linux/y_irq.h
+@@ -553,6 +553,7 @@ enum {
+ 	IRQCHIP_EOI_THREADED		= (1 <<  6),
+ 	IRQCHIP_SUPPORTS_LEVEL_MSI	= (1 <<  7),
+ 	IRQCHIP_SUPPORTS_NMI		= (1 <<  8),
++	IRQCHIP_SHUTDOWN_ON_SUSPEND	= (1 <<  9),
+ };
+ 
+ #include <linux/irqdesc.h>
+"""
+SUSPEND = """\
+ 	desc->istate |= IRQS_SUSPENDED;
+-	__disable_irq(desc);
++	if (irq_desc_get_chip(desc)->flags & IRQCHIP_SHUTDOWN_ON_SUSPEND)
++		irq_shutdown(desc);
++	else
++		__disable_irq(desc);
+ 	return true;
+ }
+"""
+
+
+def test_a_case_that_needs_a_flag_the_series_adds_is_in_doubt() -> None:
+    """The enum value is added inside a hunk that starts within the enum:
+    it is read as an enumerator, and only chips that set the new flag stop
+    calling __disable_irq()."""
+    diff = IRQ_H + _diff("kernel/irq/y_pm.c", 85, SUSPEND)
+    series = make_series(make_patch(diff))
+    [ch] = [c for c in flow_of(analyse_series(series)).changes(1) if c.callee == "__disable_irq"]
+    assert "IRQCHIP_SHUTDOWN_ON_SUSPEND, a flag the series adds" in ch.doubt(lost=True)
+
+
+def test_the_same_case_with_an_old_flag_is_not_in_doubt() -> None:
+    series = make_series(make_patch(_diff("kernel/irq/y_pm.c", 85, SUSPEND)))
+    [ch] = [c for c in flow_of(analyse_series(series)).changes(1) if c.callee == "__disable_irq"]
+    assert ch.doubt(lost=True) == ""

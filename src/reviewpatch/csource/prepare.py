@@ -284,6 +284,9 @@ def _switch_level(code: list[str], depth: int) -> int | None:
     return None
 
 
+_ENUM_HEAD_RE = re.compile(r"^(?:typedef\s+)?enum(?:\s+\w+)?\s*\{$")
+
+
 def prepare(lines: list[str], section: str = "", whole: bool = False, tag: str = "") -> Prepared:
     """Prepare a view's lines (without newlines) for parsing.  ``tag``
     names the fragment in the conditions of its unseen enclosing blocks."""
@@ -298,6 +301,15 @@ def prepare(lines: list[str], section: str = "", whole: bool = False, tag: str =
     depth, body_first = (0, False) if whole else _start_depth(bare)
     prefix: str | None = None
     head = "visible"
+    enum_head = _ENUM_HEAD_RE.match(section.strip())
+    if enum_head and depth == 1 and not body_first:
+        # a fragment inside ``enum foo {`` (the hunk header says so): its
+        # members are enumerators, not statements
+        balance = 1 + sum(ln.count("{") - ln.count("}") for ln in bare)
+        text = enum_head.group(0) + "\n" + "\n".join(code) + "\n"
+        if balance > 0:
+            text += "}" * balance + ";\n"
+        return Prepared(text=text, offset=1, head="synthetic", masked=tuple(masked))
     if body_first:
         head_text = header_function(section)
         prefix = head_text if head_text else f"void {SYNTHETIC_NAME}(void)"

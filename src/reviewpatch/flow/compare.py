@@ -93,6 +93,7 @@ class Change:
     dropped: frozenset[str] = frozenset()  # callees the root no longer calls itself
     built: frozenset[str] = frozenset()  # options of the root's own #if, when it changed
     instead: str = ""  # a new call that gives the value in the case it no longer runs
+    fresh: frozenset[str] = frozenset()  # flags (macros, enum values) the series adds
 
     @property
     def pseudo(self) -> bool:
@@ -118,6 +119,7 @@ class Change:
             )
         return (
             _unseen_switch(w)
+            or _new_flag(w, self.fresh)
             or _config_swap(w, self.before, self.after)
             or _built(w, self.root, self.built)
             or (_gone_cause(self.old, self.dropped) if lost else "")
@@ -202,6 +204,20 @@ def _gone_cause(occs: tuple[Occurrence, ...], dropped: frozenset[str]) -> str:
                     f"where it ran, it ran on the result of {gone[0]}(), which "
                     f"{o.chain[0]}() no longer calls itself"
                 )
+    return ""
+
+
+def _new_flag(w: Witness, fresh: frozenset[str]) -> str:
+    """A case that needs a flag the series itself adds: only code that
+    opts in to the new flag sees the difference; what ran for everyone
+    else is unchanged."""
+    for lit in w.literals:
+        a = lit.atom
+        if a.kind is AtomKind.BIT and lit.value and a.name in fresh:
+            return (
+                f"it needs {a.var} to have {a.name}, a flag the series adds: only what sets the "
+                "new flag behaves differently"
+            )
     return ""
 
 
@@ -551,7 +567,7 @@ def _renamed_old(
 
 
 def _compare_root(
-    solver: Solver, bodies: Bodies, root: _Root
+    solver: Solver, bodies: Bodies, root: _Root, fresh: frozenset[str] = frozenset()
 ) -> tuple[list[Change], dict[str, list[Occurrence]], dict[str, list[Occurrence]]]:
     old, _ = _occurrences(bodies, root.old, OLD, {})
     old = _renamed_old(old, bodies.renames())
@@ -587,6 +603,7 @@ def _compare_root(
                 dropped=dropped,
                 built=built,
                 instead=_instead(solver, cmp.lost, old[callee], new, old),
+                fresh=fresh,
             )
         )
     gone = {c: old[c] for c in old if c not in new}
@@ -603,8 +620,9 @@ def changes_of_patch(
     out: list[Change] = []
     gone: dict[str, list[tuple[str, list[Occurrence]]]] = {}
     came: dict[str, list[tuple[str, list[Occurrence]]]] = {}
+    fresh = _fresh_flags(code, index)
     for root in _roots(bodies):
-        found, lost, added = _compare_root(solver, bodies, root)
+        found, lost, added = _compare_root(solver, bodies, root, fresh)
         out.extend(found)
         if root.secondary:
             continue
@@ -622,6 +640,35 @@ def changes_of_patch(
                 cmp = solver.compare(a, b)
                 if cmp.verdict is not Verdict.EQUIVALENT:
                     out.append(
-                        Change(index, src, callee, tuple(old), tuple(new), cmp, False, dst, a, b)
+                        Change(
+                            index,
+                            src,
+                            callee,
+                            tuple(old),
+                            tuple(new),
+                            cmp,
+                            False,
+                            dst,
+                            a,
+                            b,
+                            fresh=fresh,
+                        )
                     )
     return tuple(out)
+
+
+def _fresh_flags(code: SeriesCode, index: int) -> frozenset[str]:
+    """Macros and enum values that the series adds up to patch ``index``
+    and that no patch removes: flags nothing could have set before."""
+    added: set[str] = set()
+    removed: set[str] = set()
+    for pc in code.patches:
+        if pc.index > index:
+            continue
+        for fc in pc.files:
+            for side in (OLD, NEW):
+                for frag in fc.fragments(side):
+                    for d in frag.definitions:
+                        if d.kind in ("macro", "enum"):
+                            (added if d.side == NEW else removed).add(d.name)
+    return frozenset(added - removed)
