@@ -336,3 +336,27 @@ def test_the_same_case_with_an_old_flag_is_not_in_doubt() -> None:
     series = make_series(make_patch(_diff("kernel/irq/y_pm.c", 85, SUSPEND)))
     [ch] = [c for c in flow_of(analyse_series(series)).changes(1) if c.callee == "__disable_irq"]
     assert ch.doubt(lost=True) == ""
+
+
+def test_a_clock_read_moved_to_where_its_value_is_used_is_in_doubt() -> None:
+    body = """\
+ static int y_poll(struct y_dev *dev, int limit)
+ {
+-	u64 time_start;
+-
+-	time_start = local_clock();
+ 	dev->timed_out = false;
+ 	if (!y_pending()) {
++		u64 time_start = local_clock();
++
+ 		while (!y_done(dev)) {
+ 			if (local_clock() - time_start > limit) {
+ 				dev->timed_out = true;
+ 				break;
+ 			}
+ 		}
+ 	}
+ 	return 0;
+ }
+"""
+    assert "local_clock() only reads the time" in _lost_doubt(body, "local_clock")

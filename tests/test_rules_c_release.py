@@ -113,3 +113,63 @@ diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c
  }
 """
     assert run(early_exit_skips_release, make_series(make_patch(diff))) == []
+
+
+LABEL_BETWEEN = """\
+diff --git a/fs/y.c b/fs/y.c
+--- a/fs/y.c
++++ b/fs/y.c
+@@ -71,9 +71,9 @@ static int y_get_path(struct path *path, struct y_ns *ns)
+ got_it:
+ 	path->mnt = mntget(mnt);
+ 	path->dentry = dentry;
+-	return NULL;
++	return 0;
+ slow:
+ 	rcu_read_unlock();
+ 	inode = new_inode_pseudo(mnt->mnt_sb);
+ 	if (!inode)
+ 		return -ENOMEM;
+"""
+
+
+def test_an_unlock_after_a_label_is_another_path() -> None:
+    # and the return replaces one that was there: the exit is not new
+    assert run(early_exit_skips_release, make_series(make_patch(LABEL_BETWEEN))) == []
+
+
+LOCK_BY_VALUE = """\
+diff --git a/kernel/y.c b/kernel/y.c
+--- a/kernel/y.c
++++ b/kernel/y.c
+@@ -40,0 +41,17 @@ static DEFINE_SPINLOCK(info_lock);
++static bool y_claim_info(unsigned long *flags, int type)
++{
++	for (;;) {
++		spin_lock_irqsave(&info_lock, *flags);
++		if (type == 1) {
++			info.ptr = NULL;
++			spin_unlock_irqrestore(&info_lock, *flags);
++			return false;
++		}
++		if (info.ptr)
++			return true;
++		spin_unlock_irqrestore(&info_lock, *flags);
++	}
++}
++
++static void y_next(void)
++{
+"""
+
+
+def test_a_function_that_says_by_its_value_whether_it_holds_the_lock() -> None:
+    assert run(early_exit_skips_release, make_series(make_patch(LOCK_BY_VALUE))) == []
+    named = LOCK_BY_VALUE.replace("y_claim_info", "y_claim_or_lock_info").replace(
+        "return false;", "return true;"
+    )
+    assert run(early_exit_skips_release, make_series(make_patch(named))) == []
+    plain = LOCK_BY_VALUE.replace("return false;", "return true;")
+    assert [h.symbol for h in run(early_exit_skips_release, make_series(make_patch(plain)))] == [
+        "spin_unlock_irqrestore"
+    ]

@@ -62,6 +62,12 @@ def test_norm_name_folds_case_quotes_and_via():
     assert norm_name('"thermal-bot for Jane Doe"') == "jane doe"
 
 
+def test_norm_name_drops_a_trailing_affiliation():
+    assert norm_name("Christoph Lameter (Ampere)") == "christoph lameter"
+    assert norm_name("Jane Doe [Intel]") == "jane doe"
+    assert norm_name("(Ampere)") == "(ampere)"  # nothing but the bracket: kept
+
+
 def test_a_bot_mailing_a_commit_in_the_author_s_name_is_a_relay():
     bot = Person("thermal-bot for Jane Doe", "tip-bot2@linutronix.de")
     patch = make_patch(

@@ -119,6 +119,7 @@ class Change:
             )
         return (
             _unseen_switch(w)
+            or _clock_read(self.callee, self.old if lost else self.new)
             or _new_flag(w, self.fresh)
             or _config_swap(w, self.before, self.after)
             or _built(w, self.root, self.built)
@@ -205,6 +206,26 @@ def _gone_cause(occs: tuple[Occurrence, ...], dropped: frozenset[str]) -> str:
                     f"{o.chain[0]}() no longer calls itself"
                 )
     return ""
+
+
+_CLOCK_RE = re.compile(r"(?:^|_)(?:clock|ktime_get|get_cycles|rdtsc|jiffies)(?:_|$)")
+
+
+def _clock_read(callee: str, occs: tuple[Occurrence, ...]) -> str:
+    """A clock or time read whose value is used at every site of the side
+    that runs it more (``time_start = local_clock();``, a test of it):
+    reading the clock does nothing else, so running it only where its
+    value is needed changes nothing that runs."""
+    sites = [o.site for o in occs if o.site is not None]
+    if sites and _CLOCK_RE.search(callee) and not any(_bare(s) for s in sites):
+        return f"{callee}() only reads the time, for a value used later"
+    return ""
+
+
+def _bare(site: Site) -> bool:
+    """A call made as a statement of its own, its result dropped."""
+    text = "".join(site.line.text.split())
+    return not site.assigned and not site.in_condition and text.startswith(site.callee + "(")
 
 
 def _new_flag(w: Witness, fresh: frozenset[str]) -> str:

@@ -122,12 +122,17 @@ def is_named(trailer: Trailer, *names: str) -> bool:
     return trailer.name.strip().lower() in names
 
 
+# "Christoph Lameter (Ampere)", "Jane Doe [Intel]": an employer after the name
+_AFFILIATION_RE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+
+
 def norm_name(name: str) -> str:
     """A display name as compared: quotes, a mailing list's ``via X``
-    suffix and a bot's ``x-bot for`` prefix removed, spaces collapsed, case
-    folded."""
+    suffix, a bot's ``x-bot for`` prefix and a trailing ``(Company)``
+    removed, spaces collapsed, case folded."""
     text = name.strip().strip("\"'").strip()
     text = _BOT_FOR_RE.sub("", _VIA_RE.sub("", text))
+    text = _AFFILIATION_RE.sub("", text) or text
     return " ".join(text.replace(",", " ").split()).casefold()
 
 

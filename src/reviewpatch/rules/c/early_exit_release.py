@@ -207,11 +207,12 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
             continue  # a function the diff does not name: its bounds are guesses
         fun = _facts(fa, fv)
         old = bodies.functions(OLD).get(fv.key)
+        before = _facts(fa, old, OLD) if old is not None else None
         hits = list(_held(fa, fun))
-        hits += _skipped_label(fa, fun)
-        hits += _unlocked_below(fa, fun)
-        if old is not None:
-            hits += _replaced_gotos(fun, _facts(fa, old, OLD))
+        hits += _skipped_label(fa, fun, before)
+        hits += _unlocked_below(fa, fun, before)
+        if before is not None:
+            hits += _replaced_gotos(fun, before)
         for hit in hits:
             if hit.symbol not in seen:
                 seen.add(hit.symbol or "")
@@ -444,6 +445,26 @@ def _retaken(fun: _Function, acq: _Call, obj: str, rels: list[_Call]) -> bool:
     )
 
 
+_CONSTANTS = frozenset({"true", "false", "0", "1", "NULL"})
+
+
+def _told_by_value(fun: _Function, acq: _Call, rels: list[_Call], leave: _Leave) -> bool:
+    """The function tells its caller by its return value whether it still
+    holds the object: the exits that release it just before returning
+    return one constant (``false``), this one another (``true``)."""
+    mine = leave.exit.value.strip()
+    if mine not in _CONSTANTS:
+        return False
+    for other in fun.leaves:
+        value = other.exit.value.strip()
+        if other is leave or other.exit.kind != "return" or other.pos <= acq.pos:
+            continue
+        if value in _CONSTANTS and value != mine:
+            if any(0 < other.pos - r.pos <= 3 for r in rels):
+                return True
+    return False
+
+
 def _label_releases(fun: _Function, label: str, rels: list[_Call]) -> bool | None:
     """Whether the code after ``label`` releases: True or False when the
     label is in view; when it is not, False if another goto to it releases
@@ -474,6 +495,10 @@ def _judge(
         return None  # after the last release: the normal path is done with it
     if _retaken(fun, acq, obj, rels):
         return None  # the function drops it and takes it again: it returns holding it
+    if is_lock(acq.site.callee) and "lock" in fun.view.name.split("_"):
+        return None  # set_or_lock_x(), x_lock(): a lock helper may return holding it
+    if _told_by_value(fun, acq, rels, leave):
+        return None  # it returns one value holding the lock, another without
     if rels and not any(_normal(fun, leave, r) for r in rels) and not _peer(fun, acq, rels, leave):
         return None  # only error paths release, and no other error exit shows this one should
     if _split(fun, acq, rels, leave):
@@ -506,7 +531,21 @@ def _judge(
 _NEAR = 15
 
 
-def _skipped_label(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
+def _rewritten(leave: _Leave, before: _Function | None) -> bool:
+    """The new return replaces a removed one just above it (``-return
+    NULL;`` ``+return 0;``): the exit was there before."""
+    at = leave.exit.line.mail_line
+    if before is None or at is None:
+        return False
+    for old in before.leaves:
+        g = old.exit
+        if g.kind == "return" and g.line.kind == "-" and g.line.mail_line is not None:
+            if old.hunk == leave.hunk and 0 < at - g.line.mail_line <= 3:
+                return True
+    return False
+
+
+def _skipped_label(fa: FlowAnalysis, fun: _Function, before: _Function | None) -> Iterator[Hit]:
     """A new error return just above an unchanged ``goto label`` whose code
     releases an object that the goto's path holds, where nothing between
     the two takes that object: the return leaves it taken too (``return
@@ -515,6 +554,8 @@ def _skipped_label(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
     for leave in fun.leaves:
         e = leave.exit
         if e.kind != "return" or e.line.kind != "+" or e.value.strip() in ("", "0", "true"):
+            continue
+        if _rewritten(leave, before):
             continue
         goto = _next_goto(fun, leave)
         if goto is None:
@@ -560,7 +601,7 @@ def _skipped_label(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
             break
 
 
-def _unlocked_below(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
+def _unlocked_below(fa: FlowAnalysis, fun: _Function, before: _Function | None) -> Iterator[Hit]:
     """A new return above an unchanged unlock, in one stretch of shown code
     with no lock of that object between them: the lock is held where the
     return leaves (it was taken above the hunk), and the return keeps it.
@@ -569,7 +610,7 @@ def _unlocked_below(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
     lock and retakes it returns with it held)."""
     for leave in fun.leaves:
         e = leave.exit
-        if e.kind != "return" or e.line.kind != "+":
+        if e.kind != "return" or e.line.kind != "+" or _rewritten(leave, before):
             continue
         unlock = _first_unlock(fun, leave)
         if unlock is None:
@@ -622,9 +663,11 @@ def _unlocked_below(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
 
 def _first_unlock(fun: _Function, leave: _Leave) -> _Call | None:
     """The first lock release below the exit, close by in the same piece,
-    before any other exit, at the level of the exit's enclosing blocks."""
+    before any other exit or label (code after a label is another path),
+    at the level of the exit's enclosing blocks."""
     stop = min(
-        (x.pos for x in fun.leaves if x.pos > leave.pos and x.piece == leave.piece),
+        [x.pos for x in fun.leaves if x.pos > leave.pos and x.piece == leave.piece]
+        + [at for at in fun.labels.values() if at > leave.pos],
         default=10**9,
     )
     outer = {g.line.no for g in leave.exit.guards}
@@ -651,6 +694,8 @@ def _next_goto(fun: _Function, leave: _Leave) -> _Leave | None:
             continue
         if other.pos - leave.pos > _NEAR:
             return None
+        if any(leave.pos < at < other.pos for at in fun.labels.values()):
+            return None  # past a label: another path
         if other.exit.kind == "return" and other.exit.line.kind == " ":
             return None  # an unchanged return comes first: that is the model
         if other.exit.kind == "goto" and other.exit.line.kind == " ":
