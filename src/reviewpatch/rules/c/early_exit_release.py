@@ -459,9 +459,8 @@ def _told_by_value(fun: _Function, acq: _Call, rels: list[_Call], leave: _Leave)
         value = other.exit.value.strip()
         if other is leave or other.exit.kind != "return" or other.pos <= acq.pos:
             continue
-        if value in _CONSTANTS and value != mine:
-            if any(0 < other.pos - r.pos <= 3 for r in rels):
-                return True
+        if value in _CONSTANTS and value != mine and any(0 < other.pos - r.pos <= 3 for r in rels):
+            return True
     return False
 
 
@@ -539,9 +538,10 @@ def _rewritten(leave: _Leave, before: _Function | None) -> bool:
         return False
     for old in before.leaves:
         g = old.exit
-        if g.kind == "return" and g.line.kind == "-" and g.line.mail_line is not None:
-            if old.hunk == leave.hunk and 0 < at - g.line.mail_line <= 3:
-                return True
+        mail = g.line.mail_line
+        removed = g.kind == "return" and g.line.kind == "-" and mail is not None
+        if removed and old.hunk == leave.hunk and 0 < at - (mail or 0) <= 3:
+            return True
     return False
 
 
