@@ -360,3 +360,53 @@ def test_a_clock_read_moved_to_where_its_value_is_used_is_in_doubt() -> None:
  }
 """
     assert "local_clock() only reads the time" in _lost_doubt(body, "local_clock")
+
+
+def test_tests_of_one_value_against_numbers_are_tied() -> None:
+    """``ret`` (non-zero), ``ret < 0`` and ``5 < ret`` speak of one integer:
+    ``!ret && ret < 0`` is no case, ``ret < 0 && 5 < ret`` neither."""
+    ret = atom(AtomKind.COND, "f ( x )", "ret")
+    below = atom(AtomKind.COND, "f ( x ) < 0", "ret < 0")
+    above = atom(AtomKind.COND, "5 < f ( x )", "5 < ret")
+    three = atom(AtomKind.CASE, "d -> n == 3", "d->n == 3", "d->n", "3", "d -> n")
+    n = atom(AtomKind.COND, "d -> n", "d->n")
+    s = Solver()
+    assert s.satisfiable(conj(neg(ret), below)) is False
+    assert s.satisfiable(conj(below, above)) is False
+    assert s.satisfiable(conj(neg(n), three)) is False
+    assert s.satisfiable(conj(ret, below)) is True
+    assert s.compare(below, conj(ret, below)).verdict is Verdict.EQUIVALENT
+
+
+STUB_H = """\
+diff --git a/include/asm/y.h b/include/asm/y.h
+--- a/include/asm/y.h
++++ b/include/asm/y.h
+@@ -31,6 +31,4 @@ static inline u64 y_get_register(unsigned int reg)
+ void y_vector_handler(struct pt_regs *regs);
+ 
+-static inline void y_disable_irq(int irq) {}
+-
+ #if IS_ENABLED(CONFIG_Y)
+ extern void *y_page;
+"""
+STUB_CALL = """\
+ static int y_shutdown(struct clock_event_device *evt)
+ {
+ 	y_set_register(Y_COUNT, 0);
+-	y_disable_irq(y_irq);
++	if (y_irq >= 0)
++		y_disable_irq(y_irq);
+ 	return 0;
+ }
+"""
+
+
+def test_a_call_of_an_empty_stub_that_no_longer_runs_is_in_doubt() -> None:
+    diff = STUB_H + _diff("drivers/clocksource/y_timer.c", 85, STUB_CALL)
+    series = make_series(make_patch(diff))
+    [ch] = [c for c in flow_of(analyse_series(series)).changes(1) if c.callee == "y_disable_irq"]
+    assert "y_disable_irq() has an empty body where the diff shows it" in ch.doubt(lost=True)
+    alone = make_series(make_patch(_diff("drivers/clocksource/y_timer.c", 85, STUB_CALL)))
+    [ch] = [c for c in flow_of(analyse_series(alone)).changes(1) if c.callee == "y_disable_irq"]
+    assert ch.doubt(lost=True) == ""

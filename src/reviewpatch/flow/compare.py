@@ -94,6 +94,7 @@ class Change:
     built: frozenset[str] = frozenset()  # options of the root's own #if, when it changed
     instead: str = ""  # a new call that gives the value in the case it no longer runs
     fresh: frozenset[str] = frozenset()  # flags (macros, enum values) the series adds
+    stubs: frozenset[str] = frozenset()  # old callees whose every shown body is empty
 
     @property
     def pseudo(self) -> bool:
@@ -120,6 +121,7 @@ class Change:
         return (
             _unseen_switch(w)
             or _clock_read(self.callee, self.old if lost else self.new)
+            or (_stub(self.old, self.stubs) if lost else "")
             or _new_flag(w, self.fresh)
             or _config_swap(w, self.before, self.after)
             or _built(w, self.root, self.built)
@@ -226,6 +228,29 @@ def _bare(site: Site) -> bool:
     """A call made as a statement of its own, its result dropped."""
     text = "".join(site.line.text.split())
     return not site.assigned and not site.in_condition and text.startswith(site.callee + "(")
+
+
+def _stub(occs: tuple[Occurrence, ...], stubs: frozenset[str]) -> str:
+    """What no longer runs was a call of an empty function (``static inline
+    void foo(int irq) {}``, the stub the patch shows): it did nothing."""
+    names = {o.site.callee for o in occs if o.site is not None}
+    if names and names <= stubs:
+        return f"{sorted(names)[0]}() has an empty body where the diff shows it: it did nothing"
+    return ""
+
+
+def _empty_bodies(bodies: Bodies, names: set[str]) -> frozenset[str]:
+    """The names among ``names`` whose every body the patch shows (old
+    side) is complete and does nothing: no call, exit, store or bit op."""
+    out = set()
+    for name in names:
+        views = bodies.named(name, OLD)
+        if views and all(
+            fv.complete and not any(p.sites or p.exits or p.stores or p.ops for p in fv.pieces)
+            for fv in views
+        ):
+            out.add(name)
+    return frozenset(out)
 
 
 def _new_flag(w: Witness, fresh: frozenset[str]) -> str:
@@ -597,6 +622,9 @@ def _compare_root(
     old_keys = {a.key for a in by_text.values()}
     opaque = _opaque_calls(bodies, new)
     built = _entry_configs(root.old, root.new)
+    stubs = _empty_bodies(
+        bodies, {o.site.callee for occs in old.values() for o in occs if o.site is not None}
+    )
     direct = {c for c, occs in new.items() if any(not o.inlined for o in occs)}
     dropped = frozenset(c for c, occs in old.items() if c not in direct)
     memo: dict[bytes, Formula] = {}
@@ -625,6 +653,7 @@ def _compare_root(
                 built=built,
                 instead=_instead(solver, cmp.lost, old[callee], new, old),
                 fresh=fresh,
+                stubs=stubs,
             )
         )
     gone = {c: old[c] for c in old if c not in new}

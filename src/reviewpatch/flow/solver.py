@@ -18,6 +18,7 @@ from __future__ import annotations
 
 __all__ = ["Comparison", "Literal", "Solver", "Verdict", "Witness", "atom_formula"]
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -53,6 +54,56 @@ class Literal:
 
     atom: Atom
     value: bool
+
+
+_INT = r"(-\s?)?(0x[0-9a-fA-F]+|\d+)[uUlL]*"
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+_TEST_RE = re.compile(rf"^(.+?) (<=|>=|==|!=|<|>) {_INT}$")
+_TEST_REV_RE = re.compile(rf"^{_INT} (<=|>=|==|!=|<|>) (.+)$")
+
+
+def _number(sign: str | None, digits: str) -> int:
+    value = int(digits, 16) if digits.lower().startswith("0x") else int(digits)
+    return -value if sign else value
+
+
+def _int_test(a: Atom) -> tuple[str, str, int] | None:
+    """(expression, operator, number) for an atom that compares an
+    expression with a whole number; a bare expression is ``!= 0``."""
+    if a.kind is AtomKind.CASE and a.var_key:
+        m = re.fullmatch(_INT, a.name.strip())
+        return (a.var_key, "==", _number(m.group(1), m.group(2))) if m else None
+    if a.kind is not AtomKind.COND or not a.key.startswith("cond:"):
+        return None
+    text = a.key[5:]
+    m = _TEST_RE.match(text)
+    if m and _plain(m.group(1)):
+        return m.group(1), m.group(2), _number(m.group(3), m.group(4))
+    m = _TEST_REV_RE.match(text)
+    if m and _plain(m.group(4)):
+        return m.group(4), _FLIP[m.group(3)], _number(m.group(1), m.group(2))
+    if _plain(text):
+        return text, "!=", 0
+    return None
+
+
+def _plain(expr: str) -> bool:
+    """An expression without operators (member access and calls allowed)."""
+    return not any(ch in expr.replace("->", ".") for ch in "<>=!&|?:+-*/%^~,")
+
+
+def _compare(x: z3.ArithRef, op: str, k: int) -> z3.BoolRef:
+    if op == "<":
+        return x < k
+    if op == "<=":
+        return x <= k
+    if op == ">":
+        return x > k
+    if op == ">=":
+        return x >= k
+    if op == "==":
+        return x == k
+    return x != k
 
 
 def atom_formula(lit: Literal) -> Formula:
@@ -141,6 +192,24 @@ class Solver:
         for members in groups.values():
             if len(members) > 1:
                 out.append(z3.AtMost(*(self.var(a) for a in members), 1))
+        return out + self._arithmetic(atoms)
+
+    def _arithmetic(self, atoms: Iterable[Atom]) -> list[z3.BoolRef]:
+        """Tests of one expression against whole numbers (``ret``, ``ret <
+        0``, ``ret == -EINVAL`` aside, ``n == 3``) tied to one integer, so
+        that ``!ret and ret < 0`` is no case."""
+        tests: dict[str, list[tuple[Atom, str, int]]] = {}
+        for a in atoms:
+            got = _int_test(a)
+            if got is not None:
+                tests.setdefault(got[0], []).append((a, got[1], got[2]))
+        out: list[z3.BoolRef] = []
+        for subject, group in sorted(tests.items()):
+            if len(group) < 2:
+                continue
+            x = z3.Int(f"int:{subject}", self.ctx)
+            for a, op, k in group:
+                out.append(self.var(a) == _compare(x, op, k))
         return out
 
     def _solver(self) -> z3.Solver:
