@@ -332,8 +332,17 @@ def test_a_case_that_needs_a_flag_the_series_adds_is_in_doubt() -> None:
     assert "IRQCHIP_SHUTDOWN_ON_SUSPEND, a flag the series adds" in ch.doubt(lost=True)
 
 
-def test_the_same_case_with_an_old_flag_is_not_in_doubt() -> None:
+def test_a_call_swapped_for_another_on_the_same_argument_is_in_doubt() -> None:
+    """With a flag that existed before, what is in doubt is the swap: in
+    that case irq_shutdown(desc) runs instead of __disable_irq(desc)."""
     series = make_series(make_patch(_diff("kernel/irq/y_pm.c", 85, SUSPEND)))
+    [ch] = [c for c in flow_of(analyse_series(series)).changes(1) if c.callee == "__disable_irq"]
+    assert "calls irq_shutdown() on the same argument instead" in ch.doubt(lost=True)
+
+
+def test_a_call_dropped_in_a_case_with_nothing_in_its_place_is_not_in_doubt() -> None:
+    body = SUSPEND.replace("irq_shutdown(desc);", 'pr_info("kept\\n");')
+    series = make_series(make_patch(_diff("kernel/irq/y_pm.c", 85, body)))
     [ch] = [c for c in flow_of(analyse_series(series)).changes(1) if c.callee == "__disable_irq"]
     assert ch.doubt(lost=True) == ""
 

@@ -173,3 +173,64 @@ def test_a_function_that_says_by_its_value_whether_it_holds_the_lock() -> None:
     assert [h.symbol for h in run(early_exit_skips_release, make_series(make_patch(plain)))] == [
         "spin_unlock_irqrestore"
     ]
+
+
+def test_a_return_on_a_failed_trylock_holds_nothing() -> None:
+    diff = """\
+diff --git a/kernel/y.c b/kernel/y.c
+--- a/kernel/y.c
++++ b/kernel/y.c
+@@ -180,6 +180,8 @@ static int y_load(unsigned long entry)
+ 	 * one at a time.
+ 	 */
++	if (!mutex_trylock(&y_mutex))
++		return -EBUSY;
+ 	ret = y_do_load(entry);
+ 	mutex_unlock(&y_mutex);
+ 
+ 	return ret;
+"""
+    assert run(early_exit_skips_release, make_series(make_patch(diff))) == []
+
+
+REORDERED = """\
+diff --git a/drivers/devfreq/y-bus.c b/drivers/devfreq/y-bus.c
+--- a/drivers/devfreq/y-bus.c
++++ b/drivers/devfreq/y-bus.c
+@@ -399,18 +399,18 @@ static int y_bus_probe(struct platform_device *pdev)
+ 	bus->dev = &pdev->dev;
+ 	platform_set_drvdata(pdev, bus);
+ 
+-	ret = y_bus_parse_of(np, bus);
+-	if (ret < 0)
+-		return ret;
+-
+ 	profile = devm_kzalloc(dev, sizeof(*profile), GFP_KERNEL);
+-	if (!profile) {
+-		ret = -ENOMEM;
+-		goto err;
+-	}
++	if (!profile)
++		return -ENOMEM;
++
++	ret = y_bus_parse_of(np, bus);
++	if (ret < 0)
++		return ret;
+ 
+ 	return 0;
+ err:
+ 	regulator_disable(bus->regulator);
+ 	return ret;
+ }
+"""
+
+
+def test_a_goto_replaced_where_the_acquisition_moved_below() -> None:
+    # y_bus_parse_of() (which enables the regulator) now runs after the
+    # allocation: where the new return leaves, nothing is enabled yet.
+    assert run(early_exit_skips_release, make_series(make_patch(REORDERED))) == []
+    kept = REORDERED.replace(
+        "+\n+\tret = y_bus_parse_of(np, bus);\n+\tif (ret < 0)\n+\t\treturn ret;\n", ""
+    ).replace("@@ -399,18 +399,18 @@", "@@ -399,18 +399,14 @@")
+    hits = run(early_exit_skips_release, make_series(make_patch(kept)))
+    assert [h.symbol for h in hits] == ["regulator_disable"]

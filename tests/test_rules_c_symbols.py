@@ -698,3 +698,43 @@ diff --git a/drivers/char/random.c b/drivers/char/random.c
     assert [h.symbol for h in run(removed_symbol_still_used, make_series(make_patch(gone)))] == [
         "vdso_k_rng_data"
     ]
+
+
+GENERIC_OVERRIDE = """\
+diff --git a/arch/mips/include/asm/io.h b/arch/mips/include/asm/io.h
+--- a/arch/mips/include/asm/io.h
++++ b/arch/mips/include/asm/io.h
+@@ -117,11 +117,6 @@ static inline phys_addr_t virt_to_phys(const volatile void *x)
+ 	return __virt_to_phys(x);
+ }
+ 
+-#define phys_to_virt phys_to_virt
+-static inline void * phys_to_virt(unsigned long address)
+-{
+-	return __va(address);
+-}
+ /*
+  * ISA I/O bus memory addresses are 1:1 with the physical address.
+  */
+@@ -596,4 +591,9 @@ void __ioread64_copy(void *to, const void __iomem *from, size_t count);
+ 
+ #include <asm-generic/io.h>
+ 
++static inline void *isa_bus_to_virt(unsigned long address)
++{
++	return phys_to_virt(address);
++}
++
+ #endif /* _ASM_IO_H */
+"""
+
+
+def test_removing_an_arch_override_of_a_generic_fallback_is_a_note() -> None:
+    hits = run(removed_symbol_still_used, make_series(make_patch(GENERIC_OVERRIDE)))
+    assert [(h.symbol, h.severity) for h in hits] == [("phys_to_virt", Severity.NOTE)]
+    assert "#define phys_to_virt phys_to_virt" in hits[0].message
+    plain = GENERIC_OVERRIDE.replace("-#define phys_to_virt phys_to_virt\n", "").replace(
+        "@@ -117,11 +117,6 @@", "@@ -117,10 +117,6 @@"
+    )
+    hits = run(removed_symbol_still_used, make_series(make_patch(plain)))
+    assert [(h.symbol, h.severity) for h in hits] == [("phys_to_virt", None)]

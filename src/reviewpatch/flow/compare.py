@@ -95,6 +95,7 @@ class Change:
     instead: str = ""  # a new call that gives the value in the case it no longer runs
     fresh: frozenset[str] = frozenset()  # flags (macros, enum values) the series adds
     stubs: frozenset[str] = frozenset()  # old callees whose every shown body is empty
+    swapped: str = ""  # a new call on the same argument, made in the case it no longer runs
 
     @property
     def pseudo(self) -> bool:
@@ -118,11 +119,13 @@ class Change:
                 f"in that case the patch computes the value with {self.instead}() instead; "
                 "replacing one way of doing it with another is usually the point"
             )
+
         return (
             _unseen_switch(w)
             or _clock_read(self.callee, self.old if lost else self.new)
             or (_stub(self.old, self.stubs) if lost else "")
             or _new_flag(w, self.fresh)
+            or (_swap_text(self.swapped) if lost else "")
             or _config_swap(w, self.before, self.after)
             or _built(w, self.root, self.built)
             or (_gone_cause(self.old, self.dropped) if lost else "")
@@ -167,6 +170,57 @@ def _instead(
             # a value computed in its place, or a new way out that returns one
             returns = o.site.line.text.lstrip().startswith("return")
             if (valued or returns) and solver.satisfiable(conj(case, o.cond)):
+                return callee
+    return ""
+
+
+def _swap_text(swapped: str) -> str:
+    if not swapped:
+        return ""
+    return (
+        f"in that case the patch calls {swapped}() on the same argument instead; "
+        "replacing one way of doing it with another is usually the point"
+    )
+
+
+_TRIVIAL_ARGS = frozenset({"", "0", "1", "NULL", "true", "false", "-1"})
+
+
+def _arg_keys(site: Site | None) -> set[str]:
+    if site is None:
+        return set()
+    keys = {"".join(a.split()).lstrip("&") for a in site.args}
+    return {k for k in keys if k not in _TRIVIAL_ARGS and not k.isdigit()}
+
+
+def _swapped(
+    solver: Solver,
+    lost: Witness | None,
+    occs: list[Occurrence],
+    new: dict[str, list[Occurrence]],
+    old: dict[str, list[Occurrence]],
+) -> str:
+    """A call the patch adds, on an argument of the call that no longer
+    runs, made in the case where it no longer runs: ``if (flags & SHUTDOWN)
+    irq_shutdown(desc); else __disable_irq(desc);`` — one way of doing it
+    swapped for another in that case."""
+    if lost is None:
+        return ""
+    args = set().union(*(_arg_keys(o.site) for o in occs)) if occs else set()
+    if not args:
+        return ""
+    case = conj(*(atom_formula(lit) for lit in lost.literals))
+    for callee in sorted(new):
+        if callee in old or callee.startswith(REST):
+            continue
+        for o in new[callee]:
+            if o.site is None or o.site.line.kind != "+" or o.site.in_condition:
+                continue
+            if _valued(o.site):
+                continue  # a value for a test, not the work done in its place
+            if not args & _arg_keys(o.site):
+                continue
+            if solver.satisfiable(conj(case, o.cond)):
                 return callee
     return ""
 
@@ -652,6 +706,7 @@ def _compare_root(
                 dropped=dropped,
                 built=built,
                 instead=_instead(solver, cmp.lost, old[callee], new, old),
+                swapped=_swapped(solver, cmp.lost, old[callee], new, old),
                 fresh=fresh,
                 stubs=stubs,
             )

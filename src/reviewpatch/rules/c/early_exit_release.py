@@ -615,14 +615,13 @@ def _unlocked_below(fa: FlowAnalysis, fun: _Function, before: _Function | None) 
         unlock = _first_unlock(fun, leave)
         if unlock is None:
             continue
-        lock = lock_of(unlock.site.callee) or ""
         obj = _released(unlock.site)
         if any(
-            c.site.callee.startswith(lock) and _object(c.site) == obj and c.piece == leave.piece
+            releases(c.site.callee, unlock.site.callee) and _object(c.site) == obj
             for c in fun.calls
-            if c.pos < unlock.pos and c is not unlock and is_lock(c.site.callee)
+            if c.pos < unlock.pos and c is not unlock and c.piece == leave.piece
         ):
-            continue  # taken in view: the acquisition's own check judges it
+            continue  # taken in view (a trylock too): the acquisition's own check judges it
         if any(
             c.pos > unlock.pos and is_lock(c.site.callee) and _object(c.site) == obj
             for c in fun.calls
@@ -830,12 +829,36 @@ def _replaced_gotos(new: _Function, old: _Function) -> Iterator[Hit]:
                 continue
             if gone.hunk != leave.hunk or not 0 < e.line.mail_line - g.line.mail_line <= 8:
                 continue
+            if _nearer(new, leave, g.line.mail_line):
+                continue  # another new return follows the goto first: that one replaces it
             at = new.labels.get(g.label)
-            if at is None:
+            if at is None or _moved_below(new, old, leave, gone):
                 continue
             frees = [c for c in new.calls if c.pos > at and _is_release(c.site)]
             if frees:
                 yield _replaced_hit(new.view, leave, gone, frees[0])
+
+
+def _nearer(new: _Function, leave: _Leave, after: int) -> bool:
+    """A new return between mail line ``after`` and this one."""
+    at = leave.exit.line.mail_line or 0
+    return any(
+        x.exit.kind == "return"
+        and x.exit.line.kind == "+"
+        and after < (x.exit.line.mail_line or 0) < at
+        for x in new.leaves
+    )
+
+
+def _moved_below(new: _Function, old: _Function, leave: _Leave, gone: _Leave) -> bool:
+    """A call the patch takes away above the replaced goto comes back below
+    the new return (``exynos_bus_parse_of()`` moved after the allocation):
+    the code was reordered, and what the label releases is not taken yet
+    where the return leaves."""
+    above = {c.site.callee for c in old.calls if c.site.line.kind == "-" and c.pos < gone.pos}
+    return any(
+        c.site.line.kind == "+" and c.pos > leave.pos and c.site.callee in above for c in new.calls
+    )
 
 
 def _is_release(site: Site) -> bool:

@@ -32,7 +32,7 @@ def _arch(path: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _use_hit(sym: Removed, group: list[Use], note: bool) -> Hit:
+def _use_hit(sym: Removed, group: list[Use], note: bool, generic: bool = False) -> Hit:
     """One finding for the uses of ``sym`` in one file (in file order)."""
     where = sym.last
     group = sorted(group, key=lambda u: u.line.new_no or 0)
@@ -49,7 +49,14 @@ def _use_hit(sym: Removed, group: list[Use], note: bool) -> Hit:
         f"{where.patch_index} removes its definition from {where.path} and the "
         "series defines it nowhere else"
     )
-    if note:
+    if generic:
+        msg += (
+            f"; the removed lines marked it with '#define {sym.name} {sym.name}', the way an "
+            "architecture overrides a generic fallback (asm-generic), which now takes over: "
+            "--tree would settle it"
+        )
+        note = True
+    elif note:
         msg += (
             f"; the use is outside arch/{_arch(where.path)}, so a generic definition "
             "may exist: --tree would settle it"
@@ -178,8 +185,22 @@ def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
         note = None not in def_arches and use_arch is None and not code.tree_mode
         sites = by_file.setdefault((use.path, note), {})
         sites.setdefault((use.line.new_no, use.line.text.strip()), use)
+    generic = not code.tree_mode and _overrode_generic(code, sym)
     for (_, note), sites in sorted(by_file.items()):
-        yield _use_hit(sym, list(sites.values()), note)
+        yield _use_hit(sym, list(sites.values()), note, generic)
+
+
+def _overrode_generic(code: SeriesCode, sym: Removed) -> bool:
+    """A removed ``#define foo foo``: the mark by which an architecture's
+    header tells asm-generic not to define its fallback ``foo``."""
+    for d in sym.defs:
+        for fr in code.fragments(OLD, d.patch_index):
+            if fr.view.path != d.path:
+                continue
+            for m in fr.macros:
+                if m.name == sym.name and m.params is None and m.body.strip() == sym.name:
+                    return True
+    return False
 
 
 # -- RP307 -------------------------------------------------------------------
