@@ -61,19 +61,23 @@ def test_bad_config_is_one_clear_error(tmp_path, text, words):
 
 def test_rule_options_keep_every_toml_value_type(tmp_path):
     import datetime
+    import tomllib
 
-    from reviewpatch.config import settings_from_table
+    from reviewpatch.config import _options, settings_from_table
 
-    (tmp_path / ".reviewpatch.toml").write_text(
-        "[rules.bad-fixes-tag]\n"
+    # the values as read, before the rules check their keys (no rule takes
+    # these made-up options: a configuration file with them is refused)
+    table = tomllib.loads(
         'names = ["a", 2, 3.5, true]\nsince = 2024-01-02\n'
         "limits = { low = 1, high = { at = 07:30:00 } }\n"
     )
-    opts = load_config(tmp_path / ".reviewpatch.toml").options_for("bad-fixes-tag")
-    assert opts == {
+    assert dict(_options(table, "rules.bad-fixes-tag", "t")) == {
         "names": ["a", 2, 3.5, True],
         "since": datetime.date(2024, 1, 2),
         "limits": {"low": 1, "high": {"at": datetime.time(7, 30)}},
     }
     with pytest.raises(ConfigError, match=r"'rules.bad-fixes-tag.x' is not a TOML value"):
         settings_from_table({"rules": {"bad-fixes-tag": {"x": object()}}}, Settings(), "t")
+    (tmp_path / ".reviewpatch.toml").write_text("[rules.bad-fixes-tag]\nsince = 2024-01-02\n")
+    with pytest.raises(ConfigError, match="'since' is not an option of RP105"):
+        load_config(tmp_path / ".reviewpatch.toml")

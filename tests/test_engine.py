@@ -167,3 +167,55 @@ def test_at_most_one_warning_per_rule_patch_and_symbol():
             "no symbol": Severity.WARNING,
             "no symbol either": Severity.WARNING,
         }
+
+
+def test_a_misspelt_rule_module_is_an_error() -> None:
+    import pytest
+
+    from reviewpatch.rules import RULE_MODULES, all_rules
+
+    with pytest.raises(ModuleNotFoundError):
+        all_rules((*RULE_MODULES, "reviewpatch.rules.c.no_such_rule"))
+    with pytest.raises(ValueError, match="declares no rule"):
+        all_rules((*RULE_MODULES, "reviewpatch.rules.c.text"))
+
+
+def test_rule_options_must_be_declared_and_typed() -> None:
+    import pytest
+
+    from reviewpatch.api import build_selector
+    from reviewpatch.errors import ConfigError
+    from reviewpatch.settings import Settings
+
+    ok = Settings(rule_options=(("bad-fixes-tag", (("min-sha-length", 16),)),))
+    build_selector(ok)
+    unknown = Settings(rule_options=(("bad-fixes-tag", (("min-sha", 16),)),))
+    with pytest.raises(ConfigError, match="'min-sha' is not an option of RP105"):
+        build_selector(unknown)
+    typed = Settings(rule_options=(("RP105", (("min-sha-length", "16"),)),))
+    with pytest.raises(ConfigError, match="is not a int"):
+        build_selector(typed)
+    none = Settings(rule_options=(("missing-spdx", (("x", 1),)),))
+    with pytest.raises(ConfigError, match="it takes no options"):
+        build_selector(none)
+
+
+def test_min_sha_length_option_is_used() -> None:
+    from dataclasses import replace
+
+    from test_rules_c_symbols import make_patch, make_series
+
+    from reviewpatch.rules.registry import RuleContext
+    from reviewpatch.rules.trailers import bad_fixes_tag
+    from reviewpatch.trailers import parse_trailer_block
+
+    body = 'Fix it.\n\nFixes: 1f2e3d4c5b6a ("mm: fix foo")\nSigned-off-by: A <a@b.org>\n'
+    patch = make_patch("", body)
+    patch = replace(patch, mail=replace(patch.mail, body=body + "---\n"))
+    patch = replace(
+        patch, trailers=parse_trailer_block(body.splitlines(), "p1@example.org", 1, None)
+    )
+    series = make_series(patch)
+    assert list(bad_fixes_tag(RuleContext(series, patch, {}, None))) == []
+    hits = list(bad_fixes_tag(RuleContext(series, patch, {"min-sha-length": 16}, None)))
+    assert len(hits) == 1 and "use at least 16" in hits[0].message

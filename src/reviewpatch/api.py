@@ -42,7 +42,12 @@ def build_selector(settings: Settings) -> RuleSelector:
         per_file_ignores=settings.per_file_ignores,
         severity_overrides=settings.severity_overrides,
     )
-    check_codes(selector, all_rules(), [name for name, _ in settings.rule_options])
+    check_codes(
+        selector,
+        all_rules(),
+        [name for name, _ in settings.rule_options],
+        settings.rule_options,
+    )
     return selector
 
 

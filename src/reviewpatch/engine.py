@@ -38,9 +38,29 @@ INTERNAL_ERROR_NAME = "internal-error"
 
 
 def check_codes(
-    selector: RuleSelector, rules: tuple[RuleSpec, ...], known_options: Iterable[str]
+    selector: RuleSelector,
+    rules: tuple[RuleSpec, ...],
+    known_options: Iterable[str],
+    option_keys: Iterable[tuple[str, Iterable[tuple[str, OptionValue]]]] = (),
 ) -> None:
-    """Every code in the configuration must name at least one rule."""
+    """Every code in the configuration must name at least one rule, and
+    every key of a ``[rules.NAME]`` table must be an option that rule
+    declares."""
+    for name, pairs in option_keys:
+        spec = next((r for r in rules if name in (r.name, r.id)), None)
+        if spec is None:
+            continue  # reported below, with the other codes
+        declared = dict(spec.options)
+        for key, value in pairs:
+            kind = declared.get(key)
+            if kind is None:
+                takes = ", ".join(declared) if declared else "no options"
+                raise ConfigError(
+                    f"rules.{name}: {key!r} is not an option of {spec.id} {spec.name} "
+                    f"(it takes {takes})"
+                )
+            if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+                raise ConfigError(f"rules.{name}.{key}: {value!r} is not a {kind.__name__}")
     ids = [(r.id, r.name) for r in rules] + [(INTERNAL_ERROR_ID, INTERNAL_ERROR_NAME)]
     codes: list[tuple[str, str]] = [(c, "select") for c in selector.select]
     codes += [(c, "ignore") for c in selector.ignore]

@@ -31,21 +31,24 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.nfc_claim",
     "reviewpatch.rules.c.early_exit_release",
     "reviewpatch.rules.c.claimed_change",
+    "reviewpatch.rules.c.pp_balance",
+    "reviewpatch.rules.c.conflict_marker",
+    "reviewpatch.rules.c.spdx",
 )
 
 
-def all_rules() -> tuple[RuleSpec, ...]:
-    """Every declared rule, sorted by id.  A module of RULE_MODULES that is
-    not there yet is skipped; two rules with one id or name are an error."""
+def all_rules(modules: tuple[str, ...] = RULE_MODULES) -> tuple[RuleSpec, ...]:
+    """Every rule declared in ``modules``, sorted by id.  A module that is
+    missing, fails to import or declares no rule is an error (a misspelt
+    entry must not drop its rules quietly), and so are two rules with one
+    id or name."""
     specs: list[RuleSpec] = []
-    for name in RULE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        specs.extend(specs_in(module))
+    for name in modules:
+        module = importlib.import_module(name)
+        found = specs_in(module)
+        if not found:
+            raise ValueError(f"rule module {name} declares no rule")
+        specs.extend(found)
     ids = [s.id for s in specs]
     names = [s.name for s in specs]
     for seq, what in ((ids, "id"), (names, "name")):

@@ -131,6 +131,7 @@ class RuleSpec:
     doc: RuleDoc
     needs_code: bool = False
     family: str = ""
+    options: tuple[tuple[str, type], ...] = ()  # the option keys the rule reads, and their types
 
     def run(self, ctx: RuleContext) -> Iterator[Hit]:
         yield from self.func(ctx)
@@ -148,8 +149,12 @@ def rule(
     scope: Scope = Scope.PATCH,
     needs_code: bool = False,
     family: str = "",
+    options: tuple[tuple[str, type], ...] = (),
 ) -> Callable[[RuleFunc], RuleFunc]:
-    """Declare a rule.  Checks the id and name format and the docstring."""
+    """Declare a rule.  Checks the id and name format and the docstring.
+    ``options`` are the keys of its ``[rules.NAME]`` table it reads, with
+    the type of their value; any other key, or a value of another type, in
+    a configuration is an error."""
     if not _ID_RE.match(id):
         raise ValueError(f"rule id {id!r} must be RP followed by three digits")
     if not _NAME_RE.match(name):
@@ -167,6 +172,7 @@ def rule(
             doc=doc,
             needs_code=needs_code,
             family=family,
+            options=options,
         )
         setattr(func, _SPEC_ATTR, spec)
         return func

@@ -253,7 +253,7 @@ _FIXES_RE = re.compile(r'^\("(?P<title>.+)"\)$')
 _SHA_RE = re.compile(r"^[0-9a-fA-F]+$")
 
 
-def fixes_problem(value: str, first_line: str = "") -> str | None:
+def fixes_problem(value: str, first_line: str = "", min_length: int = 12) -> str | None:
     """What is wrong with the value of a Fixes: trailer, or None.
     ``first_line`` is the mail line the trailer starts on, to see whether
     it was wrapped."""
@@ -265,8 +265,8 @@ def fixes_problem(value: str, first_line: str = "") -> str | None:
         return 'starts with the word "commit"; give the bare commit id'
     if not _SHA_RE.match(sha):
         return f'starts with "{sha}", which is not a hexadecimal commit id'
-    if len(sha) < 12:
-        return f"abbreviates the commit id to {len(sha)} digits; use at least 12"
+    if len(sha) < min_length:
+        return f"abbreviates the commit id to {len(sha)} digits; use at least {min_length}"
     if len(sha) > 40:
         return f"has a commit id of {len(sha)} digits, longer than a full sha1"
     rest = rest.strip()

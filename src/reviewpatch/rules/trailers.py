@@ -319,7 +319,12 @@ def _same_trailer_person(a: Trailer, b: Trailer) -> bool:
     return trailer_key(a)[1] == trailer_key(b)[1]
 
 
-@rule(id="RP105", name="bad-fixes-tag", severity=Severity.WARNING)
+@rule(
+    id="RP105",
+    name="bad-fixes-tag",
+    severity=Severity.WARNING,
+    options=(("min-sha-length", int),),
+)
 def bad_fixes_tag(ctx: RuleContext) -> Iterator[Hit]:
     """A Fixes: tag must name the commit by at least 12 hex digits and its
     title in parentheses and quotes, on one line.
@@ -339,10 +344,15 @@ def bad_fixes_tag(ctx: RuleContext) -> Iterator[Hit]:
     Use instead
         Fixes: 1f2e3d4c5b6a ("mm: fix foo")
         (git log -1 --abbrev=12 --format='Fixes: %h ("%s")' <commit>)
+    Options
+        min-sha-length: the fewest hex digits a commit id may have (12,
+        the kernel's rule; a subsystem may ask for more).
     """
     patch = _patch(ctx)
+    wanted = ctx.option("min-sha-length", 12)
+    min_length = wanted if isinstance(wanted, int) and 4 <= wanted <= 40 else 12
     for line, value, text, following in fixes_lines(patch):
-        problem = fixes_problem(value, text)
+        problem = fixes_problem(value, text, min_length)
         if problem and problem.startswith("is cut off") and continues_tag(following):
             problem = "is wrapped over more than one line; keep it on one line"
         if problem:
