@@ -219,3 +219,42 @@ def test_flags_passed_to_a_void_helper_are_followed(tmp_path: Path, extra: str) 
     assert not [f for f in _of(found, "RP302") if f.location.symbol == "step_exit"]
     # the helper's call is guarded by the flag: not reported as skipped work
     assert not [f for f in _of(found, "RP302") if f.location.symbol == "user_rewind_single_step"]
+
+
+def test_rp314_a_deleted_header_still_included_elsewhere_in_the_tree(tmp_path: Path) -> None:
+    """The patch deletes include/linux/foo_regs.h and fixes the one user it
+    knows of; the tree has another user the diff never shows."""
+    author = tmp_path / "author"
+    build_repo(author)
+    (author / "include/linux/foo_regs.h").write_text(
+        "/* SPDX-License-Identifier: GPL-2.0 */\n#define FOO_CTRL 0x00\n"
+    )
+    (author / "arch/arm64/kernel/foo.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/foo_regs.h>\nint foo;\n"
+    )
+    (author / "arch/arm64/kernel/bar.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/foo_regs.h>\nint bar;\n"
+    )
+    base = commit(author, "foo: add the register names")
+    (author / "include/linux/foo_regs.h").unlink()
+    edit(author, "arch/arm64/kernel/foo.c", "#include <linux/foo_regs.h>\n", "")
+    commit(author, "foo: drop the register header")
+    mbox = format_series(author, base, cover=None)
+    (tmp_path / "series.mbox").write_text(mbox)
+    repo = tmp_path / "linux"
+    import shutil
+
+    shutil.copytree(author, repo)
+    from treehelp import git
+
+    git(repo, "reset", "-q", "--hard", base)
+    hunk_only = review(str(tmp_path / "series.mbox"), Settings()).findings
+    assert _of(list(hunk_only), "RP314") == []  # the diff shows no user left
+    found = _of(
+        list(review(str(tmp_path / "series.mbox"), Settings(tree=str(repo))).findings), "RP314"
+    )
+    assert [(f.severity, f.location.symbol) for f in found] == [
+        (Severity.ERROR, "include/linux/foo_regs.h")
+    ]
+    assert "arch/arm64/kernel/bar.c:2" in found[0].message
+    assert "foo.c" not in found[0].message

@@ -34,6 +34,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.pp_balance",
     "reviewpatch.rules.c.conflict_marker",
     "reviewpatch.rules.c.spdx",
+    "reviewpatch.rules.c.deleted_header",
 )
 
 

@@ -8,7 +8,7 @@ __all__ = ["missing_spdx"]
 from collections.abc import Iterator
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
-from reviewpatch.model import LineKind
+from reviewpatch.model import DiffLine, LineKind
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _TAG = "SPDX-License-Identifier:"
@@ -45,7 +45,8 @@ def missing_spdx(ctx: RuleContext) -> Iterator[Hit]:
         YAML bindings, reStructuredText, Kconfig, Makefile), looks for an
         ``SPDX-License-Identifier:`` tag in its first lines (the first, or
         the second after a ``#!`` line).  A tag further down is reported
-        too, with where it is.
+        too, with where it is.  One finding per patch names every such
+        file.
     Why it matters
         Every file of the kernel states its license with an SPDX tag on
         its first line (Documentation/process/license-rules.rst); a file
@@ -62,6 +63,7 @@ def missing_spdx(ctx: RuleContext) -> Iterator[Hit]:
         + */
     """
     assert ctx.patch is not None
+    missing: list[tuple[str, list[DiffLine], DiffLine | None]] = []
     for fd in ctx.patch.files:
         if not fd.is_new or fd.is_binary or not _source(fd.new_path):
             continue
@@ -69,25 +71,39 @@ def missing_spdx(ctx: RuleContext) -> Iterator[Hit]:
         if not added or any(_TAG in ln.text for ln in added[:_TOP]):
             continue
         later = next((ln for ln in added if _TAG in ln.text), None)
-        first = added[0]
-        msg = f"the new file {fd.new_path} has no {_TAG} line at its top"
-        if later is not None:
-            msg += f" (the tag is on line {later.new_no}; it belongs on line 1, or 2 after '#!')"
-        yield Hit(
-            message=msg,
-            file=fd.new_path,
-            line=first.new_no,
-            mail_line=first.mail_line,
-            symbol=fd.new_path,
-            evidence=tuple(
-                EvidenceLine(
-                    text=ln.text,
-                    kind="+",
-                    file=fd.new_path,
-                    new_no=ln.new_no,
-                    mail_line=ln.mail_line,
-                    label="first lines",
-                )
-                for ln in added[:_TOP]
-            ),
-        )
+        missing.append((fd.new_path, added, later))
+    if missing:
+        yield _hit(missing)
+
+
+def _hit(missing: list[tuple[str, list[DiffLine], DiffLine | None]]) -> Hit:
+    """One finding for the patch, at the first file."""
+    path, added, _ = missing[0]
+    names = [m[0] for m in missing]
+    if len(names) == 1:
+        msg = f"the new file {path} has no {_TAG} line at its top"
+    else:
+        msg = f"{len(names)} new files have no {_TAG} line at their top: " + ", ".join(names)
+    late = [(p, ln) for p, _, ln in missing if ln is not None]
+    if late:
+        msg += "; " + ", ".join(f"{p} has it on line {ln.new_no}" for p, ln in late)
+        msg += " (it belongs on line 1, or 2 after '#!')"
+    return Hit(
+        message=msg,
+        file=path,
+        line=added[0].new_no,
+        mail_line=added[0].mail_line,
+        symbol=_TAG,
+        evidence=tuple(
+            EvidenceLine(
+                text=ln.text,
+                kind="+",
+                file=p,
+                new_no=ln.new_no,
+                mail_line=ln.mail_line,
+                label="first line",
+            )
+            for p, lines, _ in missing
+            for ln in lines[:1]
+        ),
+    )
