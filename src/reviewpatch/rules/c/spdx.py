@@ -6,6 +6,7 @@ from __future__ import annotations
 __all__ = ["missing_spdx"]
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import DiffLine, LineKind
@@ -46,7 +47,7 @@ def missing_spdx(ctx: RuleContext) -> Iterator[Hit]:
         ``SPDX-License-Identifier:`` tag in its first lines (the first, or
         the second after a ``#!`` line).  A tag further down is reported
         too, with where it is.  One finding per patch names every such
-        file.
+        file (a note for reStructuredText documents).
     Why it matters
         Every file of the kernel states its license with an SPDX tag on
         its first line (Documentation/process/license-rules.rst); a file
@@ -72,8 +73,12 @@ def missing_spdx(ctx: RuleContext) -> Iterator[Hit]:
             continue
         later = next((ln for ln in added if _TAG in ln.text), None)
         missing.append((fd.new_path, added, later))
-    if missing:
-        yield _hit(missing)
+    code = [m for m in missing if not m[0].endswith(".rst")]
+    docs = [m for m in missing if m[0].endswith(".rst")]
+    if code:
+        yield _hit(code)
+    if docs:  # many documents went in without one; a reviewer may not insist
+        yield replace(_hit(docs), severity=Severity.NOTE)
 
 
 def _hit(missing: list[tuple[str, list[DiffLine], DiffLine | None]]) -> Hit:

@@ -1,0 +1,84 @@
+"""RP311-RP313: preprocessor balance, conflict markers and SPDX tags, on
+diffs built in the test."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from test_rules_c_symbols import make_patch, make_series, run
+
+from reviewpatch.diff import parse_diff
+from reviewpatch.findings import Severity
+from reviewpatch.model import Patch
+from reviewpatch.rules.c.conflict_marker import conflict_marker
+from reviewpatch.rules.c.pp_balance import unbalanced_preprocessor_conditional
+from reviewpatch.rules.c.spdx import missing_spdx
+
+GUARDED = """\
+diff --git a/include/asm-generic/y.h b/include/asm-generic/y.h
+--- a/include/asm-generic/y.h
++++ b/include/asm-generic/y.h
+@@ -10,4 +10,8 @@
+  * common definitions are already in linux/y.h.
+  */
+ 
++#ifndef CONFIG_HAVE_Y_ARGS
++struct y_regs {
++	struct pt_regs regs;
++};
+ #endif /* __ASM_GENERIC_Y_H__ */
+"""
+
+
+def test_a_new_block_that_takes_the_include_guard_s_endif() -> None:
+    [hit] = run(unbalanced_preprocessor_conditional, make_series(make_patch(GUARDED)))
+    assert hit.line == 13 and hit.symbol == "#ifndef CONFIG_HAVE_Y_ARGS"
+    assert "1 more opening conditional than #endif" in hit.message
+
+
+def test_directives_spelt_with_spaces_and_elif_else_count_right() -> None:
+    diff = GUARDED.replace("+};\n", "+};\n+# elif defined(Y)\n+#  else\n+#  endif\n").replace(
+        "@@ -10,4 +10,8 @@", "@@ -10,4 +10,11 @@"
+    )
+    assert run(unbalanced_preprocessor_conditional, make_series(make_patch(diff))) == []
+
+
+def test_a_file_that_is_not_preprocessed_is_left_alone() -> None:
+    diff = GUARDED.replace("include/asm-generic/y.h", "Documentation/y.txt")
+    assert run(unbalanced_preprocessor_conditional, make_series(make_patch(diff))) == []
+
+
+def _real(diff: str) -> Patch:
+    """A patch whose files come from the real diff parser (which knows new
+    files by their /dev/null side)."""
+    return replace(make_patch(""), files=parse_diff(diff, 1))
+
+
+def _new_file(path: str, first: str) -> str:
+    return (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        f"@@ -0,0 +1,3 @@\n+{first}\n+\n+obj-y += y.o\n"
+    )
+
+
+def test_spdx_one_finding_per_patch_and_a_note_for_documents() -> None:
+    diff = (
+        _new_file("drivers/y/Makefile", "# y driver")
+        + _new_file("drivers/y/Kconfig", "config Y")
+        + _new_file("Documentation/y.rst", "Y driver")
+    )
+    hits = run(missing_spdx, make_series(_real(diff)))
+    assert [(h.severity, h.file) for h in hits] == [
+        (None, "drivers/y/Makefile"),
+        (Severity.NOTE, "Documentation/y.rst"),
+    ]
+    assert "2 new files" in hits[0].message and "drivers/y/Kconfig" in hits[0].message
+    tagged = _new_file("drivers/y/Makefile", "# SPDX-License-Identifier: GPL-2.0")
+    assert run(missing_spdx, make_series(_real(tagged))) == []
+
+
+def test_a_heading_rule_in_a_document_is_no_conflict_marker() -> None:
+    diff = _new_file("Documentation/y.rst", "=======")
+    assert run(conflict_marker, make_series(_real(diff))) == []
+    diff = _new_file("drivers/y/y.c", "=======")
+    assert [h.symbol for h in run(conflict_marker, make_series(_real(diff)))] == ["======="]
