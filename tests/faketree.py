@@ -42,5 +42,8 @@ class StubTree:
     def grep(self, name: str) -> tuple[tuple[str, int, str], ...]:
         return ()
 
+    def config_symbols(self, names: Iterable[str]) -> frozenset[str]:
+        return frozenset()
+
     def commit_subject(self, rev: str) -> str | None:
         return None

@@ -394,6 +394,7 @@ def test_tree_source_and_the_stub_have_every_member_of_the_protocol(
         "find_definitions",
         "prefetch_definitions",
         "grep",
+        "config_symbols",
         "commit_subject",
     }
     with TreeSource.open(str(repo), seed) as tree:

@@ -258,3 +258,38 @@ def test_rp314_a_deleted_header_still_included_elsewhere_in_the_tree(tmp_path: P
     ]
     assert "arch/arm64/kernel/bar.c:2" in found[0].message
     assert "foo.c" not in found[0].message
+
+
+def test_rp315_a_misspelt_option_in_tree_mode(tmp_path: Path) -> None:
+    """Only the tree says which options exist: CONFIG_FOO_DEBGU is defined
+    by no Kconfig file, CONFIG_FOO_DEBUG is."""
+    import shutil
+
+    from treehelp import git
+
+    author = tmp_path / "author"
+    build_repo(author)
+    (author / "arch/arm64/Kconfig.foo").write_text('config FOO_DEBUG\n\tbool "Foo debugging"\n')
+    (author / "arch/arm64/kernel/foo.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\nint foo;\n\nvoid foo_start(void)\n{\n}\n"
+    )
+    base = commit(author, "foo: add the driver")
+    edit(
+        author,
+        "arch/arm64/kernel/foo.c",
+        "void foo_start(void)\n{\n}\n",
+        "void foo_start(void)\n{\n#ifdef CONFIG_FOO_DEBGU\n\tfoo = 1;\n#endif\n"
+        "#if IS_ENABLED(CONFIG_FOO_DEBUG)\n\tfoo = 2;\n#endif\n}\n",
+    )
+    commit(author, "foo: count starts when debugging")
+    (tmp_path / "series.mbox").write_text(format_series(author, base, cover=None))
+    repo = tmp_path / "linux"
+    shutil.copytree(author, repo)
+    git(repo, "reset", "-q", "--hard", base)
+    assert _of(list(review(str(tmp_path / "series.mbox"), Settings()).findings), "RP315") == []
+    found = _of(
+        list(review(str(tmp_path / "series.mbox"), Settings(tree=str(repo))).findings), "RP315"
+    )
+    assert [(f.severity, f.location.symbol) for f in found] == [
+        (Severity.WARNING, "CONFIG_FOO_DEBGU")
+    ]

@@ -75,6 +75,11 @@ class KernelTree(Protocol):
         (path, line, text)."""
         ...
 
+    def config_symbols(self, names: Iterable[str]) -> frozenset[str]:
+        """The names among ``names`` (without ``CONFIG_``) that a Kconfig
+        file of the post-image defines (``config X``, ``menuconfig X``)."""
+        ...
+
     def commit_subject(self, rev: str) -> str | None:
         """The subject line of commit ``rev`` in the repository, or None
         when it has no such commit."""

@@ -45,6 +45,8 @@ _HEX_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
 # the name of a function on its definition line, or of a #define
 _IDENT_CALL_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(|#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)")
 
+_CONFIG_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
+
 
 def _series_base(series: Series) -> str | None:
     """The series' ``base-commit:``: from the series, else the cover letter,
@@ -304,6 +306,20 @@ class TreeSource:
             name = parts[0][len(prefix) :] if parts[0].startswith(prefix) else parts[0]
             hits.append((name, int(parts[1]), parts[2]))
         return hits
+
+    def config_symbols(self, names: Iterable[str]) -> frozenset[str]:
+        """The names among ``names`` that a Kconfig file of the post-image
+        tree defines, with one ``git grep`` per 200 names."""
+        todo = sorted({n for n in names if _CONFIG_NAME_RE.fullmatch(n)})
+        found: set[str] = set()
+        for i in range(0, len(todo), 200):
+            chunk = todo[i : i + 200]
+            pattern = r"^\s*(menu)?config\s+(" + "|".join(chunk) + r")\s*$"
+            for _path, _no, text in self._grep(("-E", "-e", pattern), ("*Kconfig*",)):
+                word = text.split()
+                if len(word) >= 2:
+                    found.add(word[1])
+        return frozenset(found)
 
     def commit_subject(self, rev: str) -> str | None:
         """The subject line of commit ``rev`` (an abbreviated id is fine)

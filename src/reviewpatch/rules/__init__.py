@@ -35,6 +35,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.conflict_marker",
     "reviewpatch.rules.c.spdx",
     "reviewpatch.rules.c.deleted_header",
+    "reviewpatch.rules.c.config_symbol",
 )
 
 
