@@ -36,6 +36,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.spdx",
     "reviewpatch.rules.c.deleted_header",
     "reviewpatch.rules.c.config_symbol",
+    "reviewpatch.rules.c.macro_arity",
 )
 
 

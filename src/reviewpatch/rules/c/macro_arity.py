@@ -1,0 +1,207 @@
+"""RP316 macro-call-mismatch: a macro the series turns from object-like
+into function-like (or a function into a function-like macro, or back) is
+still used the old way."""
+
+from __future__ import annotations
+
+__all__ = ["macro_call_mismatch"]
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from reviewpatch.csource import NEW, SeriesCode
+from reviewpatch.csource.model import CodeLine, Macro
+from reviewpatch.csource.prepare import mask_comments
+from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+
+_DIRECTIVE_RE = re.compile(r"^\s*#")
+# a line of a block comment the fragment starts inside of: `` * text``
+_COMMENT_LINE_RE = re.compile(r"^\s*(?:\*(?:\s|/|$)|/\*)")
+_IDENT_BODY_RE = re.compile(r"^\(?\s*[A-Za-z_]\w*\s*\)?$")
+
+
+@dataclass(frozen=True)
+class _Change:
+    """Macro ``name`` as patch ``index`` leaves it: ``macro`` its new
+    definition, ``was`` what it was ("function", "object-like macro" or
+    "function-like macro")."""
+
+    name: str
+    index: int
+    macro: Macro
+    was: str
+
+
+@dataclass(frozen=True)
+class _Use:
+    path: str
+    line: CodeLine
+    patch: int
+
+
+def _changes(code: SeriesCode) -> dict[str, _Change]:
+    """The macros whose kind of definition the series changes, by name,
+    as the last patch that changes each leaves them."""
+    out: dict[str, _Change] = {}
+    for pc in code.patches:
+        gone: dict[str, str] = {}
+        came: dict[str, Macro] = {}
+        functions: set[str] = set()
+        for fc in pc.files:
+            for fr in fc.old:
+                for m in fr.macros:
+                    if m.line.kind == "-":
+                        gone[m.name] = (
+                            "function-like macro" if m.params is not None else "object-like macro"
+                        )
+                for d in fr.definitions:
+                    if d.kind == "function" and d.line.kind == "-":
+                        gone.setdefault(d.name, "function")
+            for fr in fc.new:
+                for m in fr.macros:
+                    if m.line.kind == "+":
+                        came[m.name] = m
+                for d in fr.definitions:
+                    if d.kind == "function" and d.line.kind == "+":
+                        functions.add(d.name)
+        for name, m in came.items():
+            was = gone.get(name)
+            if was is None or name in functions:
+                continue  # a function of that name remains: a bare name still means it
+            now = "function-like macro" if m.params is not None else "object-like macro"
+            if was == now or was == "function" and now == "object-like macro":
+                continue
+            if now == "object-like macro" and _IDENT_BODY_RE.match(m.body.strip()):
+                continue  # ``#define foo bar``: foo(x) still calls bar(x)
+            out[name] = _Change(name, pc.index, m, was)
+    return out
+
+
+def _wrong_uses(code: SeriesCode, ch: _Change) -> list[_Use]:
+    """Uses, on the new side of the patches from the change on, that do
+    not fit the new definition: a bare name for a function-like macro, a
+    call for an object-like one."""
+    header = ch.macro.path.endswith(".h")
+    bare = ch.macro.params is not None
+    pat = re.compile(
+        rf"(?<![\w.>]){re.escape(ch.name)}\b(?!\s*\()" if bare else rf"\b{re.escape(ch.name)}\s*\("
+    )
+    out: list[_Use] = []
+    for pc in code.patches:
+        if pc.index < ch.index:
+            continue
+        for fc in pc.files:
+            if not header and fc.path != ch.macro.path:
+                continue
+            for fr in fc.fragments(NEW):
+                lines = list(fr.view.lines)
+                masked = mask_comments([ln.text for ln in lines])
+                for ln, text in zip(lines, masked, strict=True):
+                    if ln.kind == "-" or _DIRECTIVE_RE.match(text):
+                        continue
+                    if _COMMENT_LINE_RE.match(ln.text):
+                        continue
+                    if pat.search(text) and not _designator(text, ch.name):
+                        out.append(_Use(fc.path, ln, pc.index))
+    return out
+
+
+def _designator(text: str, name: str) -> bool:
+    """``.name = value`` or a member declarator ``(*name)``: not the macro."""
+    return bool(re.search(rf"\.\s*{re.escape(name)}\s*=|\(\s*\*\s*{re.escape(name)}\s*\)", text))
+
+
+@rule(
+    id="RP316",
+    name="macro-call-mismatch",
+    severity=Severity.ERROR,
+    confidence=Confidence.HIGH,
+    scope=Scope.PATCH,
+    needs_code=True,
+)
+def macro_call_mismatch(ctx: RuleContext) -> Iterator[Hit]:
+    """A macro the patch redefines is still used the way its old definition wanted.
+
+    What it does
+        Finds the names whose definition the patch changes in kind: a
+        function or an object-like macro that becomes a function-like
+        macro (``#define kmalloc(...) alloc_hooks(kmalloc_noprof(...))``),
+        or a function-like macro that becomes an object-like one whose
+        body cannot be called.  Then reports the lines of this and later
+        patches (added, or kept as context; in the same file, or anywhere
+        for a header) that still use the name the old way: a bare name
+        (``.alloc = kmalloc``, ``EXPORT_SYMBOL(kmalloc)``) that a
+        function-like macro leaves unexpanded, or a call of an object-like
+        macro.  Preprocessor lines, comments, strings, member names and
+        designated initialisers are not uses.
+    Why it matters
+        A function-like macro expands only when followed by ``(``; a bare
+        use then names a function that no longer exists and the build
+        fails, often only in the configuration or architecture that has
+        the use.
+    Example
+        -void *foo_alloc(size_t size);
+        +#define foo_alloc(...)	alloc_hooks(foo_alloc_noprof(__VA_ARGS__))
+         ...
+                .alloc = foo_alloc,
+    Use instead
+        Point the bare uses at the real function (``foo_alloc_noprof``),
+        or keep a function of the old name.
+    """
+    assert ctx.patch is not None
+    code = ctx.code
+    if not isinstance(code, SeriesCode):
+        return
+    for ch in sorted(_changes(code).values(), key=lambda c: c.name):
+        if ch.index != ctx.patch.index:
+            continue
+        uses = _wrong_uses(code, ch)
+        if uses:
+            yield _hit(ch, uses)
+
+
+def _a(what: str) -> str:
+    return ("an " if what[0] in "aeiou" else "a ") + what
+
+
+def _hit(ch: _Change, uses: list[_Use]) -> Hit:
+    first = uses[0]
+    here = first.patch == ch.index
+    now = "function-like macro" if ch.macro.params is not None else "object-like macro"
+    how = "without arguments" if ch.macro.params is not None else "with arguments"
+    places = [f"{u.path}:{u.line.new_no}" for u in uses]
+    shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+    return Hit(
+        message=(
+            f"{ch.name} was {_a(ch.was)} and patch {ch.index} makes it {_a(now)} "
+            f"({ch.macro.path}:{ch.macro.line.new_no}), but {shown} still use"
+            f"{'s' if len(uses) == 1 else ''} it {how}"
+        ),
+        file=first.path if here else ch.macro.path,
+        line=first.line.new_no if here else ch.macro.line.new_no,
+        mail_line=first.line.mail_line if here else ch.macro.line.mail_line,
+        symbol=ch.name,
+        evidence=(
+            EvidenceLine(
+                text=ch.macro.line.text,
+                kind="+",
+                file=ch.macro.path,
+                new_no=ch.macro.line.new_no,
+                mail_line=ch.macro.line.mail_line,
+                label="new definition",
+            ),
+        )
+        + tuple(
+            EvidenceLine(
+                text=u.line.text,
+                kind=u.line.kind,
+                file=u.path,
+                new_no=u.line.new_no,
+                mail_line=u.line.mail_line if u.patch == ch.index else None,
+                label=f"used {how}" + (f" (patch {u.patch})" if u.patch != ch.index else ""),
+            )
+            for u in uses[:10]
+        ),
+    )
