@@ -317,3 +317,33 @@ def test_random_sample_is_deterministic_and_reviews_series_heads(
     others = [s["msgid"] for s in c["series"]]
     assert heads[0] not in others and others[:3] == heads[1:]
     assert c["skipped"] >= 1
+
+
+def _load_detection() -> ModuleType:
+    path = ROOT / "benchmarks" / "detection.py"
+    spec = importlib.util.spec_from_file_location("reviewpatch_detection", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_detection_document_from_corpus_numbers_and_judgements(tmp_path: Path) -> None:
+    detection = _load_detection()
+    judged = tmp_path / "judged.toml"
+    judged.write_text(
+        "[[sample]]\nseed = 7\nlists = ['linux-pm']\npatches = 40\n[sample.rules]\n"
+        "RP310 = { right = 3, wrong = 1 }\nRP203 = { right = 2, wrong = 0 }\n"
+    )
+    per_rule, samples, patches = detection.read_judged(judged)
+    assert per_rule["RP310"].precision == 0.75 and samples == ["seed 7 (linux-pm)"]
+    tune = evaluate.CorpusSummary(
+        "corpus", "tune", (), (evaluate.RuleRecall("early-exit-skips-release", "RP310", 4, 3, 1),)
+    )
+    holdout = evaluate.CorpusSummary("corpus", "holdout", (), ())
+    text = detection.render(tune, holdout, per_rule, samples, patches)
+    assert "| RP310 | early-exit-skips-release | 3/4 | - | 1 | 3/4 | 75 % |" in text
+    assert "| RP203 | no-changelog | - | - | - | 2/2 | 100 % |" in text
+    assert "5 of 6 judged warnings and errors right (83 %), 1.50 per 10 patches" in text
+    assert text == detection.render(tune, holdout, per_rule, samples, patches)  # no date
