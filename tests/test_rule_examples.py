@@ -1,7 +1,10 @@
 """Every rule's bad and good examples, run through the whole pipeline.
 
-fixtures/rules/<rule-name>/bad*.{mbox,eml,patch} must give at least one
-finding of that rule; good*.{...} must give none.  A fixture folder may hold
+fixtures/rules/<rule-name>/bad*.{mbox,eml,patch} must give a finding of
+that rule where its ``X-Reviewpatch-Expect:`` header says: ``PATH:LINE
+SYMBOL`` (a file line and the symbol named), ``mail:N patch P`` (line N of
+patch P's mail), ``patch P`` (the patch, no line) or ``series``;
+good*.{...} must give none.  A fixture folder may hold
 a ``tree/`` folder of plain files: the test then commits them to a fresh git
 repository and reviews in tree mode (``--tree``).
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from reviewpatch.api import review
+from reviewpatch.findings import Finding
 from reviewpatch.rules import all_rules
 from reviewpatch.settings import Settings
 
@@ -61,10 +65,32 @@ def test_rule_example(rule_name: str, path: Path, tmp_path: Path) -> None:
     hits = [f for f in report.findings if f.rule_name == rule_name]
     if path.name.startswith("bad"):
         assert hits, f"{path.name}: expected a {rule_name} finding, got none"
+        want = _expected(path)
+        got = [_where(f) for f in hits]
+        assert want in got, f"{path.name}: expected a finding at {want!r}, got {got}"
     else:
         assert not hits, f"{path.name}: expected no {rule_name} finding, got: " + "; ".join(
             f.message for f in hits
         )
+
+
+def _expected(path: Path) -> str:
+    """The ``X-Reviewpatch-Expect:`` header of a bad fixture (required)."""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("X-Reviewpatch-Expect:"):
+            return line.split(":", 1)[1].strip()
+        if not line.strip():
+            break  # the first mail's header block ends
+    raise AssertionError(f"{path.name}: a bad fixture needs an X-Reviewpatch-Expect: header")
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    if loc.file:
+        return f"{loc.file}:{loc.line} {loc.symbol or ''}".rstrip()
+    if loc.mail_line is not None:
+        return f"mail:{loc.mail_line}" + (f" patch {loc.patch_index}" if loc.patch_index else "")
+    return f"patch {loc.patch_index}" if loc.patch_index else "series"
 
 
 def test_every_rule_has_bad_and_good_examples() -> None:
