@@ -79,32 +79,42 @@ def _changes(code: SeriesCode) -> dict[str, _Change]:
     return out
 
 
+def _masked(code: SeriesCode) -> list[tuple[int, str, tuple[tuple[CodeLine, str], ...]]]:
+    """Every new-side fragment's lines with their comment-masked text, once
+    per series: (patch, path, lines)."""
+
+    def build() -> list[tuple[int, str, tuple[tuple[CodeLine, str], ...]]]:
+        out = []
+        for pc in code.patches:
+            for fc in pc.files:
+                for fr in fc.fragments(NEW):
+                    lines = list(fr.view.lines)
+                    masked = mask_comments([ln.text for ln in lines])
+                    out.append((pc.index, fc.path, tuple(zip(lines, masked, strict=True))))
+        return out
+
+    return code.memo(("RP316", "masked"), build)
+
+
 def _wrong_uses(code: SeriesCode, ch: _Change) -> list[_Use]:
     """Uses, on the new side of the patches from the change on, that do
     not fit the new definition: a bare name for a function-like macro, a
     call for an object-like one."""
     header = ch.macro.path.endswith(".h")
     bare = ch.macro.params is not None
-    pat = re.compile(
-        rf"(?<![\w.>]){re.escape(ch.name)}\b(?!\s*\()" if bare else rf"\b{re.escape(ch.name)}\s*\("
-    )
+    name = re.escape(ch.name)
+    pat = re.compile(rf"(?<![\w.>]){name}\b(?!\s*\()" if bare else rf"\b{name}\s*\(")
     out: list[_Use] = []
-    for pc in code.patches:
-        if pc.index < ch.index:
+    for index, path, lines in _masked(code):
+        if index < ch.index or not header and path != ch.macro.path:
             continue
-        for fc in pc.files:
-            if not header and fc.path != ch.macro.path:
+        for ln, text in lines:
+            if ch.name not in text or ln.kind == "-" or _DIRECTIVE_RE.match(text):
                 continue
-            for fr in fc.fragments(NEW):
-                lines = list(fr.view.lines)
-                masked = mask_comments([ln.text for ln in lines])
-                for ln, text in zip(lines, masked, strict=True):
-                    if ln.kind == "-" or _DIRECTIVE_RE.match(text):
-                        continue
-                    if _COMMENT_LINE_RE.match(ln.text):
-                        continue
-                    if pat.search(text) and not _designator(text, ch.name):
-                        out.append(_Use(fc.path, ln, pc.index))
+            if _COMMENT_LINE_RE.match(ln.text):
+                continue
+            if pat.search(text) and not _designator(text, ch.name):
+                out.append(_Use(path, ln, index))
     return out
 
 
@@ -154,7 +164,8 @@ def macro_call_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     code = ctx.code
     if not isinstance(code, SeriesCode):
         return
-    for ch in sorted(_changes(code).values(), key=lambda c: c.name):
+    changes = code.memo(("RP316", "changes"), lambda: _changes(code))
+    for ch in sorted(changes.values(), key=lambda c: c.name):
         if ch.index != ctx.patch.index:
             continue
         uses = _wrong_uses(code, ch)
