@@ -37,6 +37,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.deleted_header",
     "reviewpatch.rules.c.config_symbol",
     "reviewpatch.rules.c.macro_arity",
+    "reviewpatch.rules.c.unused_param",
 )
 
 
