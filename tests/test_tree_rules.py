@@ -293,3 +293,53 @@ def test_rp315_a_misspelt_option_in_tree_mode(tmp_path: Path) -> None:
     assert [(f.severity, f.location.symbol) for f in found] == [
         (Severity.WARNING, "CONFIG_FOO_DEBGU")
     ]
+
+
+def _stub_tree(tmp_path: Path, makefile: str) -> tuple[Path, Path]:
+    """A tree where include/linux/foo.h declares foo_pm_sync() only with
+    CONFIG_FOO_PM and a series that calls it from drivers/misc/bar.c."""
+    import shutil
+
+    from treehelp import git
+
+    author = tmp_path / "author"
+    build_repo(author)
+    (author / "include/linux/foo.h").write_text(
+        "/* SPDX-License-Identifier: GPL-2.0 */\nstruct foo;\n\n#ifdef CONFIG_FOO_PM\n"
+        "int foo_pm_init(struct foo *foo);\n#endif\n"
+    )
+    (author / "drivers/misc").mkdir(parents=True)
+    (author / "drivers/misc/Makefile").write_text(makefile)
+    (author / "drivers/Makefile").write_text("obj-y += misc/\n")
+    (author / "drivers/misc/bar.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/foo.h>\n\n"
+        "static int bar_resume(struct bar *bar)\n{\n\treturn bar_hw_init(bar);\n}\n"
+    )
+    base = commit(author, "foo: add the driver")
+    edit(
+        author,
+        "include/linux/foo.h",
+        "int foo_pm_init(struct foo *foo);\n",
+        "int foo_pm_sync(struct foo *foo);\nint foo_pm_init(struct foo *foo);\n",
+    )
+    edit(author, "drivers/misc/bar.c", "{\n\treturn", "{\n\tfoo_pm_sync(bar->foo);\n\treturn")
+    commit(author, "foo: sync the power state on resume")
+    (tmp_path / "series.mbox").write_text(format_series(author, base, cover=None))
+    repo = tmp_path / "linux"
+    shutil.copytree(author, repo)
+    git(repo, "reset", "-q", "--hard", base)
+    return tmp_path / "series.mbox", repo
+
+
+def test_rp318_call_without_stub_is_a_warning_when_the_tree_confirms_it(tmp_path: Path) -> None:
+    mbox, repo = _stub_tree(tmp_path, "obj-$(CONFIG_BAR) += bar.o\n")
+    hunk = _of(list(review(str(mbox), Settings()).findings), "RP318")
+    assert [f.severity for f in hunk] == [Severity.NOTE]
+    tree = _of(list(review(str(mbox), Settings(tree=str(repo))).findings), "RP318")
+    assert [(f.severity, f.location.symbol) for f in tree] == [(Severity.WARNING, "foo_pm_sync")]
+    assert "bar.o is built under CONFIG_BAR" in tree[0].message
+
+
+def test_rp318_a_file_built_only_with_the_option_is_fine(tmp_path: Path) -> None:
+    mbox, repo = _stub_tree(tmp_path, "obj-$(CONFIG_FOO_PM) += bar.o\n")
+    assert _of(list(review(str(mbox), Settings(tree=str(repo))).findings), "RP318") == []

@@ -38,6 +38,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.config_symbol",
     "reviewpatch.rules.c.macro_arity",
     "reviewpatch.rules.c.unused_param",
+    "reviewpatch.rules.c.config_stub",
 )
 
 
