@@ -737,4 +737,30 @@ def test_removing_an_arch_override_of_a_generic_fallback_is_a_note() -> None:
         "@@ -117,11 +117,6 @@", "@@ -117,10 +117,6 @@"
     )
     hits = run(removed_symbol_still_used, make_series(make_patch(plain)))
-    assert [(h.symbol, h.severity) for h in hits] == [("phys_to_virt", None)]
+    # still a note: another header the diff does not show may define it
+    assert [(h.symbol, h.severity) for h in hits] == [("phys_to_virt", Severity.NOTE)]
+    assert "a header the diff does not show" in hits[0].message
+
+
+FILE_LOCAL = """\
+diff --git a/drivers/misc/foo.c b/drivers/misc/foo.c
+--- a/drivers/misc/foo.c
++++ b/drivers/misc/foo.c
+@@ -10,7 +10,6 @@
+ #include <linux/io.h>
+ 
+-#define FOO_LEGACY_MODE	0x4
+ #define FOO_FAST_MODE	0x8
+ 
+ static int foo_mode(struct foo *foo)
+@@ -40,4 +39,4 @@ static int foo_start(struct foo *foo)
+ {
+-	return foo_write(foo, FOO_FAST_MODE);
++	return foo_write(foo, FOO_LEGACY_MODE);
+ }
+"""
+
+
+def test_a_file_local_macro_removed_while_used_is_an_error_in_hunk_mode() -> None:
+    hits = run(removed_symbol_still_used, make_series(make_patch(FILE_LOCAL)))
+    assert [(h.symbol, h.severity) for h in hits] == [("FOO_LEGACY_MODE", None)]

@@ -32,7 +32,9 @@ def _arch(path: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _use_hit(sym: Removed, group: list[Use], note: bool, generic: bool = False) -> Hit:
+def _use_hit(
+    sym: Removed, group: list[Use], note: bool, generic: bool = False, unseen: bool = False
+) -> Hit:
     """One finding for the uses of ``sym`` in one file (in file order)."""
     where = sym.last
     group = sorted(group, key=lambda u: u.line.new_no or 0)
@@ -61,6 +63,13 @@ def _use_hit(sym: Removed, group: list[Use], note: bool, generic: bool = False) 
             f"; the use is outside arch/{_arch(where.path)}, so a generic definition "
             "may exist: --tree would settle it"
         )
+    elif unseen:
+        # hunk mode: a header the diff does not show may define it (the
+        # series may have made the file include one)
+        msg += (
+            f"; a header the diff does not show may still define {sym.name}: --tree would settle it"
+        )
+        note = True
     return Hit(
         message=msg,
         patch_index=use.patch_index,
@@ -110,9 +119,12 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
         definitions, enum members) that it re-adds nowhere and that no
         context line still declares, and reports every line the series
         adds or keeps that still uses them (whole identifiers, outside
-        comments and strings), one finding per symbol and file.  In tree
-        mode it also searches the tree after the series, and stays quiet
-        when a definition remains there.  A build break is never explained
+        comments and strings), one finding per symbol and file.  In hunk
+        mode only a definition local to its file (a ``.c`` file's macro or
+        static function) makes an error: a header's symbol may still be
+        defined by a header the diff does not show, so its uses are notes.
+        In tree mode it also searches the tree after the series, and stays
+        quiet when a definition remains there.  A build break is never explained
         away by the commit message.
     Why it matters
         A symbol removed while still used breaks the build, often only in a
@@ -186,8 +198,9 @@ def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
         sites = by_file.setdefault((use.path, note), {})
         sites.setdefault((use.line.new_no, use.line.text.strip()), use)
     generic = not code.tree_mode and _overrode_generic(code, sym)
+    unseen = not code.tree_mode and local is None
     for (_, note), sites in sorted(by_file.items()):
-        yield _use_hit(sym, list(sites.values()), note, generic)
+        yield _use_hit(sym, list(sites.values()), note, generic, unseen)
 
 
 def _overrode_generic(code: SeriesCode, sym: Removed) -> bool:
