@@ -234,3 +234,102 @@ def test_a_goto_replaced_where_the_acquisition_moved_below() -> None:
     ).replace("@@ -399,18 +399,18 @@", "@@ -399,18 +399,14 @@")
     hits = run(early_exit_skips_release, make_series(make_patch(kept)))
     assert [h.symbol for h in hits] == ["regulator_disable"]
+
+
+DEVRES = """\
+diff --git a/drivers/power/supply/y_hwmon.c b/drivers/power/supply/y_hwmon.c
+--- a/drivers/power/supply/y_hwmon.c
++++ b/drivers/power/supply/y_hwmon.c
+@@ -10,0 +11,20 @@ struct y;
++int y_add_hwmon(struct y_supply *psy)
++{
++	struct device *dev = &psy->dev;
++	int ret;
++
++	if (!devres_open_group(dev, y_add_hwmon, GFP_KERNEL))
++		return -ENOMEM;
++
++	ret = y_hwmon_setup(psy);
++	if (ret)
++		goto error;
++
++	devres_close_group(dev, y_add_hwmon);
++	return 0;
++error:
++	devres_release_group(dev, NULL);
++	return ret;
++}
++
++int y_other(void)
+"""
+
+
+def test_a_group_opened_is_released_by_its_release_call() -> None:
+    # devres_release_group() undoes devres_open_group() on the error path
+    assert run(early_exit_skips_release, make_series(make_patch(DEVRES))) == []
+    leak = DEVRES.replace("\tdevres_release_group(dev, NULL);\n", "\ty_log(dev);\n")
+    hits = run(early_exit_skips_release, make_series(make_patch(leak)))
+    assert [h.symbol for h in hits] == ["devres_close_group"]
+
+
+HANDED = """\
+diff --git a/drivers/cpufreq/y-cpufreq.c b/drivers/cpufreq/y-cpufreq.c
+--- a/drivers/cpufreq/y-cpufreq.c
++++ b/drivers/cpufreq/y-cpufreq.c
+@@ -10,0 +11,20 @@ struct y;
++static int y_probe(struct platform_device *pdev)
++{
++	struct y_drv *drv;
++	int ret;
++
++	drv = kzalloc(sizeof(*drv), GFP_KERNEL);
++	if (!drv)
++		return -ENOMEM;
++	drv->tables = kcalloc(4, sizeof(*drv->tables), GFP_KERNEL);
++	if (!drv->tables) {
++		ret = -ENOMEM;
++		goto free_drv;
++	}
++	platform_set_drvdata(pdev, drv);
++	return 0;
++free_drv:
++	kfree(drv);
++	return ret;
++}
++
+"""
+
+
+def test_an_object_handed_over_with_the_structure_it_hangs_off() -> None:
+    hits = run(early_exit_skips_release, make_series(make_patch(HANDED)))
+    assert [h.symbol for h in hits if "tables" in h.message] == []
+
+
+PUD = """\
+diff --git a/arch/y/mm/pgd.c b/arch/y/mm/pgd.c
+--- a/arch/y/mm/pgd.c
++++ b/arch/y/mm/pgd.c
+@@ -10,0 +11,16 @@ struct y;
++pgd_t *y_pgd_alloc(struct mm_struct *mm, pgd_t *new_pgd)
++{
++	pud_t *new_pud;
++
++	new_pud = pud_alloc(mm, new_pgd, 0);
++	if (!new_pud)
++		return NULL;
++	if (y_setup(mm))
++		return NULL;
++	pud_free(mm, new_pud);
++	return new_pgd;
++}
++
++int y_other(void)
++{
++}
+"""
+
+
+def test_an_allocator_takes_its_result_not_its_first_argument() -> None:
+    [hit] = run(early_exit_skips_release, make_series(make_patch(PUD)))
+    assert "leaves new_pud taken by pud_alloc()" in hit.message
+    assert "pud_free(mm)" in hit.message or "pud_free(" in hit.message

@@ -103,8 +103,10 @@ def _norm(text: str) -> str:
 
 
 def _object(acquire: Site) -> str:
-    """What an acquisition takes: its result, or its first argument."""
-    if by_result(acquire.callee):
+    """What an acquisition takes: its result, or its first argument.  An
+    allocator whose result is kept (``new = pud_alloc(mm, p4d, addr)``)
+    takes its result, whatever its first argument is."""
+    if by_result(acquire.callee) or acquire.assigned and "alloc" in acquire.callee.split("_"):
         return _norm(acquire.assigned)
     return _norm(acquire.args[0]) if acquire.args else ""
 
@@ -139,7 +141,11 @@ def _releases_of(fun: _Function, acq: _Call, obj: str) -> list[_Call]:
         for c in fun.calls
         if c.pos > acq.pos
         and releases(acq.site.callee, c.site.callee)
-        and (_released(c.site) == obj if obj else not c.site.args)
+        and (
+            (_released(c.site) == obj or any(_norm(a) == obj for a in c.site.args))
+            if obj
+            else not c.site.args
+        )
     ]
 
 
@@ -329,10 +335,18 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
         and c is not acq
         and (
             (_TAKES_RE.search(c.site.callee) or _lock_passed(acq, c))
-            and any(_mentions(a, obj) for a in c.site.args)
+            and any(_mentions(a, obj) or _mentions(a, _base(obj)) for a in c.site.args)
             or _drops_lock(acq.site.callee, c.site.callee)
         )
     ]
+
+
+def _base(obj: str) -> str:
+    """The structure an object hangs off (``drv`` for ``drv->opp_tables``):
+    handing the structure over hands the object over with it; "" for a
+    plain name."""
+    base = re.split(r"->|\.|\[", obj, maxsplit=1)[0]
+    return base if base != obj else ""
 
 
 def _lock_passed(acq: _Call, call: _Call) -> bool:
@@ -747,7 +761,7 @@ def _bare_before(fun: _Function, new: _Leave, obj: str) -> bool:
 
 def _shown(acquire: Site) -> str:
     """The object as written."""
-    if by_result(acquire.callee):
+    if by_result(acquire.callee) or acquire.assigned and "alloc" in acquire.callee.split("_"):
         return acquire.assigned
     first = acquire.args[0] if acquire.args else ""
     return first[1:].strip() if first.startswith("&") else first

@@ -43,6 +43,7 @@ PAIR_WORDS: tuple[tuple[str, str], ...] = (
     ("grab", "release"),
     ("hold", "release"),
     ("open", "close"),
+    ("open", "release"),
     ("init", "free"),
     ("init", "exit"),
     ("init", "deinit"),
