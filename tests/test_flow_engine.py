@@ -419,3 +419,44 @@ def test_a_call_of_an_empty_stub_that_no_longer_runs_is_in_doubt() -> None:
     alone = make_series(make_patch(_diff("drivers/clocksource/y_timer.c", 85, STUB_CALL)))
     [ch] = [c for c in flow_of(analyse_series(alone)).changes(1) if c.callee == "y_disable_irq"]
     assert ch.doubt(lost=True) == ""
+
+
+VERSION_H = """\
+diff --git a/drivers/thermal/y/y.h b/drivers/thermal/y/y.h
+--- a/drivers/thermal/y/y.h
++++ b/drivers/thermal/y/y.h
+@@ -30,5 +30,6 @@ enum y_ver {
++	VER_0 = 0,
+ 	VER_0_1,
+ 	VER_1_X,
+ 	VER_2_X,
+ };
+ 
+"""
+VALID = """\
+ int y_get_temp_valid(const struct y_sensor *s, int *temp)
+ {
+-	ret = regmap_field_read(priv->rf[VALID], &valid);
+-	if (ret)
+-		return ret;
++	if (y_version(priv) >= VER_0_1) {
++		ret = regmap_field_read(priv->rf[VALID], &valid);
++		if (ret)
++			return ret;
++	}
+ 	return y_read_temp(s, temp);
+ }
+"""
+
+
+def test_a_case_only_a_new_enum_value_reaches_is_in_doubt() -> None:
+    """VER_0, added by the series, is the only version below VER_0_1: the
+    versions that existed still read the valid bit."""
+    series = make_series(make_patch(VERSION_H + _diff("drivers/thermal/y/y.c", 580, VALID)))
+    [ch] = [
+        c for c in flow_of(analyse_series(series)).changes(1) if c.callee == "regmap_field_read"
+    ]
+    assert "where only VER_0, which the series adds, may be" in ch.doubt(lost=True)
+    alone = make_series(make_patch(_diff("drivers/thermal/y/y.c", 580, VALID)))
+    [ch] = [c for c in flow_of(analyse_series(alone)).changes(1) if c.callee == "regmap_field_read"]
+    assert ch.doubt(lost=True) == ""

@@ -125,6 +125,7 @@ class Change:
             or _clock_read(self.callee, self.old if lost else self.new)
             or (_stub(self.old, self.stubs) if lost else "")
             or _new_flag(w, self.fresh)
+            or _new_value(w, self.fresh)
             or (_swap_text(self.swapped) if lost else "")
             or _config_swap(w, self.before, self.after)
             or _built(w, self.root, self.built)
@@ -317,6 +318,29 @@ def _new_flag(w: Witness, fresh: frozenset[str]) -> str:
             return (
                 f"it needs {a.var} to have {a.name}, a flag the series adds: only what sets the "
                 "new flag behaves differently"
+            )
+    return ""
+
+
+_ORDER_RE = re.compile(r"^(.+?)\s*(<=?|>=?)\s*([A-Z][A-Z0-9_]*)$")
+
+
+def _new_value(w: Witness, fresh: frozenset[str]) -> str:
+    """A case that needs a value compared below or above an enum constant
+    (``tsens_version(priv) < VER_0_1``) while the series adds a value of
+    that family (``VER_0``): only the new value gets there; what existed
+    behaves as before."""
+    for lit in w.literals:
+        m = _ORDER_RE.match(lit.atom.text)
+        if m is None or lit.atom.kind is not AtomKind.COND or not lit.value:
+            continue
+        name = m.group(3)
+        family = name.split("_", 1)[0] + "_"
+        new = sorted(f for f in fresh if f != name and f.startswith(family) and f.isupper())
+        if new and len(family) > 2:
+            return (
+                f"it needs {m.group(1)} on the other side of {name}, where only {new[0]}, which "
+                "the series adds, may be: what existed before behaves as it did"
             )
     return ""
 
