@@ -333,3 +333,29 @@ def test_an_allocator_takes_its_result_not_its_first_argument() -> None:
     [hit] = run(early_exit_skips_release, make_series(make_patch(PUD)))
     assert "leaves new_pud taken by pud_alloc()" in hit.message
     assert "pud_free(mm)" in hit.message or "pud_free(" in hit.message
+
+
+def test_passing_the_structure_does_not_hand_over_its_lock() -> None:
+    diff = """\
+diff --git a/drivers/power/supply/y_charger.c b/drivers/power/supply/y_charger.c
+--- a/drivers/power/supply/y_charger.c
++++ b/drivers/power/supply/y_charger.c
+@@ -10,0 +11,15 @@ struct y;
++static int y_set_otg(struct y_charger *charger)
++{
++	int ret;
++
++	mutex_lock(&charger->lock);
++	ret = regmap_update_bits(charger->regmap, Y_CTRL, Y_MASK, 1);
++	if (ret)
++		return -EINVAL;
++	mutex_unlock(&charger->lock);
++	return 0;
++}
++
++static int y_other(void)
++{
++}
+"""
+    hits = run(early_exit_skips_release, make_series(make_patch(diff)))
+    assert [h.symbol for h in hits] == ["mutex_unlock"]

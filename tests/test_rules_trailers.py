@@ -516,3 +516,28 @@ def test_author_without_name_or_address():
     assert (
         run(tr.missing_signoff, make_patch([t("Signed-off-by", SOB_JOE, 3)], author=nobody)) == []
     )
+
+
+def test_from_signoff_mismatch_is_said_once_per_series() -> None:
+    from dataclasses import replace
+
+    from test_rules_c_symbols import make_patch, make_series
+
+    from reviewpatch.model import Person
+    from reviewpatch.rules.registry import RuleContext
+    from reviewpatch.rules.trailers import from_signoff_mismatch
+    from reviewpatch.trailers import parse_trailer_block
+
+    author = Person("Vineet Gupta", "Vineet.Gupta1@synopsys.com")
+    body = "Fix it.\n\nSigned-off-by: Vineet Gupta <vgupta@synopsys.com>\n"
+
+    def patch(i: int):  # type: ignore[no-untyped-def]
+        p = make_patch("", body, index=i)
+        trailers = parse_trailer_block(body.splitlines(), f"p{i}@example.org", 1, None)
+        return replace(p, author=author, trailers=trailers)
+
+    series = make_series(patch(1), patch(2), patch(3))
+    hits = [
+        h for p in series.patches for h in from_signoff_mismatch(RuleContext(series, p, {}, None))
+    ]
+    assert len(hits) == 1 and "(patches 1, 2, 3 do the same)" in hits[0].message

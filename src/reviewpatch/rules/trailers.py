@@ -140,7 +140,8 @@ def from_signoff_mismatch(ctx: RuleContext) -> Iterator[Hit]:
         a patch is sent from a personal or kernel.org address and signed off
         with a company one (or the other way round).  An author address
         rewritten by a mailing list ("Jane Doe via linux-foo") or by the b4
-        relay is not compared.
+        relay is not compared.  Said once per series, on the first patch
+        that does it, naming the others.
     Why it matters
         Tools that apply patches (b4, checkpatch) match the author to the
         sign-off by address; the commit would be authored by one identity
@@ -154,17 +155,38 @@ def from_signoff_mismatch(ctx: RuleContext) -> Iterator[Hit]:
         or sign off with the address of the From line.
     """
     patch = _patch(ctx)
+    mismatch = _address_mismatch(patch)
+    if mismatch is None:
+        return
+    same = [
+        p.index
+        for p in ctx.series.patches
+        if (m := _address_mismatch(p)) is not None
+        and m.person is not None
+        and mismatch.person is not None
+        and (p.author.key, m.person.key) == (patch.author.key, mismatch.person.key)
+    ]
+    if same and same[0] != patch.index:
+        return  # said once, on the first patch of the series that does it
+    also = f" (patches {', '.join(map(str, same))} do the same)" if len(same) > 1 else ""
+    assert mismatch.person is not None
+    yield Hit(
+        f"The author is {patch.author} but signs off as {mismatch.person}: the same name "
+        f"with another address ({mismatch.person.email} instead of {patch.author.email}){also}.",
+        mail_line=mismatch.line or None,
+    )
+
+
+def _address_mismatch(patch: Patch) -> Trailer | None:
+    """The Signed-off-by of the author's name with another address, when
+    no sign-off has the author's address."""
     signoffs = signoff_trailers(patch)
     if not signoffs or is_relay(patch.author) or any(_by_address(patch, t) for t in signoffs):
-        return
+        return None
     for t in signoffs:
         if t.person is not None and same_name(t.person, patch.author):
-            yield Hit(
-                f"The author is {patch.author} but signs off as {t.person}: the same name "
-                f"with another address ({t.person.email} instead of {patch.author.email}).",
-                mail_line=t.line or None,
-            )
-            return
+            return t
+    return None
 
 
 def _one_owner(sender: Person, author: Person) -> bool:

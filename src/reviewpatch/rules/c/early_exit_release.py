@@ -334,8 +334,10 @@ def _handed(fun: _Function, acq: _Call, leave: _Leave, obj: str) -> list[_Call]:
         if acq.pos < c.pos < leave.pos
         and c is not acq
         and (
-            (_TAKES_RE.search(c.site.callee) or _lock_passed(acq, c))
+            _TAKES_RE.search(c.site.callee)
             and any(_mentions(a, obj) or _mentions(a, _base(obj)) for a in c.site.args)
+            or _lock_passed(acq, c)
+            and any(_mentions(a, obj) for a in c.site.args)
             or _drops_lock(acq.site.callee, c.site.callee)
         )
     ]
