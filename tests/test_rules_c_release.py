@@ -359,3 +359,21 @@ diff --git a/drivers/power/supply/y_charger.c b/drivers/power/supply/y_charger.c
 """
     hits = run(early_exit_skips_release, make_series(make_patch(diff)))
     assert [h.symbol for h in hits] == ["mutex_unlock"]
+
+
+def test_a_rewritten_return_after_an_unchanged_lock_is_not_new() -> None:
+    diff = """\
+diff --git a/drivers/devfreq/y.c b/drivers/devfreq/y.c
+--- a/drivers/devfreq/y.c
++++ b/drivers/devfreq/y.c
+@@ -254,7 +254,7 @@ static struct y_governor *y_request_governor(const char *name)
+ 		/* Restore previous state before return */
+ 		mutex_lock(&y_list_lock);
+ 		if (err)
+-			return NULL;
++			return ERR_PTR(err);
+ 
+ 		governor = y_find_governor(name);
+ 	}
+"""
+    assert run(early_exit_skips_release, make_series(make_patch(diff))) == []

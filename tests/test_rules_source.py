@@ -82,3 +82,25 @@ def test_a_heading_rule_in_a_document_is_no_conflict_marker() -> None:
     assert run(conflict_marker, make_series(_real(diff))) == []
     diff = _new_file("drivers/y/y.c", "=======")
     assert [h.symbol for h in run(conflict_marker, make_series(_real(diff)))] == ["======="]
+
+
+def test_a_macro_whose_parameters_span_lines_is_function_like() -> None:
+    from reviewpatch.csource.prepare import mask_comments
+    from reviewpatch.csource.preproc import read_macros
+    from reviewpatch.csource.views import hunk_view
+
+    diff = """\
+diff --git a/arch/y/include/asm/cmpxchg.h b/arch/y/include/asm/cmpxchg.h
+--- a/arch/y/include/asm/cmpxchg.h
++++ b/arch/y/include/asm/cmpxchg.h
+@@ -10,0 +11,4 @@
++#define __y_cmpxchg_masked(sc_sfx, cas_sfx,			\\
++			   r, p, o, n)				\\
++({								\\
++})
+"""
+    fd = parse_diff(diff, 1)[0]
+    view = hunk_view(fd.hunks[0], "new", fd.new_path, 1, 0)
+    [macro] = read_macros(view, tuple(mask_comments([ln.text for ln in view.lines])))
+    assert macro.params == ("sc_sfx", "cas_sfx", "r", "p", "o", "n")
+    assert macro.body == "({ })"

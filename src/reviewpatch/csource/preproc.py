@@ -74,6 +74,13 @@ def read_macros(view: View, masked: tuple[str, ...]) -> tuple[Macro, ...]:
         params = None
         if m.group(2) is not None:
             params = tuple(p.strip() for p in m.group(2)[1:-1].split(",") if p.strip())
+        elif m.group(3).startswith("("):
+            # ``#define name(a, b, \`` with the parameters over several
+            # lines: function-like all the same (the parenthesis touches
+            # the name); the parameter list ends at the first ``)``
+            head, _, rest = body[1:].partition(")")
+            params = tuple(p.strip() for p in head.split(",") if p.strip())
+            body = rest.strip()
         out.append(
             Macro(
                 name=m.group(1),

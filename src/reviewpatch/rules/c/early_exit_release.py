@@ -214,7 +214,7 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         fun = _facts(fa, fv)
         old = bodies.functions(OLD).get(fv.key)
         before = _facts(fa, old, OLD) if old is not None else None
-        hits = list(_held(fa, fun))
+        hits = list(_held(fa, fun, before))
         hits += _skipped_label(fa, fun, before)
         hits += _unlocked_below(fa, fun, before)
         if before is not None:
@@ -225,8 +225,10 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
                 yield hit
 
 
-def _held(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
-    """Exits after an acquisition that leave without its release."""
+def _held(fa: FlowAnalysis, fun: _Function, before: _Function | None = None) -> Iterator[Hit]:
+    """Exits after an acquisition that leave without its release (an
+    exit that only rewrites a return that was there, after an unchanged
+    acquisition, is not the patch's doing)."""
     fv = fun.view
     for acq in fun.calls:
         if not is_acquire(acq.site.callee):
@@ -235,11 +237,15 @@ def _held(fa: FlowAnalysis, fun: _Function) -> Iterator[Hit]:
         if by_result(acq.site.callee) and not obj:
             continue
         rels = _releases_of(fun, acq, obj)
+        if is_lock(acq.site.callee) and _dropped_before(fun, acq, obj):
+            continue  # unlock, then lock again: the function is entered holding it
         assumed = not rels and is_lock(acq.site.callee) and _releases_later(fv)
         if not rels and not assumed:
             yield from _dropped(fa, fun, acq, obj)
             continue
         for leave in fun.leaves:
+            if acq.site.line.kind != "+" and _rewritten(leave, before):
+                continue
             hit = _judge(fa, fun, acq, obj, rels, leave)
             if hit is not None:
                 yield hit
@@ -307,6 +313,18 @@ def _found(leave: _Leave, obj: str) -> bool:
     yes = {obj, f"{obj}!=NULL", f"NULL!={obj}"}
     no = {f"!{obj}", f"{obj}==NULL", f"NULL=={obj}"}
     return g.kind == "if" and text in yes or g.kind == "else" and text in no
+
+
+def _dropped_before(fun: _Function, acq: _Call, obj: str) -> bool:
+    """The lock is released earlier in the function than this acquisition
+    (``mutex_unlock(&l); request_module(); mutex_lock(&l);``): the caller
+    holds it, and the function gives it back as it got it."""
+    return any(
+        c.pos < acq.pos
+        and releases(acq.site.callee, c.site.callee)
+        and (_released(c.site) == obj if obj else not c.site.args)
+        for c in fun.calls
+    )
 
 
 def _releases_later(fv: FunctionView) -> bool:
