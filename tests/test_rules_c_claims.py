@@ -430,3 +430,29 @@ def test_rp308_a_claim_that_opens_on_its_condition_is_a_note():
     hits = _code_run(nfc_claim_changes_behaviour, make_series(make_patch(EXIT, msg)))
     assert [h.severity for h in hits] == [Severity.NOTE]
     assert "limited to a case" in hits[0].message
+
+
+def test_always_about_another_call_in_the_sentence_is_no_claim():
+    from reviewpatch.rules.c.claims import read_claims
+
+    msg = (
+        "This causes the governor to always take the full overhead of\n"
+        "get_typical_interval() with the assumption that the cost will be\n"
+        "amortized by skipping the tick_nohz_get_sleep_length() call.\n"
+    )
+    kinds = [(c.kind, c.symbol) for c in read_claims(msg, ["tick_nohz_get_sleep_length"])]
+    assert ("always", "tick_nohz_get_sleep_length") not in kinds
+    plain = "Call tick_nohz_get_sleep_length() unconditionally at the start.\n"
+    kinds = [(c.kind, c.symbol) for c in read_claims(plain, ["tick_nohz_get_sleep_length"])]
+    assert ("always", "tick_nohz_get_sleep_length") in kinds
+
+
+def test_a_reason_naming_the_call_and_a_constant_of_the_case_explains_it():
+    from reviewpatch.rules.c.claims import explanation
+
+    msg = (
+        "Because calling foo_sleep_length() costs more now, compute the\n"
+        "prediction first; if it is above RESIDENCY_THRESHOLD_NS, call it.\n"
+    )
+    assert explanation(msg, "foo_sleep_length", ["RESIDENCY_THRESHOLD_NS >= predicted"])
+    assert explanation(msg, "foo_sleep_length", ["regs->flags"]) is None

@@ -162,8 +162,30 @@ def read_claims(message: str, symbols: Iterable[str]) -> tuple[MessageClaim, ...
                 m = pattern.search(para)
                 if m is None or (kind == "always" and _NOT_ALWAYS_RE.search(para)):
                     continue
+                if kind == "always" and not _always_about(para, symbol):
+                    continue
                 out.append(MessageClaim(kind, symbol, _quote(para, m.start()), m.group(0)))
     return tuple(out)
+
+
+_IDENT_RE = re.compile(r"[A-Za-z_]\w*")
+_CALL_NAME_RE = re.compile(r"\b([A-Za-z_]\w*)\(\)")
+
+
+def _always_about(para: str, symbol: str) -> bool:
+    """Whether a sentence of ``para`` says ``symbol`` runs always: the
+    keyword and the symbol in one sentence that neither skips nor gates
+    anything, and no other call named between the keyword and the symbol
+    ("always take the overhead of foo() ... skipping the bar() call" is
+    about foo())."""
+    for sentence in _sentences(para):
+        m = _ALWAYS_RE.search(sentence)
+        if m is None or not _names(sentence, symbol) or _GATE_RE.search(sentence):
+            continue
+        calls = [c.group(1) for c in _CALL_NAME_RE.finditer(sentence, m.end())]
+        if not calls or calls[0] == symbol or symbol not in calls:
+            return True
+    return False
 
 
 def _quote(para: str, at: int) -> str:
@@ -191,6 +213,15 @@ def explanation(message: str, symbol: str, words: Iterable[str]) -> str | None:
     that names ``symbol`` and one of ``words`` (the flags or the condition
     the finding is about) and gives a reason or says it gates the call."""
     wanted = [w for w in words if w]
+    # the names inside the conditions too: "RESIDENCY_THRESHOLD_NS >= predicted_ns"
+    # (specific names only: a constant, or a name with an underscore;
+    # "flags" or "regs" in a message names nothing in particular)
+    wanted += [
+        n
+        for w in list(wanted)
+        for n in _IDENT_RE.findall(w)
+        if n not in wanted and (n.isupper() and len(n) >= 4 or "_" in n.strip("_") and len(n) >= 6)
+    ]
     for para in _paragraphs(message):
         if not _names(para, symbol) or not any(_names(para, w) for w in wanted):
             continue
