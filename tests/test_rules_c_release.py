@@ -377,3 +377,27 @@ diff --git a/drivers/devfreq/y.c b/drivers/devfreq/y.c
  	}
 """
     assert run(early_exit_skips_release, make_series(make_patch(diff))) == []
+
+
+def test_a_status_code_from_a_lookalike_function_holds_no_reference() -> None:
+    diff = """\
+diff --git a/drivers/memory/y-dmc.c b/drivers/memory/y-dmc.c
+--- a/drivers/memory/y-dmc.c
++++ b/drivers/memory/y-dmc.c
+@@ -10,0 +11,14 @@ struct y;
++static int y_dmc_probe(struct platform_device *pdev)
++{
++	int ret;
++
++	ret = of_get_dram_timings(pdev);
++	if (ret)
++		goto remove_clocks;
++	return 0;
++remove_clocks:
++	y_clocks_off(pdev);
++	return ret;
++}
++
++static int y_other(void)
+"""
+    assert run(early_exit_skips_release, make_series(make_patch(diff))) == []

@@ -160,3 +160,16 @@ def test_nack_is_reported_and_not_pending():
     assert run_patch(rt.pending_trailers, patch) == []
     hits = run_patch(rt.nacked, patch)
     assert len(hits) == 1 and "Nacked-by: Joe Smith" in hits[0].message
+
+
+def test_one_nak_per_person_however_many_replies_repeat_it():
+    from dataclasses import replace
+
+    replies = tuple(
+        Mail(f"r{i}@x", "Re: [PATCH 1/2] x", JOE, "", "p1@x", (), "NAK.\n\nJoe\n") for i in (1, 2)
+    )
+    patch = replace(make_patch(followups=[given("Nacked-by", JOE, JOE)]), replies=replies)
+    hits = run_patch(rt.nacked, patch)
+    assert len(hits) == 1 and "Nacked-by: Joe Smith" in hits[0].message
+    other = replace(make_patch(), replies=replies)
+    assert len(run_patch(rt.nacked, other)) == 1

@@ -263,7 +263,8 @@ def nacked(ctx: RuleContext) -> Iterator[Hit]:
     What it does
         Reports a Nacked-by given in a reply to the patch (or to the cover
         letter), and a reply whose own, unquoted text says "NAK" on a line
-        of its own, naming who objected and in which message.
+        of its own, naming who objected and in which message (once per
+        person and patch, however many replies repeat it).
     Why it matters
         A NAK is an objection, usually from a maintainer of the code
         touched: the patch should not be applied before it is resolved.
@@ -278,10 +279,15 @@ def nacked(ctx: RuleContext) -> Iterator[Hit]:
         explain in the cover letter why it does not apply).
     """
     patch = _patch(ctx)
+    said: set[str] = set()  # one finding per person and patch
     for t in patch.followup_trailers:
-        if is_named(t, "nacked-by"):
+        who = t.person.key if t.person is not None else t.value
+        if is_named(t, "nacked-by") and who not in said:
+            said.add(who)
             yield Hit(f"{trailer_text(t)} was given in a reply ({_source(t)}).")
     for reply in patch.replies:
+        if reply.sender.key in said:
+            continue
         if any(
             is_named(t, "nacked-by")
             for t in patch.followup_trailers
@@ -290,6 +296,7 @@ def nacked(ctx: RuleContext) -> Iterator[Hit]:
             continue
         line = _nak_line(reply.body)
         if line is not None:
+            said.add(reply.sender.key)
             yield Hit(
                 f"{shown(reply.sender)} said NAK in a reply (<{reply.msgid}>, line {line}).",
                 evidence=(

@@ -231,7 +231,7 @@ def _held(fa: FlowAnalysis, fun: _Function, before: _Function | None = None) -> 
     acquisition, is not the patch's doing)."""
     fv = fun.view
     for acq in fun.calls:
-        if not is_acquire(acq.site.callee):
+        if not is_acquire(acq.site.callee) or _status(acq.site):
             continue
         obj = _object(acq.site)
         if by_result(acq.site.callee) and not obj:
@@ -249,6 +249,16 @@ def _held(fa: FlowAnalysis, fun: _Function, before: _Function | None = None) -> 
             hit = _judge(fa, fun, acq, obj, rels, leave)
             if hit is not None:
                 yield hit
+
+
+_STATUS_NAMES = frozenset({"ret", "err", "rc", "error", "status", "rv"})
+
+
+def _status(site: Site) -> bool:
+    """A call whose result is kept as a status code (``ret = of_get_dram_
+    timings(dmc);``): a driver's own function that happens to be named like
+    a kernel lookup, not a reference taken."""
+    return by_result(site.callee) and _norm(site.assigned) in _STATUS_NAMES
 
 
 def _dropped(fa: FlowAnalysis, fun: _Function, acq: _Call, obj: str) -> Iterator[Hit]:
