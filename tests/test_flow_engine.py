@@ -460,3 +460,31 @@ def test_a_case_only_a_new_enum_value_reaches_is_in_doubt() -> None:
     alone = make_series(make_patch(_diff("drivers/thermal/y/y.c", 580, VALID)))
     [ch] = [c for c in flow_of(analyse_series(alone)).changes(1) if c.callee == "regmap_field_read"]
     assert ch.doubt(lost=True) == ""
+
+
+def test_a_hunk_after_the_end_of_the_function_its_header_names_is_another_function() -> None:
+    """git names the hunk after the last line its pattern matched; a
+    function head it did not match (``__visible noinstr long foo(...)``)
+    leaves the hunk under the previous function's name."""
+    from reviewpatch.flow.bodies import Bodies
+
+    diff = """\
+diff --git a/arch/y/entry.c b/arch/y/entry.c
+--- a/arch/y/entry.c
++++ b/arch/y/entry.c
+@@ -10,6 +10,7 @@
+ static bool __y_fast(struct pt_regs *regs)
+ {
++	instrumentation_begin();
+ 	y_work(regs);
+ 	return true;
+ }
+@@ -40,4 +41,3 @@ static bool __y_fast(struct
+ 	regs->ip = landing_pad;
+-	instrumentation_begin();
+ 	y_enter(regs);
+ }
+"""
+    series = make_series(make_patch(diff))
+    names = sorted(fv.name for fv in Bodies(analyse_series(series), 1).functions("new").values())
+    assert names[0].startswith("<") and names[1] == "__y_fast"

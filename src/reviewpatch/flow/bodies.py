@@ -146,6 +146,29 @@ def _link(name: str, pieces: list[FlowPiece]) -> tuple[tuple[str, Formula], ...]
     return tuple(links)
 
 
+def _after_the_end(
+    grouped: dict[tuple[str, str], list[tuple[FlowPiece, bool]]],
+) -> dict[tuple[str, str], list[tuple[FlowPiece, bool]]]:
+    """Pieces named only by their hunk header that come after a piece of
+    the same function whose closing brace is shown are in a later
+    function git's header line did not catch (``__visible noinstr long
+    foo(...)``): they get a name of their own, as unknown functions do."""
+    out: dict[tuple[str, str], list[tuple[FlowPiece, bool]]] = {}
+    for (name, path), items in grouped.items():
+        items = sorted(
+            items, key=lambda it: it[0].start.old_no or it[0].start.new_no or it[0].start.no
+        )
+        ended = False
+        for piece, touched in items:
+            if ended and not piece.head_visible and not name.startswith("<"):
+                line = piece.start.new_no or piece.start.old_no or piece.start.no
+                out.setdefault((f"<{path}:{line}>", path), []).append((piece, touched))
+                continue
+            out.setdefault((name, path), []).append((piece, touched))
+            ended = ended or piece.end_visible
+    return out
+
+
 @dataclass
 class Bodies:
     """The functions of patch ``index`` of ``code``, memoised (one per
@@ -181,6 +204,7 @@ class Bodies:
         for fr in self.code.fragments(side, self.index):
             for p in fr.flows:
                 grouped.setdefault((_name(p), p.path), []).append((p, _touched(fr, p)))
+        grouped = _after_the_end(grouped)
         out = {}
         for (name, _path), items in grouped.items():
             items.sort(key=lambda it: it[0].start.old_no or it[0].start.new_no or it[0].start.no)
