@@ -126,7 +126,7 @@ def _designator(text: str, name: str) -> bool:
 @rule(
     id="RP316",
     name="macro-call-mismatch",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
     confidence=Confidence.HIGH,
     scope=Scope.PATCH,
     needs_code=True,
@@ -145,7 +145,9 @@ def macro_call_mismatch(ctx: RuleContext) -> Iterator[Hit]:
         (``.alloc = kmalloc``, ``EXPORT_SYMBOL(kmalloc)``) that a
         function-like macro leaves unexpanded, or a call of an object-like
         macro.  Preprocessor lines, comments, strings, member names and
-        designated initialisers are not uses.
+        designated initialisers are not uses.  A warning, not an error:
+        a function or variable of that name elsewhere, which the diff does
+        not show, would still make a bare name build.
     Why it matters
         A function-like macro expands only when followed by ``(``; a bare
         use then names a function that no longer exists and the build
