@@ -488,3 +488,27 @@ diff --git a/arch/y/entry.c b/arch/y/entry.c
     series = make_series(make_patch(diff))
     names = sorted(fv.name for fv in Bodies(analyse_series(series), 1).functions("new").values())
     assert names[0].startswith("<") and names[1] == "__y_fast"
+
+
+def test_a_case_resting_on_a_local_set_in_branches_is_in_doubt() -> None:
+    body = """\
+ void y_set_trip_temp(struct y_zone *tz, struct y_trip *trip, int temp)
+ {
++	struct list_head *list;
++
+ 	if (trip->temperature == temp)
+ 		return;
++	if (trip->temperature == Y_INVALID)
++		list = NULL;
++	else
++		list = &tz->below;
+ 	WRITE_ONCE(trip->temperature, temp);
+-	if (temp == Y_INVALID)
+-		y_trip_down(tz, trip);
++	if (!list)
++		return;
++	if (temp == Y_INVALID)
++		y_trip_down(tz, trip);
+ }
+"""
+    assert "list is a local the new code sets on some paths" in _lost_doubt(body, "y_trip_down")

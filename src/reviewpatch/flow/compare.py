@@ -131,6 +131,7 @@ class Change:
             or _built(w, self.root, self.built)
             or (_gone_cause(self.old, self.dropped) if lost else "")
             or _rewrite(w, self.before, self.after, self.new)
+            or _local_state(w, self.before, self.new)
             or _null_only(w, self.old if lost else self.new)
             or _opaque(w, self.opaque)
             or _alias(w)
@@ -182,6 +183,28 @@ def _swap_text(swapped: str) -> str:
         f"in that case the patch calls {swapped}() on the same argument instead; "
         "replacing one way of doing it with another is usually the point"
     )
+
+
+def _local_state(w: Witness, before: Formula, sites: tuple[Occurrence, ...]) -> str:
+    """A case that rests on a new test of a local variable the new code
+    sets on some paths (``list = NULL;`` in one branch, ``if (!list)
+    return;`` later): which paths set it is not followed, so the case may
+    be one no path produces."""
+    old = {a.key for a in atoms_of(before)}
+    locals_: set[str] = set()
+    stored: set[str] = set()
+    for o in sites:
+        locals_.update(o.piece.locals)
+        stored.update(st.lhs.strip() for st in o.piece.stores if st.line.kind == "+")
+    for lit in w.literals:
+        a = lit.atom
+        name = a.text.strip()
+        if a.kind is AtomKind.COND and a.key not in old and name in locals_ and name in stored:
+            return (
+                f"it takes {'!' if not lit.value else ''}{name} as given, but {name} is a local "
+                "the new code sets on some paths, which the solver does not follow"
+            )
+    return ""
 
 
 _TRIVIAL_ARGS = frozenset({"", "0", "1", "NULL", "true", "false", "-1"})
