@@ -512,3 +512,20 @@ def test_a_case_resting_on_a_local_set_in_branches_is_in_doubt() -> None:
  }
 """
     assert "list is a local the new code sets on some paths" in _lost_doubt(body, "y_trip_down")
+
+
+def test_a_test_function_called_only_in_conditions_is_in_doubt() -> None:
+    body = """\
+ static int y_cpu_init(struct y_policy *policy)
+ {
+-	if (check_y_hwpstate_cpu(cpu) && !y_strict)
++	if (y_vendor_is_amd() && check_y_hwpstate_cpu(cpu) && !y_strict)
+ 		cpumask_clear(policy->cpus);
+ 	return 0;
+ }
+"""
+    assert "check_y_hwpstate_cpu() is a test called only in conditions" in _lost_doubt(
+        body, "check_y_hwpstate_cpu"
+    )
+    locked = body.replace("check_y_hwpstate_cpu(cpu)", "y_trylock_cpu(cpu)")
+    assert "a test called only in conditions" not in _lost_doubt(locked, "y_trylock_cpu")

@@ -123,6 +123,7 @@ class Change:
         return (
             _unseen_switch(w)
             or _clock_read(self.callee, self.old if lost else self.new)
+            or _predicate(self.callee, self.old if lost else self.new)
             or (_stub(self.old, self.stubs) if lost else "")
             or _new_flag(w, self.fresh)
             or _new_value(w, self.fresh)
@@ -289,6 +290,28 @@ def _gone_cause(occs: tuple[Occurrence, ...], dropped: frozenset[str]) -> str:
 
 
 _CLOCK_RE = re.compile(r"(?:^|_)(?:clock|ktime_get|get_cycles|rdtsc|jiffies)(?:_|$)")
+
+
+_PREDICATE_RE = re.compile(
+    r"^(?:is|has|can|should|check|cpu_has|needs?)_|_(?:p|valid|enabled|supported|support|"
+    r"present|available|capable)$"
+)
+_SIDE_EFFECT_RE = re.compile(r"test_and_|_and_test|try|lock|get|put|inc|dec|set|clear|alloc")
+
+
+def _predicate(callee: str, occs: tuple[Occurrence, ...]) -> str:
+    """A test function (``check_amd_hwpstate_cpu()``, ``psci_has_osi_
+    support()``) called only inside conditions: running it does nothing
+    but decide, and what it decides is compared call by call."""
+    sites = [o.site for o in occs if o.site is not None]
+    if not sites or not all(s.in_condition for s in sites):
+        return ""
+    if not _PREDICATE_RE.search(callee) or _SIDE_EFFECT_RE.search(callee):
+        return ""
+    return (
+        f"{callee}() is a test called only in conditions; the calls it decides are "
+        "compared on their own"
+    )
 
 
 def _clock_read(callee: str, occs: tuple[Occurrence, ...]) -> str:
