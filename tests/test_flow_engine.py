@@ -529,3 +529,29 @@ def test_a_test_function_called_only_in_conditions_is_in_doubt() -> None:
     )
     locked = body.replace("check_y_hwpstate_cpu(cpu)", "y_trylock_cpu(cpu)")
     assert "a test called only in conditions" not in _lost_doubt(locked, "y_trylock_cpu")
+
+
+def test_a_dispatch_moved_into_the_callee_is_in_doubt() -> None:
+    """The caller chose between y_ti_get() and y_get(); now y_get() makes
+    that choice itself: y_get() runs in the TI case too, and hands off."""
+    body = """\
++static int y_get(struct y_chip *chip, int psp)
++{
++	if (chip->flags & Y_FLAGS_TI)
++		return y_ti_get(chip, psp);
++	return y_read(chip, psp);
++}
++
+ static int y_get_property(struct y_chip *chip, int psp)
+ {
+-	if (chip->flags & Y_FLAGS_TI)
+-		ret = y_ti_get(chip, psp);
+-	else
+-		ret = y_get(chip, psp);
++	ret = y_get(chip, psp);
+ 	return ret;
+ }
+"""
+    (ch,) = [c for c in _changes(body) if c.callee == "y_get"]
+    assert ch.comparison.gained is not None
+    assert "y_get() now calls y_ti_get() itself" in ch.doubt(False)

@@ -96,6 +96,7 @@ class Change:
     fresh: frozenset[str] = frozenset()  # flags (macros, enum values) the series adds
     stubs: frozenset[str] = frozenset()  # old callees whose every shown body is empty
     swapped: str = ""  # a new call on the same argument, made in the case it no longer runs
+    handoff: str = ""  # a call the root dropped that the callee now makes itself
 
     @property
     def pseudo(self) -> bool:
@@ -128,6 +129,7 @@ class Change:
             or _new_flag(w, self.fresh)
             or _new_value(w, self.fresh)
             or (_swap_text(self.swapped) if lost else "")
+            or (_handoff_text(self.callee, self.handoff) if not lost else "")
             or _config_swap(w, self.before, self.after)
             or _built(w, self.root, self.built)
             or (_gone_cause(self.old, self.dropped) if lost else "")
@@ -175,6 +177,30 @@ def _instead(
             if (valued or returns) and solver.satisfiable(conj(case, o.cond)):
                 return callee
     return ""
+
+
+def _handoff_text(callee: str, handoff: str) -> str:
+    if not handoff:
+        return ""
+    return (
+        f"{callee}() now calls {handoff}() itself, which the caller called in its place "
+        "before: the choice moved into the callee"
+    )
+
+
+def _handoff(bodies: Bodies, callee: str, dropped: frozenset[str]) -> str:
+    """A call the root no longer makes that ``callee``'s new body makes
+    (``if (flags & TI) return foo_ti(...);`` moved from the caller into
+    ``foo()``)."""
+    if not dropped:
+        return ""
+    fv = bodies.get(callee, NEW)
+    if fv is None or not fv.complete:
+        return ""
+    sites = [site for p in fv.pieces for site in p.sites if site.callee in dropped]
+    # a call it returns through first: that is the hand-off
+    sites.sort(key=lambda x: (not x.line.text.lstrip().startswith("return"), x.line.no))
+    return sites[0].callee if sites else ""
 
 
 def _swap_text(swapped: str) -> str:
@@ -787,6 +813,7 @@ def _compare_root(
                 after=b,
                 opaque=opaque,
                 dropped=dropped,
+                handoff=_handoff(bodies, callee, dropped) if cmp.gained is not None else "",
                 built=built,
                 instead=_instead(solver, cmp.lost, old[callee], new, old),
                 swapped=_swapped(solver, cmp.lost, old[callee], new, old),
