@@ -541,3 +541,20 @@ def test_from_signoff_mismatch_is_said_once_per_series() -> None:
         h for p in series.patches for h in from_signoff_mismatch(RuleContext(series, p, {}, None))
     ]
     assert len(hits) == 1 and "(patches 1, 2, 3 do the same)" in hits[0].message
+
+
+def test_likely_same_person_under_two_names() -> None:
+    from reviewpatch.model import Person
+    from reviewpatch.rules.trailer_util import likely_same_person
+
+    assert likely_same_person(
+        Person("fan", "nifan.cxl@gmail.com"), Person("Fan Ni", "fan.ni@x.com")
+    )
+    assert likely_same_person(Person("Jian Dong", "dj@163.com"), Person("dongjian", "dj@yl.com"))
+    assert not likely_same_person(
+        Person("Heiko Carstens", "hca@linux.ibm.com"), Person("Alexander Gordeev", "ag@ibm.com")
+    )
+    assert not likely_same_person(
+        Person("Shida Zhang", "zs@k.cn"), Person("Stephen Zhang", "s@g.com")
+    )
+    assert not likely_same_person(Person("Jane", "j@x.org"), Person("Jane Doe", "jane@y.org"))

@@ -28,6 +28,7 @@ from reviewpatch.rules.trailer_util import (
     SIGNOFF,
     is_named,
     is_relay,
+    likely_same_person,
     same_address,
     same_name,
     same_person,
@@ -182,6 +183,17 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 f"{trailer_text(t)} was given{where} from another address of the same name, "
                 f"{t.given_by.email}; make sure {t.person.email} is the address to record.",
+                patch_index=index,
+                series_wide=index is None,
+                severity=Severity.NOTE,
+                confidence=Confidence.LOW,
+            )
+            continue
+        if likely_same_person(t.person, t.given_by):
+            yield Hit(
+                f"{trailer_text(t)} was given{where} by {shown(t.given_by)}, which looks like "
+                f"the same person under another name and address; make sure {t.person.email} "
+                "is the address to record.",
                 patch_index=index,
                 series_wide=index is None,
                 severity=Severity.NOTE,

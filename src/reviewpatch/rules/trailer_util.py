@@ -19,6 +19,7 @@ __all__ = [
     "norm_name",
     "same_address",
     "same_name",
+    "likely_same_person",
     "same_person",
     "is_relay",
     "shown",
@@ -147,6 +148,40 @@ def same_name(a: Person | None, b: Person | None) -> bool:
         return False
     left, right = norm_name(a.name), norm_name(b.name)
     return bool(left) and left == right
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", norm_name(name)) if len(w) >= 2]
+
+
+def likely_same_person(a: Person | None, b: Person | None) -> bool:
+    """Two entries that look like one person writing under two names or
+    addresses: the same name; the words of one name in another order or
+    run together ("dongjian" and "Jian Dong"); or a short name inside the
+    other ("fan" and "Fan Ni") with an address whose mailbox holds every
+    word of the full name ("nifan.cxl@...")."""
+    if not a or not b:
+        return False
+    if same_name(a, b):
+        return True
+    wa, wb = _words(a.name), _words(b.name)
+    if not wa or not wb:
+        return False
+    if (
+        "".join(sorted(wa)) == "".join(sorted(wb))
+        or "".join(wa)
+        in (
+            "".join(wb),
+            "".join(reversed(wb)),
+        )
+        or "".join(wb) in ("".join(wa), "".join(reversed(wa)))
+    ):
+        return True
+    short, full = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    if set(short) <= set(full):
+        locals_ = [p.key.split("@")[0] for p in (a, b) if p.key]
+        return any(all(w in local for w in full) for local in locals_)
+    return False
 
 
 def same_person(a: Person | None, b: Person | None) -> bool:

@@ -40,6 +40,7 @@ from reviewpatch.rules.trailer_util import (
     head_lines,
     is_named,
     is_relay,
+    likely_same_person,
     misspelled_of,
     same_address,
     same_name,
@@ -197,6 +198,8 @@ def _one_owner(sender: Person, author: Person) -> bool:
     local = sender.key.split("@")[0].lower()
     if local and local == author.key.split("@")[0].lower():
         return True
+    if likely_same_person(sender, author):
+        return True  # "Jian Dong" sending the patch of "dongjian"
     if sender.name.strip():
         return False
     words = author.name.lower().split()
