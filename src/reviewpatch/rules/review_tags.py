@@ -157,7 +157,8 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
         reply, compares the tagged person with the reply's sender.  Another
         person is a warning (a note when the sender is the series' own
         author passing on tags collected elsewhere); the same name with
-        another address is a note of
+        another address, or what looks like one person under two names
+        ("fan <nifan@...>" for "Fan Ni"), is a note of
         low confidence (people often review from one address and tag with
         their usual one), naming both addresses.  A sender address
         rewritten by a mailing list ("Joe Smith via linux-foo") is skipped.
