@@ -23,6 +23,7 @@ from __future__ import annotations
 __all__ = ["REST", "Change", "Occurrence", "changes_of_patch", "doubtful", "occurrences"]
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from reviewpatch.csource.code import SeriesCode
@@ -150,6 +151,30 @@ def _valued(site: Site | None) -> bool:
     )
 
 
+def _added_in_case(
+    solver: Solver,
+    lost: Witness | None,
+    new: dict[str, list[Occurrence]],
+    old: dict[str, list[Occurrence]],
+    fits: Callable[[Site], bool],
+) -> str:
+    """The first callee (by name) that the patch adds, with a site that
+    ``fits`` and can run in the case where the compared call no longer
+    runs."""
+    if lost is None:
+        return ""
+    case = conj(*(atom_formula(lit) for lit in lost.literals))
+    for callee in sorted(new):
+        if callee in old or callee.startswith(REST):
+            continue
+        for o in new[callee]:
+            if o.site is None or o.site.line.kind != "+" or not fits(o.site):
+                continue
+            if solver.satisfiable(conj(case, o.cond)):
+                return callee
+    return ""
+
+
 def _instead(
     solver: Solver,
     lost: Witness | None,
@@ -162,21 +187,14 @@ def _instead(
     giving way to ``return __vmalloc_node_range()``), or a new way out of
     the function that returns a new call's value there (``if (shadow)
     return pte_mkwrite_shstk(pte);`` before the code that no longer runs)."""
-    if lost is None:
-        return ""
     valued = all(_valued(o.site) for o in occs)
-    case = conj(*(atom_formula(lit) for lit in lost.literals))
-    for callee in sorted(new):
-        if callee in old or callee.startswith(REST):
-            continue
-        for o in new[callee]:
-            if o.site is None or o.site.line.kind != "+" or not _valued(o.site):
-                continue
-            # a value computed in its place, or a new way out that returns one
-            returns = o.site.line.text.lstrip().startswith("return")
-            if (valued or returns) and solver.satisfiable(conj(case, o.cond)):
-                return callee
-    return ""
+
+    def fits(site: Site) -> bool:
+        # a value computed in its place, or a new way out that returns one
+        returns = site.line.text.lstrip().startswith("return")
+        return _valued(site) and (valued or returns)
+
+    return _added_in_case(solver, lost, new, old, fits)
 
 
 def _handoff_text(callee: str, handoff: str) -> str:
@@ -254,26 +272,16 @@ def _swapped(
     """A call the patch adds, on an argument of the call that no longer
     runs, made in the case where it no longer runs: ``if (flags & SHUTDOWN)
     irq_shutdown(desc); else __disable_irq(desc);`` — one way of doing it
-    swapped for another in that case."""
-    if lost is None:
-        return ""
+    swapped for another in that case.  A value for a test (in a condition,
+    or stored) is not work done in its place."""
     args = set().union(*(_arg_keys(o.site) for o in occs)) if occs else set()
     if not args:
         return ""
-    case = conj(*(atom_formula(lit) for lit in lost.literals))
-    for callee in sorted(new):
-        if callee in old or callee.startswith(REST):
-            continue
-        for o in new[callee]:
-            if o.site is None or o.site.line.kind != "+" or o.site.in_condition:
-                continue
-            if _valued(o.site):
-                continue  # a value for a test, not the work done in its place
-            if not args & _arg_keys(o.site):
-                continue
-            if solver.satisfiable(conj(case, o.cond)):
-                return callee
-    return ""
+
+    def fits(site: Site) -> bool:
+        return not site.in_condition and not _valued(site) and bool(args & _arg_keys(site))
+
+    return _added_in_case(solver, lost, new, old, fits)
 
 
 def _built(w: Witness, root: str, options: frozenset[str]) -> str:

@@ -180,21 +180,16 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
             continue
         index = indexes[0] if len(indexes) == 1 else None
         where = f" in <{t.origin_msgid}>" if t.origin_msgid else ""
-        if same_name(t.person, t.given_by):
-            yield Hit(
-                f"{trailer_text(t)} was given{where} from another address of the same name, "
-                f"{t.given_by.email}; make sure {t.person.email} is the address to record.",
-                patch_index=index,
-                series_wide=index is None,
-                severity=Severity.NOTE,
-                confidence=Confidence.LOW,
-            )
-            continue
         if likely_same_person(t.person, t.given_by):
+            how = (
+                f"from another address of the same name, {t.given_by.email}"
+                if same_name(t.person, t.given_by)
+                else f"by {shown(t.given_by)}, which looks like the same person under another "
+                "name and address"
+            )
             yield Hit(
-                f"{trailer_text(t)} was given{where} by {shown(t.given_by)}, which looks like "
-                f"the same person under another name and address; make sure {t.person.email} "
-                "is the address to record.",
+                f"{trailer_text(t)} was given{where} {how}; make sure {t.person.email} is the "
+                "address to record.",
                 patch_index=index,
                 series_wide=index is None,
                 severity=Severity.NOTE,

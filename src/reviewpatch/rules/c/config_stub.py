@@ -19,13 +19,11 @@ from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.kernel.protocol import KernelTree
 from reviewpatch.model import LineKind, Series
+from reviewpatch.rules.c.pp_balance import directive
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 # a prototype or the head of a definition at column 0: ``int foo(...)``
 _DECL_RE = re.compile(r"^(?!return\b|typedef\b|#)[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\(")
-_ELSE_RE = re.compile(r"^\s*#\s*(?:else|elif)\b")
-_IF_RE = re.compile(r"^\s*#\s*if")
-_ENDIF_RE = re.compile(r"^\s*#\s*endif\b")
 # ``obj-y += a.o``, ``obj-$(CONFIG_X) += a.o``, ``foo-objs := a.o``, ``foo-$(CONFIG_X) += a.o``
 _LIST_RE = re.compile(
     r"^\s*([A-Za-z0-9_]+)-(?:y|objs|\$\((CONFIG_[A-Za-z0-9_]+)\))\s*[+:]?=\s*(.*?)\s*\\?$"
@@ -94,11 +92,12 @@ def _groups_without_else(lines: list[str]) -> list[int | None]:
     stack: list[tuple[int, bool]] = []  # (start, has else)
     spans: list[tuple[int, int]] = []
     for i, text in enumerate(lines):
-        if _IF_RE.match(text):
+        word = (directive(text) or ("", ""))[0]
+        if word in ("if", "ifdef", "ifndef"):
             stack.append((i, False))
-        elif _ELSE_RE.match(text) and stack:
+        elif word in ("else", "elif") and stack:
             stack[-1] = (stack[-1][0], True)
-        elif _ENDIF_RE.match(text) and stack:
+        elif word == "endif" and stack:
             start, has_else = stack.pop()
             if not has_else:
                 spans.append((start, i))

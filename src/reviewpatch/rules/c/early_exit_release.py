@@ -29,6 +29,7 @@ from reviewpatch.flow.analysis import FlowAnalysis
 from reviewpatch.flow.bodies import FunctionView
 from reviewpatch.flow.compare import doubtful
 from reviewpatch.flow.describe import unseen_text, when
+from reviewpatch.flow.solver import Witness
 from reviewpatch.rules.c.common import code_evidence, flow, fn
 from reviewpatch.rules.c.pairs import by_result, is_acquire, is_lock, lock_of, releases
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
@@ -618,11 +619,10 @@ def _skipped_label(fa: FlowAnalysis, fun: _Function, before: _Function | None) -
                 for c in fun.calls
                 if leave.pos - _NEAR < c.pos < leave.pos and _released(c.site) == obj
             ]
-            path = _inside_blocks(conj(leave.cond, neg(disj(*near))))
-            w = fa.solver.witness(path, atoms_of(path))
-            if w is None:
+            found = _case(fa, leave, near)
+            if found is None:
                 continue
-            doubt = unseen_text(w) if not w.robust else doubtful(w)
+            w, doubt = found
             msg = (
                 f"{_what(e, leave.pos)} in {fn(fun.view.name)} leaves {obj} taken: the goto "
                 f"{goto.exit.label} at line {goto.pos} just below releases it with "
@@ -634,14 +634,7 @@ def _skipped_label(fa: FlowAnalysis, fun: _Function, before: _Function | None) -
                 code_evidence(goto.exit.line, goto.path, "the error path below"),
                 code_evidence(rel.site.line, rel.path, "released here"),
             ]
-            yield _located(
-                fun.view,
-                leave,
-                msg + (f" (if {doubt})" if doubt else ""),
-                rel.site.callee,
-                evidence,
-                Severity.NOTE if doubt else None,
-            )
+            yield _exit_hit(fun, leave, msg, doubt, rel.site.callee, evidence)
             break
 
 
@@ -679,11 +672,10 @@ def _unlocked_below(fa: FlowAnalysis, fun: _Function, before: _Function | None) 
             and c.site.callee == unlock.site.callee
             and _released(c.site) == obj
         ]
-        path = _inside_blocks(conj(leave.cond, neg(disj(*near))))
-        w = fa.solver.witness(path, atoms_of(path))
-        if w is None:
+        found = _case(fa, leave, near)
+        if found is None:
             continue
-        doubt = unseen_text(w) if not w.robust else doubtful(w)
+        w, doubt = found
         name = f"{unlock.site.callee}({unlock.site.args[0] if unlock.site.args else ''})"
         msg = (
             f"{_what(e, leave.pos)} in {fn(fun.view.name)} leaves {obj or 'the lock'} held: "
@@ -694,14 +686,7 @@ def _unlocked_below(fa: FlowAnalysis, fun: _Function, before: _Function | None) 
             code_evidence(e.line, leave.path, "exit"),
             code_evidence(unlock.site.line, unlock.path, "released here"),
         ]
-        yield _located(
-            fun.view,
-            leave,
-            msg + (f" (if {doubt})" if doubt else ""),
-            unlock.site.callee,
-            evidence,
-            Severity.NOTE if doubt else None,
-        )
+        yield _exit_hit(fun, leave, msg, doubt, unlock.site.callee, evidence)
 
 
 def _first_unlock(fun: _Function, leave: _Leave) -> _Call | None:
@@ -727,6 +712,30 @@ def _first_unlock(fun: _Function, leave: _Leave) -> _Call | None:
             return c
         return None
     return None
+
+
+def _case(fa: FlowAnalysis, leave: _Leave, spared: list[Formula]) -> tuple[Witness, str] | None:
+    """A case that reaches the exit with none of ``spared`` (the releases
+    on the way) taken, and what it rests on that is in doubt."""
+    path = _inside_blocks(conj(leave.cond, neg(disj(*spared))))
+    w = fa.solver.witness(path, atoms_of(path))
+    if w is None:
+        return None
+    return w, unseen_text(w) if not w.robust else doubtful(w)
+
+
+def _exit_hit(
+    fun: _Function, leave: _Leave, msg: str, doubt: str, symbol: str, evidence: list[EvidenceLine]
+) -> Hit:
+    """A finding at a new exit: a note when the case is in doubt."""
+    return _located(
+        fun.view,
+        leave,
+        msg + (f" (if {doubt})" if doubt else ""),
+        symbol,
+        evidence,
+        Severity.NOTE if doubt else None,
+    )
 
 
 def _next_goto(fun: _Function, leave: _Leave) -> _Leave | None:
