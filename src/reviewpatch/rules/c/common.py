@@ -7,6 +7,7 @@ from __future__ import annotations
 __all__ = [
     "QUIET_CALLEES",
     "code_evidence",
+    "diff_evidence",
     "flow",
     "fn",
     "hit_at",
@@ -24,6 +25,7 @@ from reviewpatch.csource.model import NEW, OLD, CodeLine
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.flow.analysis import FlowAnalysis, flow_of
 from reviewpatch.flow.compare import REST, Change, Occurrence
+from reviewpatch.model import DiffLine
 from reviewpatch.rules.registry import Hit, RuleContext
 
 # Calls that do nothing a reviewer would miss when they stop running:
@@ -157,15 +159,30 @@ def fn(name: str) -> str:
     return f"{name}()"
 
 
-def code_evidence(line: CodeLine, path: str, label: str = "") -> EvidenceLine:
-    """One code line of ``path`` as evidence, with its numbers."""
+def code_evidence(line: CodeLine, path: str, label: str = "", in_mail: bool = True) -> EvidenceLine:
+    """One code line of ``path`` as evidence, with its numbers; ``in_mail``
+    False for a line of another patch's mail."""
     return EvidenceLine(
         text=line.text,
         kind=line.kind,
         file=path,
         old_no=line.old_no,
         new_no=line.new_no,
-        mail_line=line.mail_line,
+        mail_line=line.mail_line if in_mail else None,
+        label=label,
+    )
+
+
+def diff_evidence(line: DiffLine, path: str, label: str = "", in_mail: bool = True) -> EvidenceLine:
+    """One diff line of ``path`` as evidence; ``in_mail`` False for a line
+    of another patch's mail (its mail line would point into this one)."""
+    return EvidenceLine(
+        text=line.text,
+        kind=line.kind.value,
+        file=path,
+        old_no=line.old_no,
+        new_no=line.new_no,
+        mail_line=line.mail_line if in_mail else None,
         label=label,
     )
 

@@ -16,9 +16,10 @@ from reviewpatch.csource.formula import AtomKind, atoms_of
 from reviewpatch.csource.model import CodeLine
 from reviewpatch.csource.ppcond import Block, line_conditions
 from reviewpatch.errors import ReviewpatchError
-from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.findings import Confidence, Severity
 from reviewpatch.kernel.protocol import KernelTree
 from reviewpatch.model import LineKind, Series
+from reviewpatch.rules.c.common import code_evidence
 from reviewpatch.rules.c.pp_balance import directive
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
@@ -266,7 +267,9 @@ def config_call_without_stub(ctx: RuleContext) -> Iterator[Hit]:
         stub = _stub_in_tree(code.tree, decl) if code.tree is not None else None
         if stub:
             continue
-        yield _hit(decl, site, built, sure=stub is False and built is not None)
+        yield _hit(
+            decl, site, built, sure=stub is False and built is not None, index=ctx.patch.index
+        )
 
 
 def _stub_in_tree(tree: KernelTree, decl: _Decl) -> bool | None:
@@ -291,7 +294,7 @@ def _stub_in_tree(tree: KernelTree, decl: _Decl) -> bool | None:
     return False
 
 
-def _hit(decl: _Decl, site: _Site, built: set[str] | None, sure: bool) -> Hit:
+def _hit(decl: _Decl, site: _Site, built: set[str] | None, sure: bool, index: int) -> Hit:
     obj = posixpath.basename(site.path)[:-2] + ".o"
     msg = (
         f"{site.name}() is declared in {decl.path} only when {decl.option} is set (no stub "
@@ -309,25 +312,16 @@ def _hit(decl: _Decl, site: _Site, built: set[str] | None, sure: bool) -> Hit:
         message=msg,
         file=site.path,
         line=site.line.new_no,
-        mail_line=site.line.mail_line,
+        mail_line=site.line.mail_line if site.patch == index else None,
         symbol=site.name,
         severity=None if sure else Severity.NOTE,
         evidence=(
-            EvidenceLine(
-                text=decl.line.text,
-                kind="+",
-                file=decl.path,
-                new_no=decl.line.new_no,
-                mail_line=decl.line.mail_line,
-                label=f"declared only with {decl.option}",
+            code_evidence(
+                decl.line,
+                decl.path,
+                f"declared only with {decl.option}",
+                in_mail=decl.patch == index,
             ),
-            EvidenceLine(
-                text=site.line.text,
-                kind="+",
-                file=site.path,
-                new_no=site.line.new_no,
-                mail_line=site.line.mail_line,
-                label="called",
-            ),
+            code_evidence(site.line, site.path, "called", in_mail=site.patch == index),
         ),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.kernel.protocol import KernelTree
 from reviewpatch.model import DiffLine, LineKind, Patch, Series
+from reviewpatch.rules.c.common import diff_evidence
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _CONFIG_LINE_RE = re.compile(r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*(?:#.*)?$")
@@ -177,25 +178,9 @@ def _removed_hits(
             side="new" if first else "old",
             mail_line=first.line.mail_line if first else line.mail_line,
             symbol=f"CONFIG_{name}",
-            evidence=(
-                EvidenceLine(
-                    text=line.text,
-                    kind="-",
-                    file=kconfig,
-                    old_no=line.old_no,
-                    mail_line=line.mail_line,
-                    label="removed",
-                ),
-            )
+            evidence=(diff_evidence(line, kconfig, "removed"),)
             + tuple(
-                EvidenceLine(
-                    text=u.line.text,
-                    kind="+" if u.line.kind is LineKind.ADDED else " ",
-                    file=u.path,
-                    new_no=u.line.new_no,
-                    mail_line=u.line.mail_line if u.patch == index else None,
-                    label="still tested",
-                )
+                diff_evidence(u.line, u.path, "still tested", in_mail=u.patch == index)
                 for u in uses[:10]
             )
             + tuple(
@@ -254,15 +239,5 @@ def _unknown_hits(
             line=use.line.new_no,
             mail_line=use.line.mail_line,
             symbol=f"CONFIG_{name}",
-            evidence=tuple(
-                EvidenceLine(
-                    text=u.line.text,
-                    kind="+",
-                    file=u.path,
-                    new_no=u.line.new_no,
-                    mail_line=u.line.mail_line,
-                    label="tested",
-                )
-                for u in uses[name][:5]
-            ),
+            evidence=tuple(diff_evidence(u.line, u.path, "tested") for u in uses[name][:5]),
         )

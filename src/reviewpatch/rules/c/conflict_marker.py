@@ -7,8 +7,9 @@ __all__ = ["conflict_marker"]
 import re
 from collections.abc import Iterator
 
-from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.findings import Confidence, Severity
 from reviewpatch.model import DiffLine, LineKind
+from reviewpatch.rules.c.common import diff_evidence
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _OPEN_RE = re.compile(r"^<{7}(?: |$)")
@@ -78,15 +79,5 @@ def _hit(path: str, markers: list[DiffLine]) -> Hit:
         line=first.new_no,
         mail_line=first.mail_line,
         symbol=first.text.strip()[:7],
-        evidence=tuple(
-            EvidenceLine(
-                text=ln.text,
-                kind="+",
-                file=path,
-                new_no=ln.new_no,
-                mail_line=ln.mail_line,
-                label="conflict marker",
-            )
-            for ln in markers
-        ),
+        evidence=tuple(diff_evidence(ln, path, "conflict marker") for ln in markers),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.kernel.protocol import KernelTree
 from reviewpatch.model import DiffLine, FileDiff, LineKind, Patch, Series
+from reviewpatch.rules.c.common import diff_evidence
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
@@ -147,13 +148,11 @@ def _hit(
     shown = ", ".join(places[:4]) + (f" and {len(places) - 4} more" if len(places) > 4 else "")
     first = found[0] if found else None
     evidence = tuple(
-        EvidenceLine(
-            text=inc.line.text,
-            kind="+" if inc.line.kind is LineKind.ADDED else " ",
-            file=inc.path,
-            new_no=inc.line.new_no,
-            mail_line=inc.line.mail_line if inc.patch == index else None,
-            label=f"patch {inc.patch}" if inc.patch != index else "still included",
+        diff_evidence(
+            inc.line,
+            inc.path,
+            f"patch {inc.patch}" if inc.patch != index else "still included",
+            in_mail=inc.patch == index,
         )
         for inc in found
     ) + tuple(

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from reviewpatch.csource import NEW, SeriesCode
 from reviewpatch.csource.model import CodeLine, Macro
 from reviewpatch.csource.prepare import mask_comments
-from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.findings import Confidence, Severity
+from reviewpatch.rules.c.common import code_evidence
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _DIRECTIVE_RE = re.compile(r"^\s*#")
@@ -196,24 +197,13 @@ def _hit(ch: _Change, uses: list[_Use]) -> Hit:
         line=first.line.new_no if here else ch.macro.line.new_no,
         mail_line=first.line.mail_line if here else ch.macro.line.mail_line,
         symbol=ch.name,
-        evidence=(
-            EvidenceLine(
-                text=ch.macro.line.text,
-                kind="+",
-                file=ch.macro.path,
-                new_no=ch.macro.line.new_no,
-                mail_line=ch.macro.line.mail_line,
-                label="new definition",
-            ),
-        )
+        evidence=(code_evidence(ch.macro.line, ch.macro.path, "new definition"),)
         + tuple(
-            EvidenceLine(
-                text=u.line.text,
-                kind=u.line.kind,
-                file=u.path,
-                new_no=u.line.new_no,
-                mail_line=u.line.mail_line if u.patch == ch.index else None,
-                label=f"used {how}" + (f" (patch {u.patch})" if u.patch != ch.index else ""),
+            code_evidence(
+                u.line,
+                u.path,
+                f"used {how}" + (f" (patch {u.patch})" if u.patch != ch.index else ""),
+                in_mail=u.patch == ch.index,
             )
             for u in uses[:10]
         ),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.model import DiffLine, FileDiff, LineKind
+from reviewpatch.rules.c.common import diff_evidence
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 # files that go through the C preprocessor
@@ -45,18 +46,7 @@ def _directives(fd: FileDiff) -> list[_Seen]:
 
 
 def _evidence(path: str, seen: list[_Seen], label: str) -> tuple[EvidenceLine, ...]:
-    return tuple(
-        EvidenceLine(
-            text=s.line.text,
-            kind="+" if s.line.kind is LineKind.ADDED else "-",
-            file=path,
-            old_no=s.line.old_no,
-            new_no=s.line.new_no,
-            mail_line=s.line.mail_line,
-            label=label,
-        )
-        for s in seen
-    )
+    return tuple(diff_evidence(s.line, path, label) for s in seen)
 
 
 @rule(

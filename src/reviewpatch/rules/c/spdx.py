@@ -8,8 +8,9 @@ __all__ = ["missing_spdx"]
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.findings import Confidence, Severity
 from reviewpatch.model import DiffLine, LineKind
+from reviewpatch.rules.c.common import diff_evidence
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _TAG = "SPDX-License-Identifier:"
@@ -100,15 +101,6 @@ def _hit(missing: list[tuple[str, list[DiffLine], DiffLine | None]]) -> Hit:
         mail_line=added[0].mail_line,
         symbol=_TAG,
         evidence=tuple(
-            EvidenceLine(
-                text=ln.text,
-                kind="+",
-                file=p,
-                new_no=ln.new_no,
-                mail_line=ln.mail_line,
-                label="first line",
-            )
-            for p, lines, _ in missing
-            for ln in lines[:1]
+            diff_evidence(ln, p, "first line") for p, lines, _ in missing for ln in lines[:1]
         ),
     )

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from reviewpatch.csource import NEW, SeriesCode
 from reviewpatch.csource.model import FunctionBody
 from reviewpatch.csource.prepare import mask_comments
-from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.findings import Confidence, Severity
+from reviewpatch.rules.c.common import code_evidence
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 
 _IDENT_RE = re.compile(r"[A-Za-z_]\w*")
@@ -128,14 +129,5 @@ def _judge(code: SeriesCode, index: int, path: str, body: FunctionBody) -> Hit |
         line=fn.start.new_no,
         mail_line=fn.start.mail_line,
         symbol=fn.name,
-        evidence=(
-            EvidenceLine(
-                text=fn.start.text,
-                kind="+",
-                file=path,
-                new_no=fn.start.new_no,
-                mail_line=fn.start.mail_line,
-                label="defined here",
-            ),
-        ),
+        evidence=(code_evidence(fn.start, path, "defined here"),),
     )
