@@ -32,6 +32,7 @@ from evaluate import (  # noqa: E402
     CORPUS_DIR,
     Archives,
     CorpusSummary,
+    RuleRecall,
     evaluate_corpus,
     load_corpus,
 )
@@ -78,9 +79,12 @@ def _pct(x: float | None) -> str:
 
 
 def render(
-    tune: CorpusSummary, holdout: CorpusSummary, judged: dict[str, Judged], samples: list[str],
+    tune: CorpusSummary,
+    holdout: CorpusSummary,
+    judged: dict[str, Judged],
+    samples: list[str],
     patches: int,
-) -> str:  # fmt: skip
+) -> str:
     lines = [
         "# Detection rates, rule by rule",
         "",
@@ -136,12 +140,8 @@ def render(
     return "\n".join(lines)
 
 
-def _frac(r: object) -> str:
-    if r is None:
-        return "-"
-    expected = getattr(r, "expected", 0)
-    hits = getattr(r, "hits", 0)
-    return f"{hits}/{expected}" if expected else "-"
+def _frac(r: RuleRecall | None) -> str:
+    return f"{r.hits}/{r.expected}" if r is not None and r.expected else "-"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

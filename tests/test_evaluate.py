@@ -40,8 +40,8 @@ COVER_FILE = ROOT / "fixtures" / "rules" / "unreadable-mail" / "good-cover-3.mbo
 COVER = "20260302101500.44120-1-marek.vasut@example.org"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("reviewpatch_evaluate", SCRIPT)
+def _load(name: str = "reviewpatch_evaluate", script: Path = SCRIPT) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -319,18 +319,8 @@ def test_random_sample_is_deterministic_and_reviews_series_heads(
     assert c["skipped"] >= 1
 
 
-def _load_detection() -> ModuleType:
-    path = ROOT / "benchmarks" / "detection.py"
-    spec = importlib.util.spec_from_file_location("reviewpatch_detection", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_detection_document_from_corpus_numbers_and_judgements(tmp_path: Path) -> None:
-    detection = _load_detection()
+    detection = _load("reviewpatch_detection", ROOT / "benchmarks" / "detection.py")
     judged = tmp_path / "judged.toml"
     judged.write_text(
         "[[sample]]\nseed = 7\nlists = ['linux-pm']\npatches = 40\n[sample.rules]\n"

@@ -104,3 +104,12 @@ diff --git a/arch/y/include/asm/cmpxchg.h b/arch/y/include/asm/cmpxchg.h
     [macro] = read_macros(view, tuple(mask_comments([ln.text for ln in view.lines])))
     assert macro.params == ("sc_sfx", "cas_sfx", "r", "p", "o", "n")
     assert macro.body == "({ })"
+
+
+def test_kconfig_macro_calls_and_strings_name_no_option() -> None:
+    from reviewpatch.rules.c.config_symbol import _tested
+
+    line = "\tdepends on $(success,$(CC) -mfoo) && FOO_BAR && !BAZ_Q"
+    assert _tested("arch/y/Kconfig", line) == {"FOO_BAR", "BAZ_Q"}
+    assert _tested("arch/y/Kconfig", '\tdefault "ABC" if BAZ') == {"BAZ"}
+    assert _tested("drivers/y/y.c", "#if IS_ENABLED(CONFIG_Y_PM) // CONFIG_OLD") == {"Y_PM"}

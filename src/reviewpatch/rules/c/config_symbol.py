@@ -19,6 +19,8 @@ _CONFIG_LINE_RE = re.compile(r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*(?:#.*)?$
 _KCONFIG_USE_RE = re.compile(
     r"^\s*(?:depends\s+on|select|imply|default|visible\s+if|if|range)\b(.*)$"
 )
+_KCONFIG_STRING_RE = re.compile(r'"[^"]*"')
+_KCONFIG_CALL_RE = re.compile(r"\$\([^()]*\)")
 _C_TEST_RE = re.compile(r"^\s*#\s*(?:if|ifdef|ifndef|elif)\b")
 _IS_RE = re.compile(r"\bIS_(?:ENABLED|BUILTIN|MODULE|REACHABLE)\s*\(\s*CONFIG_([A-Za-z0-9_]+)\s*\)")
 _CONFIG_RE = re.compile(r"\bCONFIG_([A-Za-z0-9_]+)\b")
@@ -52,7 +54,13 @@ def _tested(path: str, text: str) -> set[str]:
         return set(_CONFIG_RE.findall(text.split("#", 1)[0]))
     if kind == "kconfig":
         m = _KCONFIG_USE_RE.match(text.split("#", 1)[0])
-        return {w for w in _WORD_RE.findall(m.group(1)) if w.isupper()} if m else set()
+        if m is None:
+            return set()
+        # macro calls ($(success,$(CC) ...)) and strings name no option
+        expr = _KCONFIG_STRING_RE.sub(" ", m.group(1))
+        while _KCONFIG_CALL_RE.search(expr):
+            expr = _KCONFIG_CALL_RE.sub(" ", expr)
+        return {w for w in _WORD_RE.findall(expr) if w.isupper()}
     return set()
 
 
