@@ -113,3 +113,59 @@ def test_kconfig_macro_calls_and_strings_name_no_option() -> None:
     assert _tested("arch/y/Kconfig", line) == {"FOO_BAR", "BAZ_Q"}
     assert _tested("arch/y/Kconfig", '\tdefault "ABC" if BAZ') == {"BAZ"}
     assert _tested("drivers/y/y.c", "#if IS_ENABLED(CONFIG_Y_PM) // CONFIG_OLD") == {"Y_PM"}
+
+
+def test_a_patch_that_mends_an_earlier_patch_s_imbalance_is_not_reported() -> None:
+    extra = """\
+diff --git a/arch/y/kernel/compat.c b/arch/y/kernel/compat.c
+--- a/arch/y/kernel/compat.c
++++ b/arch/y/kernel/compat.c
+@@ -314,3 +314,4 @@ long y_epoll_wait(int epfd)
+ }
+ #endif
+ 
++#endif
+"""
+    mend = """\
+diff --git a/arch/y/kernel/compat.c b/arch/y/kernel/compat.c
+--- a/arch/y/kernel/compat.c
++++ b/arch/y/kernel/compat.c
+@@ -314,4 +314,3 @@ long y_epoll_wait(int epfd)
+ }
+ #endif
+ 
+-#endif
+"""
+    series = make_series(make_patch(extra, index=1), make_patch(mend, index=2))
+    hits = run(unbalanced_preprocessor_conditional, series)
+    # only the patch that broke it: the added #endif (new side), not the
+    # removal that mends it (old side)
+    assert [(h.side, h.line) for h in hits] == [("new", 317)]
+    assert "1 more #endif than opening conditional" in hits[0].message
+
+
+def test_a_tools_header_macro_is_not_the_kernel_s() -> None:
+    from reviewpatch.rules.c.macro_arity import macro_call_mismatch
+
+    diff = """\
+diff --git a/tools/include/linux/bitops.h b/tools/include/linux/bitops.h
+--- a/tools/include/linux/bitops.h
++++ b/tools/include/linux/bitops.h
+@@ -30,3 +30,3 @@
+ 
+-#define __set_bit	__y_set_bit
++#define __set_bit(nr, addr)	__y_set_bit(nr, addr)
+ 
+diff --git a/include/linux/bitops.h b/include/linux/bitops.h
+--- a/include/linux/bitops.h
++++ b/include/linux/bitops.h
+@@ -57,3 +57,3 @@
+ 
+-#define y_set	__set_bit
++#define y_set	 __set_bit
+ y_use(__set_bit);
+"""
+    assert run(macro_call_mismatch, make_series(make_patch(diff))) == []
+    # the same change to the kernel's own header: the bare use is reported
+    same_tree = make_patch(diff.replace("tools/include", "include"))
+    assert [h.symbol for h in run(macro_call_mismatch, make_series(same_tree))] == ["__set_bit"]

@@ -42,41 +42,44 @@ class _Use:
     patch: int
 
 
-def _changes(code: SeriesCode) -> dict[str, _Change]:
+def _changes(code: SeriesCode) -> dict[tuple[str, bool], _Change]:
     """The macros whose kind of definition the series changes, by name,
     as the last patch that changes each leaves them."""
-    out: dict[str, _Change] = {}
+    out: dict[tuple[str, bool], _Change] = {}
     for pc in code.patches:
-        gone: dict[str, str] = {}
-        came: dict[str, Macro] = {}
-        functions: set[str] = set()
+        # keyed by (name, tree): tools/ builds apart from the kernel
+        gone: dict[tuple[str, bool], str] = {}
+        came: dict[tuple[str, bool], Macro] = {}
+        functions: set[tuple[str, bool]] = set()
         for fc in pc.files:
+            tree = _tools(fc.path)
             for fr in fc.old:
                 for m in fr.macros:
                     if m.line.kind == "-":
-                        gone[m.name] = (
+                        gone[(m.name, tree)] = (
                             "function-like macro" if m.params is not None else "object-like macro"
                         )
                 for d in fr.definitions:
                     if d.kind == "function" and d.line.kind == "-":
-                        gone.setdefault(d.name, "function")
+                        gone.setdefault((d.name, tree), "function")
             for fr in fc.new:
                 for m in fr.macros:
                     if m.line.kind == "+":
-                        came[m.name] = m
+                        came[(m.name, tree)] = m
                 for d in fr.definitions:
                     if d.kind == "function" and d.line.kind == "+":
-                        functions.add(d.name)
-        for name, m in came.items():
-            was = gone.get(name)
-            if was is None or name in functions:
+                        functions.add((d.name, tree))
+        for key, m in came.items():
+            name = m.name
+            was = gone.get(key)
+            if was is None or key in functions:
                 continue  # a function of that name remains: a bare name still means it
             now = "function-like macro" if m.params is not None else "object-like macro"
             if was == now or was == "function" and now == "object-like macro":
                 continue
             if now == "object-like macro" and _IDENT_BODY_RE.match(m.body.strip()):
                 continue  # ``#define foo bar``: foo(x) still calls bar(x)
-            out[name] = _Change(name, pc.index, m, was)
+            out[key] = _Change(name, pc.index, m, was)
     return out
 
 
@@ -97,6 +100,11 @@ def _masked(code: SeriesCode) -> list[tuple[int, str, tuple[tuple[CodeLine, str]
     return code.memo(("RP316", "masked"), build)
 
 
+def _tools(path: str) -> bool:
+    """A file of tools/, built apart from the kernel with its own headers."""
+    return path.startswith("tools/")
+
+
 def _wrong_uses(code: SeriesCode, ch: _Change) -> list[_Use]:
     """Uses, on the new side of the patches from the change on, that do
     not fit the new definition: a bare name for a function-like macro, a
@@ -108,6 +116,8 @@ def _wrong_uses(code: SeriesCode, ch: _Change) -> list[_Use]:
     out: list[_Use] = []
     for index, path, lines in _masked(code):
         if index < ch.index or not header and path != ch.macro.path:
+            continue
+        if _tools(path) != _tools(ch.macro.path):
             continue
         for ln, text in lines:
             if ch.name not in text or ln.kind == "-" or _DIRECTIVE_RE.match(text):

@@ -68,7 +68,10 @@ def unbalanced_preprocessor_conditional(ctx: RuleContext) -> Iterator[Hit]:
         lines added minus those removed; otherwise some block is left open
         or an ``#endif`` closes a block that is not its own.  The count
         needs no context: it holds for the whole file whatever the diff
-        does not show.  ``#else`` and ``#elif`` do not change it.
+        does not show.  ``#else`` and ``#elif`` do not change it.  The
+        counts of the earlier patches of the series are carried along: a
+        patch that mends what an earlier one left unbalanced is not
+        reported, the earlier one is.
     Why it matters
         The file no longer preprocesses ("unterminated #ifdef", "#endif
         without #if"), or, worse, an ``#endif`` now closes an outer block
@@ -83,21 +86,40 @@ def unbalanced_preprocessor_conditional(ctx: RuleContext) -> Iterator[Hit]:
     """
     assert ctx.patch is not None
     for fd in ctx.patch.files:
-        path = fd.new_path if not fd.is_deleted else fd.old_path
+        path = _path(fd)
         if fd.is_binary or not path.endswith(_CPP_SUFFIXES):
             continue
         seen = _directives(fd)
         added = [s for s in seen if s.line.kind is LineKind.ADDED]
         removed = [s for s in seen if s.line.kind is LineKind.REMOVED]
-        opens = sum(s.word != "endif" for s in added) - sum(s.word != "endif" for s in removed)
-        closes = sum(s.word == "endif" for s in added) - sum(s.word == "endif" for s in removed)
-        if opens == closes:
-            continue
-        yield _hit(path, added, removed, opens, closes)
+        before = sum(
+            _balance(f)
+            for p in ctx.series.patches
+            if p.index < ctx.patch.index
+            for f in p.files
+            if _path(f) == path
+        )
+        more = _balance(fd)
+        after = before + more
+        if after == 0 or abs(after) <= abs(before):
+            continue  # balanced, or mending what an earlier patch of the series left
+        yield _hit(path, added, removed, more)
 
 
-def _hit(path: str, added: list[_Seen], removed: list[_Seen], opens: int, closes: int) -> Hit:
-    more = opens - closes
+def _path(fd: FileDiff) -> str:
+    return fd.new_path if not fd.is_deleted else fd.old_path
+
+
+def _balance(fd: FileDiff) -> int:
+    """Opening conditionals minus ``#endif`` lines that ``fd`` adds (net)."""
+    net = 0
+    for s in _directives(fd):
+        sign = 1 if s.line.kind is LineKind.ADDED else -1
+        net += sign if s.word != "endif" else -sign
+    return net
+
+
+def _hit(path: str, added: list[_Seen], removed: list[_Seen], more: int) -> Hit:
     if more > 0:
         what = f"{more} more opening conditional{'s' if more > 1 else ''} than #endif"
         culprits = [s for s in added if s.word != "endif"] or [
