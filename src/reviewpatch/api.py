@@ -12,6 +12,7 @@ __all__ = ["review", "review_mails", "build_selector"]
 
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from reviewpatch import __version__
@@ -135,7 +136,7 @@ def review_mails(
     )
     say(f"checking {len(series.patches)} patch(es) of v{series.version}")
     with ExitStack() as stack:
-        tree = _open_tree(settings, series, stack)
+        tree = _open_tree(settings, series, stack, say)
         findings = run_rules(
             series,
             all_rules(),
@@ -151,15 +152,34 @@ def review_mails(
     return Report(series=series, findings=findings, rules_run=rules_run, meta=full_meta)
 
 
-def _open_tree(settings: Settings, series: Series, stack: ExitStack) -> KernelTree | None:
-    """The ``--tree`` checkout with the series applied, closed with ``stack``."""
+def _open_tree(
+    settings: Settings, series: Series, stack: ExitStack, say: Progress
+) -> KernelTree | None:
+    """The ``--tree`` checkout with the series applied, closed with
+    ``stack``; its symbol index lives in the cache directory."""
     if not settings.tree:
         return None
+    from reviewpatch.fetch import default_cache_dir
     from reviewpatch.kernel.tree import TreeSource
 
-    tree = TreeSource.open(settings.tree, series)
+    cache = Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
+    tree = TreeSource.open(settings.tree, series, cache=cache, progress=_index_bar(say))
     stack.callback(tree.close)
+    say(f"tree: {tree.base_note}; {tree.index_note}")
     return tree
+
+
+def _index_bar(say: Progress) -> Callable[[int, int], None]:
+    """Progress of a symbol index build, as a bar of 20 marks."""
+
+    def show(done: int, total: int) -> None:
+        if done == 0:
+            say("building the symbol index of the tree (once per tree, about a minute)")
+            return
+        marks = 20 * done // max(total, 1)
+        say(f"indexing [{'#' * marks}{'.' * (20 - marks)}] {done}/{total}")
+
+    return show
 
 
 def _analyse(series: Series, tree: KernelTree | None) -> SeriesCode:

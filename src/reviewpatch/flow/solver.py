@@ -306,17 +306,25 @@ class Solver:
         s.push()
         try:
             s.add(z3.Not(self.expr(diff), self.ctx), *background)
-            keep = list(lits)
-            for lit in lits[:_MINIMISE_LIMIT]:
-                trial = [x for x in keep if x is not lit]
-                got = s.check(*(self._lit(x) for x in trial))
+            # one indicator per literal: the unsat core of the whole model
+            # narrows the candidates before the stable one-by-one deletion
+            marks = [z3.Bool(f"__lit{i}", self.ctx) for i in range(len(lits))]
+            s.add(*(z3.Implies(m, self._lit(lit)) for m, lit in zip(marks, lits)))
+            keep = list(range(len(lits)))
+            if s.check(*marks) == z3.unsat:
+                core = {m.get_id() for m in s.unsat_core()}
+                keep = [i for i in keep if marks[i].get_id() in core]
+            for i in list(keep)[:_MINIMISE_LIMIT]:
+                trial = [j for j in keep if j != i]
+                got = s.check(*(marks[j] for j in trial))
                 if got == z3.unsat:
                     keep = trial
                 elif got == z3.unknown:
                     break
         finally:
             s.pop()
-        return tuple(sorted(keep, key=lambda lit: lit.atom.key))
+        kept = [lits[i] for i in keep]
+        return tuple(sorted(kept, key=lambda lit: lit.atom.key))
 
     def _lit(self, lit: Literal) -> z3.BoolRef:
         v = self.var(lit.atom)

@@ -6,10 +6,19 @@ cannot point git at another repository, index or object store.
 
 from __future__ import annotations
 
-__all__ = ["GitRunner", "Runner", "first_error", "clean_env", "open_repo"]
+__all__ = [
+    "BlobReader",
+    "GitRunner",
+    "Runner",
+    "first_error",
+    "clean_env",
+    "open_repo",
+    "worktree_of",
+]
 
 import os
 import subprocess
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -86,3 +95,80 @@ def open_repo(path: str, runner: Runner) -> tuple[str, str]:
     if not common.is_absolute():
         common = Path(path).resolve() / common
     return git_dir, str(common.resolve() / "objects")
+
+
+def worktree_of(path: str, runner: Runner) -> str | None:
+    """The top directory of the checkout at ``path``; None for a bare
+    repository."""
+    git = GitRunner(runner, path, clean_env({}), path)
+    if git.out("rev-parse", "--is-bare-repository") != "false":
+        return None
+    top = git.out("rev-parse", "--show-toplevel")
+    return top or None
+
+
+class BlobReader:
+    """One long-lived ``git cat-file --batch``: the text of any object
+    name (``<tree>:<path>``, a blob id) without a process per file.
+    Started on first use; ``close()`` ends it."""
+
+    def __init__(self, git: GitRunner) -> None:
+        self._git = git
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def read(self, spec: str) -> bytes | None:
+        """The object's bytes, or None when git has no such object."""
+        if not spec or "\n" in spec:
+            return None
+        with self._lock:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+                proc.stdin.flush()
+                header = proc.stdout.readline()
+            except OSError as exc:
+                self._stop()
+                raise TreeError(f"tree {self._git.label}: git cat-file failed: {exc}") from None
+            fields = header.split()
+            if len(fields) != 3 or not fields[2].isdigit():
+                if not header:
+                    self._stop()
+                    raise TreeError(f"tree {self._git.label}: git cat-file ended")
+                return None  # "<spec> missing" or "ambiguous"
+            size = int(fields[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)
+            if len(data) != size:
+                self._stop()
+                raise TreeError(f"tree {self._git.label}: git cat-file ended early")
+            return data if fields[1] == b"blob" else None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self._git.cwd,
+                    env=self._git.env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError as exc:
+                raise TreeError(f"tree {self._git.label}: git cat-file failed: {exc}") from None
+        return self._proc
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        """End the git process.  Safe to call twice."""
+        with self._lock:
+            self._stop()

@@ -29,9 +29,19 @@ import subprocess
 import tempfile
 import weakref
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from reviewpatch.errors import TreeError
-from reviewpatch.kernel.gitrun import GitRunner, Runner, clean_env, first_error, open_repo
+from reviewpatch.kernel.gitrun import (
+    BlobReader,
+    GitRunner,
+    Runner,
+    clean_env,
+    first_error,
+    open_repo,
+    worktree_of,
+)
+from reviewpatch.kernel.index import Progress, TreeIndex, open_index
 from reviewpatch.kernel.protocol import ApplyProblem
 from reviewpatch.kernel.treedefs import (
     Definition,
@@ -46,6 +56,35 @@ _HEX_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
 _IDENT_CALL_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(|#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 _CONFIG_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _word_re(word: str) -> re.Pattern[str]:
+    """``word`` as a whole word (no identifier character either side)."""
+    return re.compile(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])")
+
+
+def _definition_lines(text: str, name: str) -> list[int]:
+    """1-based lines of ``text`` that may start a definition of ``name``:
+    an unindented line with ``name(`` or a ``#define name``."""
+    if name not in text:
+        return []
+    func = re.compile(r"(?:[A-Za-z_].*[^A-Za-z0-9_])?" + re.escape(name) + r"[ \t]*\(")
+    macro = re.compile(r"[ \t]*#[ \t]*define[ \t]+" + re.escape(name) + r"(?![A-Za-z0-9_])")
+    out = []
+    for no, line in enumerate(text.splitlines(), 1):
+        if name in line and (func.match(line) or macro.match(line)):
+            out.append(no)
+    return out
+
+
+def _cleanup(reader: BlobReader, tmp: str, index: TreeIndex | None = None) -> None:
+    """End the cat-file process, close the index, remove the temporary
+    directory."""
+    reader.close()
+    if index is not None:
+        index.close()
+    shutil.rmtree(tmp, True)
 
 
 def _series_base(series: Series) -> str | None:
@@ -83,7 +122,10 @@ class TreeSource:
     def __init__(self, git: GitRunner, tmp: str, base: str, base_note: str) -> None:
         self._git = git
         self._tmp = tmp
-        self._finalizer = weakref.finalize(self, shutil.rmtree, tmp, True)
+        self._reader = BlobReader(git)
+        self._finalizer = weakref.finalize(self, _cleanup, self._reader, tmp)
+        self._index: TreeIndex | None = None
+        self.index_note = "no symbol index (tree searched with git grep)"
         self.path = git.label
         self.base = base
         self.base_note = base_note
@@ -101,8 +143,19 @@ class TreeSource:
     # -- life cycle ---------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str, series: Series, *, runner: Runner = subprocess.run) -> TreeSource:
-        """Check ``path``, choose the base and apply the series."""
+    def open(
+        cls,
+        path: str,
+        series: Series,
+        *,
+        runner: Runner = subprocess.run,
+        cache: Path | None = None,
+        progress: Progress | None = None,
+    ) -> TreeSource:
+        """Check ``path``, choose the base and apply the series.  With
+        ``cache`` (a directory) the symbol index of the base tree is
+        opened from there, or built there first (``progress`` follows the
+        build); without it, lookups search the tree with ``git grep``."""
         git_dir, objects = open_repo(path, runner)
         tmp = tempfile.mkdtemp(prefix="reviewpatch-tree-")
         try:
@@ -124,10 +177,23 @@ class TreeSource:
             raise
         try:
             source._apply_series(series)
+            if cache is not None:
+                source._open_index(cache, worktree_of(path, runner), progress)
         except BaseException:
             source.close()
             raise
         return source
+
+    def _open_index(self, cache: Path, worktree: str | None, progress: Progress | None) -> None:
+        """Open (or build) the symbol index of the base tree."""
+        index = open_index(self._git, self._base_tree, worktree, cache, progress=progress)
+        if index is None:
+            self.index_note = "no symbol index: universal-ctags and id-utils are not installed"
+            return
+        self._index = index
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _cleanup, self._reader, self._tmp, index)
+        self.index_note = f"symbol index of tree {self._base_tree[:12]}"
 
     @staticmethod
     def _choose_base(git: GitRunner, series: Series) -> tuple[str, str]:
@@ -219,9 +285,8 @@ class TreeSource:
     def _cat(self, spec: str) -> str | None:
         """Text of the blob named ``spec`` (cached), None if missing."""
         if spec not in self._blobs:
-            res = self._git.run("cat-file", "blob", spec)
-            ok = res.returncode == 0
-            self._blobs[spec] = res.stdout.decode("utf-8", "replace") if ok else None
+            data = self._reader.read(spec)
+            self._blobs[spec] = None if data is None else data.decode("utf-8", "replace")
         return self._blobs[spec]
 
     def _blob_id(self, blob: str) -> str | None:
@@ -309,9 +374,22 @@ class TreeSource:
 
     def config_symbols(self, names: Iterable[str]) -> frozenset[str]:
         """The names among ``names`` that a Kconfig file of the post-image
-        tree defines, with one ``git grep`` per 200 names."""
+        tree defines: from the index and the Kconfig files the series
+        touches, or with one ``git grep`` per 200 names."""
         todo = sorted({n for n in names if _CONFIG_NAME_RE.fullmatch(n)})
         found: set[str] = set()
+        if self._index is not None:
+            for name, tags in self._index.tags(todo, ("config",)).items():
+                if any(t.path not in self._touching for t in tags):
+                    found.add(name)
+            kconfigs = [p for p in self._touched_now() if "Kconfig" in p.rpartition("/")[2]]
+            for path in kconfigs:
+                text = self._cat(f"{self._final_tree}:{path}") or ""
+                for line in text.splitlines():
+                    word = line.split()
+                    if len(word) >= 2 and word[0] in ("config", "menuconfig"):
+                        found.add(word[1])
+            return frozenset(found.intersection(todo))
         for i in range(0, len(todo), 200):
             chunk = todo[i : i + 200]
             pattern = r"^\s*(menu)?config\s+(" + "|".join(chunk) + r")\s*$"
@@ -333,11 +411,56 @@ class TreeSource:
     def grep(self, name: str, *, limit: int = 2000) -> tuple[tuple[str, int, str], ...]:
         """Whole-word references to ``name`` in the post-image tree, as
         (path, line, text), at most ``limit``; files whose post-image is
-        unknown (see ``new_file``) are left out."""
+        unknown (see ``new_file``) are left out.  With the index: in C,
+        assembly, Kconfig files and Makefiles (identifiers), or in
+        ``#include`` lines (a header's file name)."""
         if not name or "\n" in name:
             return ()
-        hits = self._grep(("-w", "-F", "-e", name), ())
+        index = self._index
+        if index is None:
+            hits = self._grep(("-w", "-F", "-e", name), ())
+        elif _IDENT_RE.fullmatch(name):
+            found = index.files_using((name,))[name]
+            paths = {p for p in found if p not in self._touching}
+            paths |= self._touched_now()
+            hits = self._scan(sorted(paths), _word_re(name))
+        elif name.endswith(".h"):
+            hits = self._include_hits(index, name)
+        else:
+            hits = self._grep(("-w", "-F", "-e", name), ())
         return tuple(h for h in hits if not self._unknown(h[0]))[:limit]
+
+    def _touched_now(self) -> set[str]:
+        """The files the series touches that exist after it."""
+        return {p for p in self._touching if not self._unknown(p) and self.new_file(p) is not None}
+
+    def _scan(self, paths: Iterable[str], word: re.Pattern[str]) -> list[tuple[str, int, str]]:
+        """(path, line, text) of the lines of the post-image files that
+        ``word`` matches."""
+        hits = []
+        for path in paths:
+            text = self._cat(f"{self._final_tree}:{path}")
+            if text is None or word.search(text) is None:
+                continue
+            for no, line in enumerate(text.splitlines(), 1):
+                if word.search(line):
+                    hits.append((path, no, line))
+        return hits
+
+    def _include_hits(self, index: TreeIndex, header: str) -> list[tuple[str, int, str]]:
+        """``#include`` lines of the post-image that name ``header``'s file
+        name, from the index (untouched files) and the series' files."""
+        word = _word_re(header)
+        hits = []
+        for tag in index.includers(header):
+            if tag.path in self._touching:
+                continue
+            text = self._cat(f"{self._final_tree}:{tag.path}")
+            lines = text.splitlines() if text is not None else []
+            if 0 < tag.line <= len(lines) and word.search(lines[tag.line - 1]):
+                hits.append((tag.path, tag.line, lines[tag.line - 1]))
+        hits += self._scan(sorted(self._touched_now()), word)
+        return sorted(hits)
 
     def find_definitions(self, name: str) -> tuple[Definition, ...]:
         """Every function definition and ``#define`` of ``name`` in the
@@ -350,9 +473,13 @@ class TreeSource:
         return self._defs[name]
 
     def prefetch_definitions(self, names: Iterable[str]) -> None:
-        """Look up many names with one ``git grep`` per 100 names (a full
-        tree search costs seconds in a kernel checkout)."""
+        """Look up many names at once: in the index, or with one ``git
+        grep`` per 100 names (a full tree search costs seconds in a kernel
+        checkout)."""
         todo = sorted({n for n in names if n not in self._defs and definition_patterns(n)})
+        if self._index is not None:
+            self._indexed_definitions(self._index, todo)
+            return
         for i in range(0, len(todo), 100):
             chunk = todo[i : i + 100]
             args = [a for n in chunk for a in definition_patterns(n)]
@@ -368,6 +495,44 @@ class TreeSource:
                         found[name].append(got)
             for name, defs in found.items():
                 self._defs[name] = rank_definitions(defs)
+
+    def _indexed_definitions(self, index: TreeIndex, names: Sequence[str]) -> None:
+        """Definitions from the index for the files the series leaves
+        alone, from the post-image text for those it touches, and from the
+        register dumps that ``lid`` names."""
+        if not names:
+            return
+        every = index.tags(names)
+        tags = {n: tuple(t for t in v if t.kind in ("function", "macro")) for n, v in every.items()}
+        bulk = index.bulk_files()
+        # a register dump's macros are not stored: ask lid for the names
+        # the index knows nothing of and that look like register names
+        # (all-lowercase names are functions and ordinary macros)
+        bare = [n for n in names if not every[n] and n != n.lower()]
+        users = index.files_using(bare) if bulk and bare else {}
+        touched = sorted(self._touched_now())
+        for name in names:
+            places = [(t.path, t.line) for t in tags[name] if t.path not in self._touching]
+            places += [(p, 0) for p in users.get(name, ()) if p in bulk]
+            defs = []
+            for path, line in places:
+                text = self._cat(f"{self._final_tree}:{path}")
+                if text is None:
+                    continue
+                lines = [line] if line else _definition_lines(text, name)
+                for no in lines:
+                    got = extract_definition(path, text, no, name)
+                    if got is not None:
+                        defs.append(got)
+            for path in touched:
+                if not path.endswith((".c", ".h")):
+                    continue
+                text = self._cat(f"{self._final_tree}:{path}")
+                for no in _definition_lines(text or "", name):
+                    got = extract_definition(path, text or "", no, name)
+                    if got is not None:
+                        defs.append(got)
+            self._defs[name] = rank_definitions(defs)
 
     def find_definition(self, name: str) -> tuple[str, str] | None:
         """(path, full text) of the best definition of ``name``, or None."""
