@@ -26,6 +26,9 @@ class StubTree:
     def new_file(self, path: str) -> str | None:
         return None
 
+    def file_after(self, patch_index: int, path: str) -> str | None:
+        return None
+
     def find_definition(self, name: str) -> tuple[str, str] | None:
         return None
 

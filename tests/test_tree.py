@@ -390,6 +390,7 @@ def test_tree_source_and_the_stub_have_every_member_of_the_protocol(
         "base_note",
         "old_file",
         "new_file",
+        "file_after",
         "find_definition",
         "find_definitions",
         "prefetch_definitions",
@@ -400,3 +401,72 @@ def test_tree_source_and_the_stub_have_every_member_of_the_protocol(
     with TreeSource.open(str(repo), seed) as tree:
         assert all(hasattr(tree, name) for name in members)
     assert all(hasattr(StubTree(), name) for name in members)
+
+
+def test_a_patch_that_only_conflicts_with_head_is_not_certain(repo: Path, seed: Series) -> None:
+    # HEAD moved on in the lines the patch changes; its own pre-images (the
+    # blobs on its index lines) are in the repository and it applies there
+    edit(repo, PTRACE, "{\n\trseq_syscall(regs);\n", "{\n\trseq_syscall(regs);\t/* keep */\n")
+    commit(repo, "a conflicting local change")
+    with TreeSource.open(str(repo), _with_base(seed, None)) as tree:
+        problem = tree.problems[0]
+        assert not problem.certain
+        assert problem.message.endswith(
+            "; it applies to the pre-images its index lines name, not to HEAD"
+        )
+        # the same failure on the declared base is certain
+    with TreeSource.open(str(repo), seed) as tree:
+        assert tree.problems == ()
+
+
+def test_a_patch_that_fails_on_its_own_pre_images_is_certain(repo: Path, seed: Series) -> None:
+    # a context line damaged in the mail: the blobs are there, the hunk
+    # does not fit them
+    patch = seed.patch(1)
+    assert patch is not None
+    lines = patch.mail.body.split("\n")
+    start = lines.index(f"+++ b/{PTRACE}")
+    at = next(i for i in range(start, len(lines)) if lines[i].startswith(" \t"))
+    lines[at] += " /* damaged */"
+    mail = dataclasses.replace(patch.mail, body="\n".join(lines))
+    damaged = _with_base(seed, None)
+    damaged = dataclasses.replace(
+        damaged,
+        patches=tuple(
+            dataclasses.replace(p, mail=mail) if p.index == 1 else p for p in damaged.patches
+        ),
+    )
+    with TreeSource.open(str(repo), damaged) as tree:
+        problem = tree.problems[0]
+        assert problem.certain
+        assert problem.message.endswith("; it does not apply to its own pre-images either")
+
+
+def test_a_patch_made_on_another_tree_is_not_certain(repo: Path, broken: Series) -> None:
+    # the not-applying variant was made on a tree whose ptrace.c differs:
+    # this repository lacks its pre-image
+    with TreeSource.open(str(repo), _with_base(broken, None)) as tree:
+        problem = tree.problems[0]
+        assert not problem.certain
+        assert problem.message.endswith(f"; the tree lacks the pre-image of {PTRACE}")
+
+
+def test_a_patch_whose_pre_image_the_tree_lacks_is_not_certain(repo: Path, seed: Series) -> None:
+    edit(repo, PTRACE, "{\n\trseq_syscall(regs);\n", "{\n\trseq_syscall(regs);\t/* keep */\n")
+    commit(repo, "a conflicting local change")
+    patch = seed.patch(1)
+    assert patch is not None
+    files = tuple(
+        dataclasses.replace(f, old_blob="abcdef1") if f.path == PTRACE else f for f in patch.files
+    )
+    lacking = dataclasses.replace(
+        _with_base(seed, None),
+        patches=tuple(
+            dataclasses.replace(p, files=files, base_commit=None) if p.index == 1 else p
+            for p in _with_base(seed, None).patches
+        ),
+    )
+    with TreeSource.open(str(repo), lacking) as tree:
+        problem = tree.problems[0]
+        assert not problem.certain
+        assert problem.message.endswith(f"; the tree lacks the pre-image of {PTRACE}")

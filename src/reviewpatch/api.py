@@ -136,7 +136,7 @@ def review_mails(
     )
     say(f"checking {len(series.patches)} patch(es) of v{series.version}")
     with ExitStack() as stack:
-        tree = _open_tree(settings, series, stack, say)
+        tree, seen = _open_tree(settings, series, stack, say)
         findings = run_rules(
             series,
             all_rules(),
@@ -145,7 +145,7 @@ def review_mails(
             code_factory=lambda: _analyse(series, tree),
         )
     rules_run = tuple(r.id for r in all_rules() if selector.is_selected(r.id, r.name))
-    mode = "tree" if settings.tree else "hunk"
+    mode = f"tree ({seen})" if settings.tree and seen else "tree" if settings.tree else "hunk"
     full_meta = (("tool", f"reviewpatch {__version__}"), ("mode", mode)) + meta
     if msgid:
         full_meta += (("msgid", msgid),)
@@ -154,11 +154,13 @@ def review_mails(
 
 def _open_tree(
     settings: Settings, series: Series, stack: ExitStack, say: Progress
-) -> KernelTree | None:
+) -> tuple[KernelTree | None, str]:
     """The ``--tree`` checkout with the series applied, closed with
-    ``stack``; its symbol index lives in the cache directory."""
+    ``stack`` (its symbol index lives in the cache directory), and one
+    line for the report header: where the pre-images come from and which
+    files were seen whole."""
     if not settings.tree:
-        return None
+        return None, ""
     from reviewpatch.fetch import default_cache_dir
     from reviewpatch.kernel.tree import TreeSource
 
@@ -166,7 +168,19 @@ def _open_tree(
     tree = TreeSource.open(settings.tree, series, cache=cache, progress=_index_bar(say))
     stack.callback(tree.close)
     say(f"tree: {tree.base_note}; {tree.index_note}")
-    return tree
+    return tree, f"{tree.base_note}; {_seen_whole(tree.whole_files(series))}"
+
+
+def _seen_whole(files: tuple[tuple[int, str, bool], ...]) -> str:
+    """ "C file changes seen whole: 2 of 11 (patch 2: 0 of 7, ...)", the
+    per-patch counts only for patches not seen whole."""
+    whole = sum(1 for _i, _p, ok in files if ok)
+    text = f"C file changes seen whole: {whole} of {len(files)}"
+    per: dict[int, list[bool]] = {}
+    for index, _path, ok in files:
+        per.setdefault(index, []).append(ok)
+    short = [f"patch {i}: {sum(v)} of {len(v)}" for i, v in sorted(per.items()) if not all(v)]
+    return text + (f" ({', '.join(short)})" if short else "")
 
 
 def _index_bar(say: Progress) -> Callable[[int, int], None]:

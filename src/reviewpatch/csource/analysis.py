@@ -40,6 +40,8 @@ def _whole(
                 text = tree.old_file(fd.new_path, fd.new_blob)
             if text is None and last:
                 text = tree.new_file(fd.new_path)
+            if text is None:
+                text = tree.file_after(index, fd.new_path)
     except (ReviewpatchError, OSError, UnicodeError):  # best effort: fall back to the hunks
         text = None
     if text is None:
@@ -52,9 +54,16 @@ def _file_code(fd: FileDiff, index: int, tree: KernelTree | None, last: bool) ->
     if fd.is_binary or not is_c_path(path):
         return FileCode(index, path, fd.old_path, False, (), ())
     sides: dict[str, tuple[Fragment, ...]] = {}
+    wholes = {side: _whole(tree, fd, side, index, last) for side in (OLD, NEW)}
+    # both sides whole, or both from the hunks: a whole pre-image beside
+    # hunk fragments would read as code the patch removed
+    both = all(
+        wholes[side] is not None or (fd.is_new if side == OLD else fd.is_deleted)
+        for side in (OLD, NEW)
+    )
     for side in (OLD, NEW):
-        whole = _whole(tree, fd, side, index, last)
-        if whole is not None:
+        whole = wholes[side]
+        if whole is not None and both:
             sides[side] = (whole,)
             continue
         sides[side] = tuple(

@@ -8,7 +8,7 @@ stores their answers:
   their values, typedefs, variables), prototypes, ``#include`` lines and
   Kconfig options, with their lines.  They go into an SQLite file.
 - GNU id-utils (``mkid``) records which files hold each identifier (C,
-  assembly, Kconfig and Makefiles); ``lid`` answers "which files use X"
+  assembly, Kconfig files and Makefiles, all read by its C scanner); ``lid`` answers "which files use X"
   without reading the tree again.
 
 The files are read from the checkout when its copy is the one the tree
@@ -50,7 +50,7 @@ from reviewpatch.kernel.gitrun import GitRunner, first_error
 # called with (parts done, parts in all) while an index builds
 Progress = Callable[[int, int], None]
 
-_FORMAT = 2  # bump when the stored layout changes
+_FORMAT = 3  # bump when the stored layout changes
 _C_KINDS = "defgpstuvxh"  # macro enumerator function enum prototype struct typedef union
 # variable externvar header: see ``ctags --list-kinds-full=C``
 _XFORMAT = "%N\t%F\t%n\t%e\t%K\t%{roles}"
@@ -269,6 +269,8 @@ def _build(
         meta = {"format": _FORMAT, "tree": tree, "roots": roots, "files": len(sources)}
         shutil.rmtree(blobs, ignore_errors=True)
         (work / "meta.json").write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+        if final.exists() and _read_meta(final) is None:
+            shutil.rmtree(final, ignore_errors=True)  # left half-built by an earlier run
         try:
             os.replace(work, final)
         except OSError:  # another run finished first: keep its index
@@ -439,6 +441,7 @@ def _index_all(
             tick()
         made.result()
     listing.unlink()
+    (work / "lang.map").unlink()
     db.commit()
     db.execute("VACUUM")
     db.close()
@@ -464,10 +467,19 @@ def _new_db(path: Path, files: Sequence[str]) -> sqlite3.Connection:
     return db
 
 
+# every file mkid reads goes through its C scanner: identifiers outside
+# comments and strings, also in assembly, Kconfig files and Makefiles
+_LANG_MAP = "".join(
+    f"{pattern}\tC\n" for pattern in ("*.c", "*.h", "*.S", "Kconfig*", "Makefile", "Kbuild", "*.mk")
+)
+
+
 def _run_mkid(mkid: str, listing: Path, out: Path) -> None:
+    lang_map = out.parent / "lang.map"
+    lang_map.write_text(_LANG_MAP, encoding="ascii")
     try:
         res = subprocess.run(
-            [mkid, "-d", "text", f"--files0-from={listing}", "-o", str(out)],
+            [mkid, "-m", str(lang_map), f"--files0-from={listing}", "-o", str(out)],
             cwd="/",
             capture_output=True,
             timeout=_TIMEOUT,

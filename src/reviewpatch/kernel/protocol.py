@@ -21,12 +21,16 @@ from reviewpatch.kernel.treedefs import Definition
 @dataclass(frozen=True)
 class ApplyProblem:
     """A patch of the series that did not apply.  ``git_error`` is git's
-    first error line; ``message`` the one-line text for a report."""
+    first error line; ``message`` the one-line text for a report.
+    ``certain``: it failed on its own declared base, or on the exact
+    pre-images its ``index`` lines name; False when it only failed on
+    another tree (HEAD), which proves nothing about the patch."""
 
     patch_index: int
     message: str
     git_error: str
     msgid: str = ""
+    certain: bool = True
 
 
 class KernelTree(Protocol):
@@ -54,6 +58,11 @@ class KernelTree(Protocol):
     def new_file(self, path: str) -> str | None:
         """The post-image of ``path`` after applying the series, or None
         when it is absent or unknown (a patch changing it did not apply)."""
+        ...
+
+    def file_after(self, patch_index: int, path: str) -> str | None:
+        """``path`` right after patch ``patch_index``; None when that patch
+        did not apply or the file does not exist then."""
         ...
 
     def find_definition(self, name: str) -> tuple[str, str] | None:

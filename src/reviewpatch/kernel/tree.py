@@ -242,7 +242,7 @@ class TreeSource:
                 tree = self._git.out("write-tree") or tree
                 self._after[patch.index] = tree
             else:
-                problems.append(self._problem(patch, error))
+                problems.append(self._problem(patch, error, self._own_check(patch)))
         self._final_tree = tree
         self.problems = tuple(problems)
 
@@ -271,14 +271,62 @@ class TreeSource:
         self._git.run("read-tree", tree)
         return first_error(plain.stderr)
 
-    def _problem(self, patch: Patch, error: str) -> ApplyProblem:
+    def _own_check(self, patch: Patch) -> tuple[bool, str]:
+        """Whether a failure of ``patch`` is certain, and why: on the
+        declared base it is; on HEAD only when the patch also fails on the
+        exact pre-images its ``index`` lines name (applied to an index of
+        just those blobs).  Otherwise the tree proves nothing."""
+        if self.base_note.startswith("pre-image from base"):
+            return True, ""
+        entries = []
+        for fd in patch.files:
+            if fd.is_new:
+                continue
+            full = self._blob_id(fd.old_blob) if fd.old_blob else None
+            if full is None:
+                return False, f"the tree lacks the pre-image of {fd.old_path}"
+            entries.append(f"100644,{full},{fd.old_path}")
+        own = GitRunner(
+            self._git.runner,
+            self._git.cwd,
+            {**self._git.env, "GIT_INDEX_FILE": os.path.join(self._tmp, "own-index")},
+            self._git.label,
+        )
+        own.run("read-tree", "--empty")
+        for entry in entries:
+            own.run("update-index", "--add", "--cacheinfo", entry)
+        res = own.run("apply", "--cached", "--whitespace=nowarn", data=_diff_text(patch))
+        if res.returncode != 0:
+            return True, "it does not apply to its own pre-images either"
+        return False, "it applies to the pre-images its index lines name, not to HEAD"
+
+    def _problem(self, patch: Patch, error: str, check: tuple[bool, str]) -> ApplyProblem:
         where = "base-commit" if self.base_note.startswith("pre-image from base") else "HEAD"
+        certain, why = check
+        message = f"patch {patch.index} does not apply on {where} {self.base[:12]}: {error}"
+        if why:
+            message += f"; {why}"
         return ApplyProblem(
             patch_index=patch.index,
-            message=f"patch {patch.index} does not apply on {where} {self.base[:12]}: {error}",
+            message=message,
             git_error=error,
             msgid=patch.mail.msgid,
+            certain=certain,
         )
+
+    def whole_files(self, series: Series) -> tuple[tuple[int, str, bool], ...]:
+        """(patch index, path, seen whole) of each C file a patch changes:
+        whole when the tree gives both its pre-image and its post-image."""
+        out = []
+        for patch in series.patches:
+            for fd in patch.files:
+                if not fd.path.endswith((".c", ".h")):
+                    continue
+                old = None if fd.is_new else self.old_file(fd.old_path, fd.old_blob)
+                new = None if fd.is_deleted else self.file_after(patch.index, fd.new_path)
+                ok = (fd.is_new or old is not None) and (fd.is_deleted or new is not None)
+                out.append((patch.index, fd.path, ok))
+        return tuple(out)
 
     # -- files --------------------------------------------------------------
 

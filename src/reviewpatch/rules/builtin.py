@@ -41,8 +41,12 @@ def patch_does_not_apply(ctx: RuleContext) -> Iterator[Hit]:
         In tree mode the series is applied patch by patch (3-way when the
         blobs named on the diff's ``index`` lines exist) at its
         ``base-commit:``, or at HEAD when the tree lacks that commit.  Each
-        patch that git refuses is reported with git's first error line.
-        The analysis of that patch falls back to the diff fragments.
+        patch that git refuses is reported with git's first error line: an
+        error when it failed on its declared base, or on the exact
+        pre-images its ``index`` lines name; a note when it only failed on
+        HEAD (HEAD moved on, or the tree lacks those pre-images), which
+        says nothing against the patch.  The analysis of that patch falls
+        back to the diff fragments.
 
     Why it matters
         A patch that does not apply cannot be merged as sent: it was made
@@ -66,10 +70,15 @@ def patch_does_not_apply(ctx: RuleContext) -> Iterator[Hit]:
         message = problem.message or "patch does not apply"
         if why:
             message += f" (applied on HEAD because {why})"
+        if problem.certain:
+            yield Hit(message=message, patch_index=problem.patch_index, symbol=None)
+            continue
         yield Hit(
-            message=message,
+            message=message + "; its files are reviewed from the hunks",
             patch_index=problem.patch_index,
             symbol=None,
+            severity=Severity.NOTE,
+            confidence=Confidence.LOW,
         )
 
 
