@@ -145,7 +145,7 @@ def review_mails(
             code_factory=lambda: _analyse(series, tree),
         )
     rules_run = tuple(r.id for r in all_rules() if selector.is_selected(r.id, r.name))
-    mode = f"tree ({seen})" if settings.tree and seen else "tree" if settings.tree else "hunk"
+    mode = f"tree ({seen})" if seen else "hunk"
     full_meta = (("tool", f"reviewpatch {__version__}"), ("mode", mode)) + meta
     if msgid:
         full_meta += (("msgid", msgid),)
@@ -172,8 +172,9 @@ def _open_tree(
 
 
 def _seen_whole(files: tuple[tuple[int, str, bool], ...]) -> str:
-    """ "C file changes seen whole: 2 of 11 (patch 2: 0 of 7, ...)", the
-    per-patch counts only for patches not seen whole."""
+    """How many C file changes were seen whole, with per-patch counts for
+    the patches that were not: "C file changes seen whole: 2 of 11
+    (patch 2: 0 of 7, patch 3: 0 of 2)"."""
     whole = sum(1 for _i, _p, ok in files if ok)
     text = f"C file changes seen whole: {whole} of {len(files)}"
     per: dict[int, list[bool]] = {}

@@ -94,15 +94,17 @@ def index_tools() -> tuple[str, str] | None:
 
 
 def _kind_of(path: str) -> str | None:
-    """Which indexer reads ``path``: "c", "asm", "text" (Kconfig and
-    Makefiles, for identifier uses) or None."""
+    """What ``path`` is: "c", "asm", "kconfig", "make" or None (not
+    indexed).  mkid reads them all; ctags reads "c" and "kconfig"."""
     base = path.rpartition("/")[2]
     if path.endswith((".c", ".h")):
         return "c"
     if path.endswith(".S"):
         return "asm"
-    if base.startswith("Kconfig") or base in ("Makefile", "Kbuild") or base.endswith(".mk"):
-        return "text"
+    if base.startswith("Kconfig"):
+        return "kconfig"
+    if base in ("Makefile", "Kbuild") or base.endswith(".mk"):
+        return "make"
     return None
 
 
@@ -405,9 +407,7 @@ def _index_all(
     goes through a file, so memory stays flat)."""
     ctags, mkid = tools
     cpus = os.cpu_count() or 1
-    tagged = [
-        s for s in sources if s.kind == "c" or s.path.rpartition("/")[2].startswith("Kconfig")
-    ]
+    tagged = [s for s in sources if s.kind in ("c", "kconfig")]
     parts = _parts(tagged, cpus * _PARTS_PER_CPU)
     total = len(parts) + 1
     done = 0

@@ -45,6 +45,7 @@ from reviewpatch.kernel.index import Progress, TreeIndex, open_index
 from reviewpatch.kernel.protocol import ApplyProblem
 from reviewpatch.kernel.treedefs import (
     Definition,
+    definition_lines,
     definition_patterns,
     extract_definition,
     rank_definitions,
@@ -62,20 +63,6 @@ _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def _word_re(word: str) -> re.Pattern[str]:
     """``word`` as a whole word (no identifier character either side)."""
     return re.compile(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])")
-
-
-def _definition_lines(text: str, name: str) -> list[int]:
-    """1-based lines of ``text`` that may start a definition of ``name``:
-    an unindented line with ``name(`` or a ``#define name``."""
-    if name not in text:
-        return []
-    func = re.compile(r"(?:[A-Za-z_].*[^A-Za-z0-9_])?" + re.escape(name) + r"[ \t]*\(")
-    macro = re.compile(r"[ \t]*#[ \t]*define[ \t]+" + re.escape(name) + r"(?![A-Za-z0-9_])")
-    out = []
-    for no, line in enumerate(text.splitlines(), 1):
-        if name in line and (func.match(line) or macro.match(line)):
-            out.append(no)
-    return out
 
 
 def _cleanup(reader: BlobReader, tmp: str, index: TreeIndex | None = None) -> None:
@@ -285,6 +272,7 @@ class TreeSource:
             full = self._blob_id(fd.old_blob) if fd.old_blob else None
             if full is None:
                 return False, f"the tree lacks the pre-image of {fd.old_path}"
+            # git apply --cached does not compare modes: 100644 serves all
             entries.append(f"100644,{full},{fd.old_path}")
         own = GitRunner(
             self._git.runner,
@@ -292,9 +280,10 @@ class TreeSource:
             {**self._git.env, "GIT_INDEX_FILE": os.path.join(self._tmp, "own-index")},
             self._git.label,
         )
-        own.run("read-tree", "--empty")
-        for entry in entries:
-            own.run("update-index", "--add", "--cacheinfo", entry)
+        made = [own.run("read-tree", "--empty")]
+        made += [own.run("update-index", "--add", "--cacheinfo", entry) for entry in entries]
+        if any(res.returncode != 0 for res in made):
+            return False, "its pre-images could not be put together"
         res = own.run("apply", "--cached", "--whitespace=nowarn", data=_diff_text(patch))
         if res.returncode != 0:
             return True, "it does not apply to its own pre-images either"
@@ -567,7 +556,7 @@ class TreeSource:
                 text = self._cat(f"{self._final_tree}:{path}")
                 if text is None:
                     continue
-                lines = [line] if line else _definition_lines(text, name)
+                lines = [line] if line else definition_lines(text, name)
                 for no in lines:
                     got = extract_definition(path, text, no, name)
                     if got is not None:
@@ -576,7 +565,7 @@ class TreeSource:
                 if not path.endswith((".c", ".h")):
                     continue
                 text = self._cat(f"{self._final_tree}:{path}")
-                for no in _definition_lines(text or "", name):
+                for no in definition_lines(text or "", name):
                     got = extract_definition(path, text or "", no, name)
                     if got is not None:
                         defs.append(got)

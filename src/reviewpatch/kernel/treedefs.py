@@ -9,7 +9,13 @@ strings and character literals) or by following backslash continuations.
 
 from __future__ import annotations
 
-__all__ = ["Definition", "definition_patterns", "extract_definition", "rank_definitions"]
+__all__ = [
+    "Definition",
+    "definition_lines",
+    "definition_patterns",
+    "extract_definition",
+    "rank_definitions",
+]
 
 import re
 from collections.abc import Iterable
@@ -48,6 +54,20 @@ def definition_patterns(name: str) -> tuple[str, ...]:
     func = rf"^([A-Za-z_].*[^A-Za-z0-9_])?{name}[[:space:]]*\("
     macro = rf"^[[:space:]]*#[[:space:]]*define[[:space:]]+{name}([^A-Za-z0-9_]|$)"
     return ("-e", func, "-e", macro)
+
+
+def definition_lines(text: str, name: str) -> list[int]:
+    """1-based lines of ``text`` that ``definition_patterns(name)`` would
+    match (the same two patterns, for text already in memory)."""
+    if not _IDENT_RE.match(name) or name not in text:
+        return []
+    func = re.compile(r"(?:[A-Za-z_].*[^A-Za-z0-9_])?" + name + r"[ \t\f\v]*\(")
+    macro = re.compile(r"[ \t\f\v]*#[ \t\f\v]*define[ \t\f\v]+" + name + r"(?![A-Za-z0-9_])")
+    out = []
+    for no, line in enumerate(text.splitlines(), 1):
+        if name in line and (func.match(line) or macro.match(line)):
+            out.append(no)
+    return out
 
 
 def extract_definition(path: str, text: str, line: int, name: str) -> Definition | None:
