@@ -105,12 +105,14 @@ def _gate(fa: FlowAnalysis, ch: Change, changes: tuple[Change, ...]) -> Gate | N
     """``ch`` as a flag gate: a call directly in its root that ran whenever
     the root did (or under fewer conditions) and now needs a flag."""
     w = ch.comparison.lost
-    if ch.across or ch.pseudo or w is None or not w.robust or not w.literals:
-        return None
-    if not all(lit.atom.kind is AtomKind.BIT and not lit.value for lit in w.literals):
+    if ch.across or ch.pseudo or w is None or not w.robust:
         return None
     direct = [o for o in ch.new if not o.inlined]
     if not direct or any(o.inlined for o in ch.old):
+        return None  # checked before the witness's literals, which cost a solver run
+    if not w.literals:
+        return None
+    if not all(lit.atom.kind is AtomKind.BIT and not lit.value for lit in w.literals):
         return None
     var_keys = {lit.atom.var_key for lit in w.literals}
     if len(var_keys) != 1:

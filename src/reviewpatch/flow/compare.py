@@ -163,13 +163,15 @@ def _added_in_case(
     runs."""
     if lost is None:
         return ""
-    case = conj(*(atom_formula(lit) for lit in lost.literals))
+    case: Formula | None = None  # the witness is made only when a site fits
     for callee in sorted(new):
         if callee in old or callee.startswith(REST):
             continue
         for o in new[callee]:
             if o.site is None or o.site.line.kind != "+" or not fits(o.site):
                 continue
+            if case is None:
+                case = conj(*(atom_formula(lit) for lit in lost.literals))
             if solver.satisfiable(conj(case, o.cond)):
                 return callee
     return ""

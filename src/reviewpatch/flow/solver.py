@@ -19,7 +19,7 @@ from __future__ import annotations
 __all__ = ["Comparison", "Literal", "Solver", "Verdict", "Witness", "atom_formula"]
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -113,15 +113,63 @@ def atom_formula(lit: Literal) -> Formula:
     return f if lit.value else neg(f)
 
 
-@dataclass(frozen=True)
 class Witness:
     """A case where a difference holds: ``literals`` (sorted by atom key);
     ``robust`` when it holds whatever the unseen code does; ``unseen`` the
-    unseen atoms it relies on otherwise."""
+    unseen atoms it relies on otherwise.
 
-    literals: tuple[Literal, ...]
-    robust: bool
-    unseen: tuple[Atom, ...] = ()
+    The solver makes the literals only when they are first read (``later``):
+    most differences end as no finding, and reducing a case to its smallest
+    set of literals is the costly part of a comparison.  Read-only."""
+
+    __slots__ = ("robust", "_literals", "_make", "_unseen")
+
+    def __init__(
+        self, literals: tuple[Literal, ...], robust: bool, unseen: tuple[Atom, ...] = ()
+    ) -> None:
+        self.robust = robust
+        self._literals: tuple[Literal, ...] | None = literals
+        self._make: Callable[[], tuple[Literal, ...]] | None = None
+        self._unseen: tuple[Atom, ...] | None = unseen
+
+    @classmethod
+    def later(cls, make: Callable[[], tuple[Literal, ...]], robust: bool) -> Witness:
+        """A witness whose literals ``make`` gives when first read; when
+        not robust, its unseen atoms are those among the literals."""
+        w = cls((), robust)
+        w._literals = None
+        w._unseen = () if robust else None
+        w._make = make
+        return w
+
+    @property
+    def literals(self) -> tuple[Literal, ...]:
+        if self._literals is None:
+            assert self._make is not None
+            self._literals = self._make()
+            self._make = None
+        return self._literals
+
+    @property
+    def unseen(self) -> tuple[Atom, ...]:
+        if self._unseen is None:
+            self._unseen = tuple(lit.atom for lit in self.literals if not lit.atom.seen)
+        return self._unseen
+
+    def __repr__(self) -> str:
+        return f"Witness({self.literals!r}, {self.robust!r}, {self.unseen!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Witness):
+            return NotImplemented
+        return (self.literals, self.robust, self.unseen) == (
+            other.literals,
+            other.robust,
+            other.unseen,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.literals, self.robust, self.unseen))
 
 
 @dataclass(frozen=True)
@@ -266,14 +314,13 @@ class Solver:
         model = self._model([body, *background])
         if model is not None:
             keep = [a for a in atoms if a.seen and a.key not in benign]
-            lits = self._minimise(assumed, model, keep, background)
-            return Witness(lits, True)
+            robust = model
+            return Witness.later(lambda: self._minimise(assumed, robust, keep, background), True)
         model = self._model([self.expr(diff), *background])
         if model is None:
             return None
-        lits = self._minimise(diff, model, list(atoms), background)
-        needs = tuple(lit.atom for lit in lits if not lit.atom.seen)
-        return Witness(lits, False, needs)
+        found = model
+        return Witness.later(lambda: self._minimise(diff, found, list(atoms), background), False)
 
     def _model(self, facts: list[z3.BoolRef]) -> z3.ModelRef | None:
         s = self._solver()
@@ -312,19 +359,26 @@ class Solver:
             s.add(*(z3.Implies(m, self._lit(lit)) for m, lit in zip(marks, lits)))
             keep = list(range(len(lits)))
             if s.check(*marks) == z3.unsat:
-                core = {m.get_id() for m in s.unsat_core()}
-                keep = [i for i in keep if marks[i].get_id() in core]
+                keep = self._core(s, marks, keep)
             for i in list(keep)[:_MINIMISE_LIMIT]:
+                if i not in keep:
+                    continue
                 trial = [j for j in keep if j != i]
                 got = s.check(*(marks[j] for j in trial))
                 if got == z3.unsat:
-                    keep = trial
+                    keep = self._core(s, marks, trial)
                 elif got == z3.unknown:
                     break
         finally:
             s.pop()
         kept = [lits[i] for i in keep]
         return tuple(sorted(kept, key=lambda lit: lit.atom.key))
+
+    @staticmethod
+    def _core(s: z3.Solver, marks: list[z3.BoolRef], among: list[int]) -> list[int]:
+        """The indicators of ``among`` in the unsat core of the last check."""
+        core = {m.get_id() for m in s.unsat_core()}
+        return [i for i in among if marks[i].get_id() in core]
 
     def _lit(self, lit: Literal) -> z3.BoolRef:
         v = self.var(lit.atom)
