@@ -171,6 +171,49 @@ def test_a_condition_rewritten_into_an_early_return_is_no_change() -> None:
     assert _real(_changes(body)) == []
 
 
+def test_braces_dropped_around_a_loop_macro_are_no_change() -> None:
+    # the parser ends ``if (p) for_each_cpu(...)`` at the macro and leaves
+    # its body as the next statement: that statement is still the loop's
+    body = """\
+ void y_release(struct y *y)
+ {
+ 	policy = y_policy_get(y->cpu);
+-	if (policy) {
++	if (policy)
+ 		for_each_cpu(y->cpu, policy->related_cpus)
+ 			per_cpu(y_per_cpu, y->cpu) = NULL;
+-		y_policy_put(policy);
+-	}
+-
+ 	kfree(y);
+ }
+"""
+    assert "per_cpu" not in _real(_changes(body))
+
+
+def test_a_loop_macro_ending_an_else_branch_keeps_its_body() -> None:
+    body = """\
+ void y_flush(struct y *y)
+ {
+-	if (y->idle) {
+-		y_wake(y);
+-	} else {
+-		while (y->busy)
+-			list_for_each_entry(p, &y->list, node)
+-				y_drop(p);
+-	}
++	if (y->idle)
++		y_wake(y);
++	else
++		while (y->busy)
++			list_for_each_entry(p, &y->list, node)
++				y_drop(p);
+ 	y_done(y);
+ }
+"""
+    assert _real(_changes(body)) == []
+
+
 def test_a_renamed_local_is_no_change() -> None:
     body = """\
  void y_poll(struct y *y)

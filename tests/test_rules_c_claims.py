@@ -456,3 +456,17 @@ def test_a_reason_naming_the_call_and_a_constant_of_the_case_explains_it():
     )
     assert explanation(msg, "foo_sleep_length", ["RESIDENCY_THRESHOLD_NS >= predicted"])
     assert explanation(msg, "foo_sleep_length", ["regs->flags"]) is None
+
+
+def test_rp308_a_cover_letter_claim_not_about_the_series_is_a_note():
+    # "no functional changes introduced by this approach" in a cover may be
+    # about one patch of it: the other patches draw a note at most
+    cover = make_patch("", "Move to the new API. No functional changes by this approach.\n", 0)
+    series = replace(make_series(make_patch(EXIT, "Add a mode.")), cover=cover)
+    hits = _code_run(nfc_claim_changes_behaviour, series)
+    assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "y_process")]
+    assert hits[0].message.endswith("does not say that the claim covers every patch)")
+    cover = make_patch("", "This series has no functional change.\n", index=0)
+    series = replace(make_series(make_patch(EXIT, "Add a mode.")), cover=cover)
+    hits = _code_run(nfc_claim_changes_behaviour, series)
+    assert [(h.severity, h.symbol) for h in hits] == [(None, "y_process")]

@@ -3,6 +3,7 @@ findings on the fixtures, and the exits it leaves alone."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from test_rules_c_symbols import make_patch, make_series, run
@@ -401,3 +402,79 @@ diff --git a/drivers/memory/y-dmc.c b/drivers/memory/y-dmc.c
 +static int y_other(void)
 """
     assert run(early_exit_skips_release, make_series(make_patch(diff))) == []
+
+
+def test_value_getters_of_reference_families_take_nothing() -> None:
+    from reviewpatch.rules.c.pairs import by_result, known_pair
+
+    for name in ("of_get_child_by_name", "of_find_node_by_name", "of_get_cpu_node"):
+        assert known_pair(name) and by_result(name), name
+    for name in (
+        "of_get_available_child_count",
+        "of_get_child_count",
+        "of_find_property",
+        "of_get_mac_address",
+        "of_get_named_gpio",
+        "fwnode_get_phy_mode",
+    ):
+        assert not known_pair(name) and not by_result(name), name
+
+
+MOVED_FILE = """\
+diff --git a/drivers/cpufreq/foo_old.c b/drivers/cpufreq/foo_old.c
+deleted file mode 100644
+index 1111111..0000000
+--- a/drivers/cpufreq/foo_old.c
++++ /dev/null
+@@ -1,16 +0,0 @@
+-static int foo_get_table(struct device *dev, struct foo *foo)
+-{
+-	int ret;
+-
+-	ret = dev_pm_opp_init_cpufreq_table(dev, &foo->table);
+-	if (ret)
+-		return ret;
+-
+-	foo->clk = clk_get(dev, NULL);
+-	if (!IS_ERR(foo->clk))
+-		return 0;
+-
+-	ret = PTR_ERR(foo->clk);
+-	dev_pm_opp_free_cpufreq_table(dev, &foo->table);
+-	return ret;
+-}
+diff --git a/drivers/cpufreq/foo.c b/drivers/cpufreq/foo.c
+index 2222222..3333333 100644
+--- a/drivers/cpufreq/foo.c
++++ b/drivers/cpufreq/foo.c
+@@ -10,0 +11,16 @@ static int foo_probe(struct device *dev)
++static int foo_get_table(struct device *dev, struct foo *foo)
++{
++	int ret;
++
++	ret = dev_pm_opp_init_cpufreq_table(dev, &foo->table);
++	if (ret)
++		return ret;
++
++	foo->clk = clk_get(dev, NULL);
++	if (!IS_ERR(foo->clk))
++		return 0;
++
++	ret = PTR_ERR(foo->clk);
++	dev_pm_opp_free_cpufreq_table(dev, &foo->table);
++	return ret;
++}
+"""
+
+
+def test_a_function_moved_unchanged_to_another_file_is_not_new_code() -> None:
+    # a driver merged into another file: the success return that keeps the
+    # table was there before; nothing of the function is the patch's doing
+    from reviewpatch.diff import parse_diff
+
+    patch = make_patch(MOVED_FILE, "cpufreq: merge foo_old into foo")
+    patch = dataclasses.replace(patch, files=parse_diff(MOVED_FILE, 1))  # a deleted file
+    assert run(early_exit_skips_release, make_series(patch)) == []
+    # the same function written new does draw the finding
+    new_only = MOVED_FILE[MOVED_FILE.index("diff --git a/drivers/cpufreq/foo.c") :]
+    assert run(early_exit_skips_release, make_series(make_patch(new_only))) != []

@@ -191,6 +191,22 @@ def test_untagged_cover_letter_and_untagged_patches() -> None:
     assert titles == [(1, "first thing"), (2, "second thing")]
 
 
+def test_a_patch_tagged_mail_without_a_diff_is_the_cover_of_its_untagged_patch() -> None:
+    # "[PATCH v5] Provide X" with only prose, answered by "[PATCH v5] sched:
+    # Provide X" with the diff: a cover and one patch, not two patches
+    cover = parse_mail(
+        b"From: a@example.org\nSubject: [PATCH v5] Provide X\nMessage-ID: <c@x>\n\n"
+        b"What X is.\n\nChanges in v5:\n - renamed\n",
+        "c",
+    )
+    mails = (cover, _patch_mail("p1@x", "[PATCH v5] sched: Provide X", GOOD, irt="c@x"))
+    s = assemble_series(mails)
+    assert s.cover is not None and s.cover.msgid == "c@x"
+    assert [(p.index, p.subject.title) for p in s.patches] == [(1, "sched: Provide X")]
+    # a lone prose mail tagged [PATCH] stays what it was
+    assert [p.msgid for p in assemble_series((cover,)).patches] == ["c@x"]
+
+
 def test_sample_series() -> None:
     s = assemble_series(_mails(FIXTURES / "sample" / "arm64-exit-work.mbox"))
     assert (s.version, s.total, s.missing) == (16, 3, ())

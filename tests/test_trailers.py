@@ -170,6 +170,31 @@ def test_followup_trailers_skip_inline_diff() -> None:
     assert [(t.name, t.line) for t in trailers] == [("Tested-by", 12)]
 
 
+def test_followup_trailers_stop_at_a_pasted_commit() -> None:
+    # a maintainer takes the patch and pastes it as applied: the trailers
+    # of the pasted commit are not the sender's
+    body = (
+        "> Acked-by: Arch Maintainer <arch@example.org>\n"
+        "\n"
+        "Sure, I'll take it.\n"
+        "Acked-by: Rev Iewer <rev@example.org>\n"
+        "\n"
+        "From: Patch Author <author@example.org>\n"
+        "Subject: mips: make mappings young\n"
+        "\n"
+        "Make them young.\n"
+        "\n"
+        "Acked-by: Arch Maintainer <arch@example.org>\n"
+        "Reviewed-by: Other Reviewer <other@example.org>\n"
+        "Signed-off-by: Patch Author <author@example.org>\n"
+    )
+    trailers = followup_trailers(reply(body))
+    assert [(t.name, t.value) for t in trailers] == [("Acked-by", "Rev Iewer <rev@example.org>")]
+    # a From: line that opens no pasted commit changes nothing
+    plain = "From: the log below, it fails.\n\nTested-by: Rev Iewer <rev@example.org>\n"
+    assert [t.name for t in followup_trailers(reply(plain))] == ["Tested-by"]
+
+
 def test_followup_obfuscated_address() -> None:
     (ack,) = followup_trailers(reply("Acked-by: Will Deacon <will at kernel.org>\n"))
     assert ack.person is not None and ack.person.email == "will@kernel.org"

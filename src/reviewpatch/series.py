@@ -97,6 +97,15 @@ def _number_untagged(cands: list[_Candidate]) -> list[_Candidate]:
     plain = [c for c in cands if c.subject.counter >= 1]
     if any(c.subject.counter_explicit for c in plain):
         return cands
+    bare = {c.mail.msgid for c in plain if not _DIFF.search(c.mail.body)}
+    if bare and len(bare) < len(plain):
+        # a "[PATCH v5] Title" mail without a diff beside ones with a diff:
+        # the cover letter of an untagged series, not a patch
+        cands = [
+            replace(c, subject=replace(c.subject, counter=0)) if c.mail.msgid in bare else c
+            for c in cands
+        ]
+        plain = [c for c in plain if c.mail.msgid not in bare]
     titles: list[str] = []
     for cand in plain:
         if cand.subject.title not in titles:

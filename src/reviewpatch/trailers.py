@@ -228,15 +228,28 @@ def _diff_line(line: str) -> bool:
     return line[:1] in ("+", "-", " ", "@", "\\") or line.startswith(("diff ", "index "))
 
 
+def _pasted_commit(lines: list[str], index: int) -> bool:
+    """Whether an unquoted ``From:`` line at ``index`` opens a commit pasted
+    into the reply (a ``Subject:`` line follows within two lines), as a
+    maintainer's "applied, thanks" mail quotes the patch it took."""
+    if not lines[index].startswith("From: "):
+        return False
+    return any(ln.startswith("Subject: ") for ln in lines[index + 1 : index + 3])
+
+
 def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
     """The trailers a reply gives (``REVIEW_TRAILERS``: Reviewed-by,
     Acked-by, Tested-by, Nacked-by, Reported-by, ...), each on its own
-    unquoted line, outside any diff and before the ``-- `` signature."""
+    unquoted line, outside any diff, before the ``-- `` signature and
+    before a commit the reply pastes whole (``From:``/``Subject:``)."""
     out: list[Trailer] = []
     in_diff = False
-    for index, line in enumerate(mail.body.split("\n")):
+    lines = mail.body.split("\n")
+    for index, line in enumerate(lines):
         if line.rstrip() == "--" or line.strip() in _QUOTE_BREAKS:
             break
+        if _pasted_commit(lines, index):
+            break  # the patch as the sender applied it: its trailers are not the sender's
         if line.lstrip().startswith(">"):
             in_diff = False
             continue

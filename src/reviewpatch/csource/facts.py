@@ -343,6 +343,7 @@ def _flows(
                 stores=w.stores,
                 truncated=w.truncated,
                 locals=w.locals,
+                cleaned=w.cleaned,
             )
         )
     return tuple(out)

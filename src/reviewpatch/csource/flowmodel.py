@@ -121,8 +121,10 @@ class FlowPiece:
     inlining boolean helpers; ``pending`` are gotos whose label is not in
     view; ``region`` names the hunk (the key of the atoms of what lies
     outside it); ``names`` the upper-case identifiers (flags, masks,
-    macros) its lines use; ``locals`` the names its declarations declare;
-    ``truncated`` when a nesting or size budget was hit."""
+    macros) its lines use; ``locals`` the names its declarations declare,
+    ``cleaned`` those among them released when their scope ends
+    (``__free(...)``, ``__cleanup(...)``); ``truncated`` when a nesting or
+    size budget was hit."""
 
     function: str | None
     section: str
@@ -149,6 +151,7 @@ class FlowPiece:
     stores: tuple[Store, ...] = ()
     truncated: bool = False
     locals: tuple[str, ...] = ()
+    cleaned: tuple[str, ...] = ()
 
     @property
     def name(self) -> str | None:

@@ -43,6 +43,9 @@ _NORETURN = frozenset(
     }
 )
 _SKIP = frozenset({"likely", "unlikely", "sizeof", "typeof", "__typeof__", "defined"})
+# ``__free(put_x)`` / ``__cleanup(f)`` on a local: released when its scope ends
+_SCOPE_CLEANUP_RE = re.compile(r"\s__(?:free|cleanup)\s*\(")
+_LAST_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 _LOOP_MACRO_RE = re.compile(r"for_each|foreach|_each\b|^xa_for|^hash_for|^list_for|^llist_for")
 _BIT_SET = frozenset({"set_bit", "__set_bit", "set_thread_flag", "set_tsk_thread_flag"})
 _BIT_CLEAR = frozenset(
@@ -106,9 +109,14 @@ class _Walk:
     env: dict[str, Node] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
     locals: list[str] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)
     branch: int = 0
     truncated: bool = False
     guards: list[Guard] = field(default_factory=list)
+    # a loop macro that is the unbraced body of an if/while/for, by node
+    # id: the statement after it, which is its body (``if (p)
+    # for_each_cpu(c, m) per_cpu(x, c) = NULL;``)
+    adopted: dict[int, Node] = field(default_factory=dict)
 
     def guard(self, kind: str, node: Node) -> Guard:
         via = []
@@ -140,6 +148,9 @@ class _Walk:
             self.expr(node, phi)
             return _Out(phi)
         t = node.type
+        body = self.adopted.get(node.id)
+        if body is not None:
+            return self.macro_loop(node, body, phi, depth)
         handler = _HANDLERS.get(t)
         if handler is not None:
             return handler(self, node, phi, depth)
@@ -169,8 +180,13 @@ class _Walk:
             if kid.type == "labeled_statement":
                 here = self.label(kid, here)
             nxt = kids[i + 1] if i + 1 < len(kids) else None
+            tail = _dangling_loop_macro(kid) if nxt is not None else None
             if nxt is not None and _loop_macro(kid):
                 out = self.macro_loop(kid, nxt, here, depth)
+                i += 1
+            elif nxt is not None and tail is not None:
+                self.adopted[tail.id] = nxt
+                out = self.stmt(kid, here, depth + 1)
                 i += 1
             elif kid.type == "labeled_statement":
                 inner = _label_body(kid)
@@ -411,16 +427,21 @@ class _Walk:
     def declaration(self, node: Node, phi: Formula, depth: int) -> _Out:
         self.expr(node, phi)
         for child in node.named_children:
+            name: str | None = None
             if child.type == "init_declarator":
                 name = _declared_name(child.child_by_field_name("declarator"))
-                value = child.child_by_field_name("value")
                 if name:
-                    self.locals.append(name)
-                    self.assign(name, value)
+                    self.assign(name, child.child_by_field_name("value"))
             elif child.type in ("identifier", "pointer_declarator", "array_declarator"):
                 name = _declared_name(child)
-                if name:
-                    self.locals.append(name)
+            cleaned = _scope_cleaned(_text(child))
+            if cleaned:
+                # the parser may take ``p __free(f)`` for a declarator of
+                # ``__free``: the name is the word before the attribute
+                name = cleaned
+                self.cleaned.append(name)
+            if name:
+                self.locals.append(name)
         return _Out(phi)
 
     # -- assignments and bit operations -----------------------------------------
@@ -753,6 +774,39 @@ def _loop_macro(node: Node) -> bool:
     return last is not None and last.is_missing
 
 
+def _scope_cleaned(text: str) -> str:
+    """The name a declarator ``p __free(put_x)`` (or ``__cleanup(f)``)
+    declares, else ""."""
+    m = _SCOPE_CLEANUP_RE.search(text)
+    if m is None:
+        return ""
+    word = _LAST_WORD_RE.search(text[max(0, m.start() - 128) : m.start()].rstrip())
+    return word.group(0) if word else ""
+
+
+def _dangling_loop_macro(node: Node) -> Node | None:
+    """The loop macro (see ``_loop_macro``) that ends ``node`` as the
+    unbraced body of an ``if`` (its last branch), ``while`` or ``for``:
+    the parser left the macro's own body as the next statement."""
+    cur: Node | None = node
+    for _ in range(MAX_NESTING):
+        if cur is None:
+            return None
+        t = cur.type
+        if t == "if_statement":
+            alt = cur.child_by_field_name("alternative")
+            if alt is not None:
+                kids = [c for c in alt.named_children if c.type != "comment"]
+                cur = kids[0] if alt.type == "else_clause" and kids else alt
+            else:
+                cur = cur.child_by_field_name("consequence")
+        elif t in ("while_statement", "for_statement"):
+            cur = cur.child_by_field_name("body")
+        else:
+            return cur if cur is not node and _loop_macro(cur) else None
+    return None
+
+
 def _inner_blocks(blocks: tuple[Block, ...], outer: tuple[Block, ...]) -> Formula:
     """The conjunction of the preprocessor blocks of ``blocks`` that the
     scope's own (``outer``) does not hold."""
@@ -774,6 +828,7 @@ class Walked:
     stores: tuple[Store, ...]
     truncated: bool
     locals: tuple[str, ...] = ()
+    cleaned: tuple[str, ...] = ()
 
 
 def walk_function(
@@ -798,4 +853,5 @@ def walk_function(
         stores=tuple(walk.stores),
         truncated=walk.truncated,
         locals=tuple(dict.fromkeys(walk.locals)),
+        cleaned=tuple(dict.fromkeys(walk.cleaned)),
     )

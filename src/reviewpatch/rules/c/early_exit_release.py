@@ -215,6 +215,8 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
         fun = _facts(fa, fv)
         old = bodies.functions(OLD).get(fv.key)
         before = _facts(fa, old, OLD) if old is not None else None
+        if before is None and _moved_unchanged(fa, fun, bodies.functions(OLD)):
+            continue  # the same function, moved from another file of the patch
         hits = list(_held(fa, fun, before))
         hits += _skipped_label(fa, fun, before)
         hits += _unlocked_below(fa, fun, before)
@@ -224,6 +226,29 @@ def early_exit_skips_release(ctx: RuleContext) -> Iterator[Hit]:
             if hit.symbol not in seen:
                 seen.add(hit.symbol or "")
                 yield hit
+
+
+def _shape(fun: _Function) -> tuple[tuple[str, ...], ...]:
+    """What a function does, line numbers aside: its calls with their
+    arguments, and its exits, in order."""
+    calls = tuple((c.site.callee, *c.site.args) for c in fun.calls)
+    leaves = tuple((lv.exit.kind, " ".join(lv.exit.line.text.split())) for lv in fun.leaves)
+    return calls + leaves
+
+
+def _moved_unchanged(fa: FlowAnalysis, fun: _Function, old: dict[str, FunctionView]) -> bool:
+    """Whether the patch removes a function of the same name and the same
+    calls and exits from another file (a file merged into another, code
+    moved to a new file): nothing in it is new."""
+    if not fun.view.complete:
+        return False
+    return any(
+        fv.name == fun.view.name
+        and fv.path != fun.view.path
+        and fv.complete
+        and _shape(_facts(fa, fv, OLD)) == _shape(fun)
+        for fv in old.values()
+    )
 
 
 def _held(fa: FlowAnalysis, fun: _Function, before: _Function | None = None) -> Iterator[Hit]:
@@ -272,6 +297,8 @@ def _dropped(fa: FlowAnalysis, fun: _Function, acq: _Call, obj: str) -> Iterator
         return
     if not any(acq.site.assigned in p.locals for p in fv.pieces):
         return
+    if any(acq.site.assigned in p.cleaned for p in fv.pieces):
+        return  # declared __free(...): released when its scope ends
     for c in fun.calls:
         if c is not acq and any(_mentions(a, obj) for a in c.site.args):
             return  # handed to a call, which may keep or release it

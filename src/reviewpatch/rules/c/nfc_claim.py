@@ -94,6 +94,10 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         claim, where = nfc_claim(without_changelog(cover.message)), "the cover letter"
     if claim is None:
         return
+    # a cover letter's claim covers this patch only when it speaks of the
+    # whole series ("this series has no functional change"); otherwise it
+    # may be about one patch of it, and a finding is a note
+    unsure = where == "the cover letter" and _SERIES_RE.search(claim.sentence) is None
     groups: dict[tuple[str, str, bool, bool], list[tuple[Change, Witness]]] = {}
     changes = fa.changes(ctx.patch.index)
     real = [ch for ch in changes if not ch.pseudo and reportable(fa, ch)]
@@ -113,11 +117,24 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
         groups.items(), key=lambda kv: (not kv[0][3], kv[0])
     ):
         hit = _group_hit(ctx, claim, where, lost, robust, items)
+        if unsure and hit.severity is None:
+            hit = replace(
+                hit,
+                severity=Severity.NOTE,
+                message=hit.message + _COVER_SCOPE,
+                confidence=Confidence.LOW,
+            )
         if hit.severity is None:
             if loud:  # one claim, one warning: the other cases back it up as notes
                 hit = replace(hit, severity=Severity.NOTE)
             loud = True
         yield hit
+
+
+_SERIES_RE = re.compile(
+    r"\b(?:series|patchset|patch set|these patches|all patches|none of)\b", re.I
+)
+_COVER_SCOPE = " (the cover letter does not say that the claim covers every patch)"
 
 
 def _cut_hit(claim: MessageClaim, where: str, cut: list[Change]) -> Hit:

@@ -169,10 +169,24 @@ def _named_as(name: str, prefixes: tuple[str, ...]) -> bool:
     )
 
 
+# words that make a member of a reference-taking family (``of_get_``,
+# ``of_find_``, ``fwnode_get_``) a getter of a plain value instead:
+# of_get_available_child_count(), of_find_property(), of_get_mac_address()
+_VALUE_WORDS = frozenset(
+    {"count", "property", "address", "gpio", "mode", "nr", "index", "flags", "id", "string"}
+)
+
+
+def _value_getter(name: str) -> bool:
+    """A family member that returns a value, not a reference."""
+    return name.startswith(_RESULT_PREFIXES) and bool(set(name.split("_")) & _VALUE_WORDS)
+
+
 def known_pair(acquire: str) -> bool:
     """Whether ``acquire`` is the taking half of a pair known by name (not
-    an initialiser of one: ``spin_lock_init``)."""
-    if "init" in acquire.split("_"):
+    an initialiser of one: ``spin_lock_init``; not a family member that
+    returns a plain value: ``of_get_child_count``)."""
+    if "init" in acquire.split("_") or _value_getter(acquire):
         return False
     return any(_named_as(acquire, acq) for acq, _ in _NAMED)
 
@@ -235,6 +249,8 @@ def lock_of(release: str) -> str | None:
 
 def by_result(acquire: str) -> bool:
     """Whether the object an acquisition takes is the value it returns."""
+    if _value_getter(acquire):
+        return False
     return (
         acquire in _ALLOC
         or acquire in _RESULT

@@ -61,6 +61,11 @@ class _Op:
     objects: tuple[str, ...] = ()
 
 
+# a device's firmware node members: a node stored there is the device's,
+# put when the device is released (platform_device_release)
+_DEVICE_NODES = frozenset({"of_node", "fwnode"})
+
+
 def _tokens(name: str) -> list[str]:
     return [t for t in name.lstrip("_").split("_") if t]
 
@@ -81,6 +86,8 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
         text = s.line.text.strip()
         if "__free(" in text or re.match(r"^(?:scoped_)?guard\b", text):
             continue  # released when the scope ends
+        if s.assigned in piece.cleaned:
+            continue  # kept in a local declared __free(...): released with its scope
         name = s.callee.lstrip("_")
         tokens = _tokens(s.callee)
         if (
@@ -110,6 +117,8 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
         else:
             if by_result(s.callee) and s.assigned in piece.locals:
                 continue  # a local's reference: the function's own to drop (RP310)
+            if by_result(s.callee) and _object((s.assigned,)) in _DEVICE_NODES:
+                continue  # given to the device: its release drops the node
             kind = "call" if _undoable(s.callee) else "undo"
             objects = tuple(o for a in s.args if (o := _object((a,))))
             # what ioremap() or kmalloc() take is the value they return
