@@ -214,6 +214,36 @@ def test_a_loop_macro_ending_an_else_branch_keeps_its_body() -> None:
     assert _real(_changes(body)) == []
 
 
+def test_a_check_of_a_helper_without_parameters_that_cannot_fail_is_no_change() -> None:
+    # "ret = y_irqchip_init(); if (ret) return ret;" where the helper, shown
+    # whole, returns 0: set_bit() still runs whenever it ran
+    body = """\
++static int y_irqchip_init(void)
++{
++	return 0;
++}
++
+ static int y_init(void)
+ {
+ 	int ret;
+ 
+ 	if (!y_ready())
+ 		return -ENODEV;
+ 
++	ret = y_irqchip_init();
++	if (ret)
++		return ret;
++
+ 	set_bit(Y_INVALID, y_map);
+ 	return 0;
+ }
+"""
+    assert _real(_changes(body)) == []
+    # a helper that can fail does change when set_bit() runs
+    failing = body.replace("+\treturn 0;\n", "+\treturn y_probe_irqchip();\n")
+    assert _real(_changes(failing)) == ["set_bit"]
+
+
 def test_a_renamed_local_is_no_change() -> None:
     body = """\
  void y_poll(struct y *y)

@@ -96,6 +96,10 @@ def test_no_cover_letter():
         "[v2]\n- z",
         "v2 -> v3: drop the foo",
         "History:\n",
+        "PATCH V2: Fix typo of commit comments of previous version.",
+        "Change V4:\n - use the generic header",
+        "Change since v6:\n * fix the build",
+        "Summary of changes from v6:\n  Rebase to v5.2-rc3.",
     ],
 )
 def test_has_changelog(text):
@@ -109,6 +113,8 @@ def test_has_changelog(text):
         "This patchset is based on v6.18-rc1.",
         "See https://example.org/doc for details.",
         "The history of this code is long.",
+        "Patch v2 of the spec defines the foo register.",
+        "Change the foo driver to use bar.",
         "",
     ],
 )

@@ -169,6 +169,19 @@ def test_missing_signoff_none_at_all():
     assert len(hits) == 1 and "no Signed-off-by" in hits[0].message
 
 
+def test_missing_signoff_on_an_rfc_is_a_note() -> None:
+    from dataclasses import replace as _replace
+
+    base = make_patch([t("Reviewed-by", SOB_JOE, 4)])
+    tagged = _replace(base, subject=Subject(raw="[RFC PATCH] x: y", title="x: y", is_rfc=True))
+    titled = _replace(base, subject=Subject(raw="[PATCH] RFC: x", title="RFC: x"))
+    for patch in (tagged, titled):
+        (hit,) = run(tr.missing_signoff, patch)
+        assert hit.severity is Severity.NOTE and hit.message.startswith("The RFC has no")
+    (hit,) = run(tr.missing_signoff, base)
+    assert hit.severity is None  # the rule's error
+
+
 def test_missing_signoff_other_people_only():
     hits = run(tr.missing_signoff, make_patch([t("Signed-off-by", SOB_JOE, 7)]))
     assert len(hits) == 1 and "Joe Smith" in hits[0].message and hits[0].mail_line == 7
@@ -235,6 +248,36 @@ def test_chain_nameless_sender_named_like_the_author_is_the_author():
         sender=Person("", "guoren@kernel.org"),
     )
     assert run(tr.signoff_chain_order, patch) == []
+
+
+def test_chain_nameless_sender_who_signs_off_under_another_address_signed() -> None:
+    # guoren@kernel.org posts Mao Han's patch and signs off as Guo Ren at
+    # his employer's address
+    patch = make_patch(
+        [
+            t("Signed-off-by", "Mao Han <han_mao@linux.alibaba.com>", 4),
+            t("Signed-off-by", "Guo Ren <guoren@linux.alibaba.com>", 5),
+        ],
+        author=Person("Mao Han", "han_mao@linux.alibaba.com"),
+        sender=Person("", "guoren@kernel.org"),
+    )
+    assert run(tr.signoff_chain_order, patch) == []
+
+
+def test_chain_nameless_sender_whose_mailbox_is_the_author_s_name_turned() -> None:
+    patch = make_patch(
+        [t("Signed-off-by", "chenqiwu <chenqiwu@xiaomi.com>", 4)],
+        author=Person("chenqiwu", "chenqiwu@xiaomi.com"),
+        sender=Person("", "qiwuchen55@gmail.com"),
+    )
+    assert run(tr.signoff_chain_order, patch) == []
+    # another nameless sender is still asked to sign off
+    other = make_patch(
+        [t("Signed-off-by", "chenqiwu <chenqiwu@xiaomi.com>", 4)],
+        author=Person("chenqiwu", "chenqiwu@xiaomi.com"),
+        sender=Person("", "maintainer@example.org"),
+    )
+    assert len(run(tr.signoff_chain_order, other)) == 1
 
 
 def test_chain_good_orders():

@@ -184,7 +184,7 @@ class Binder:
         return key
 
     def _cond(self, a: Atom, binding: Binding, depth: int) -> Formula | None:
-        if a.name and a.args and depth < _MAX_HELPER_DEPTH:
+        if a.name and depth < _MAX_HELPER_DEPTH:
             helper = self._predicate(a, binding, depth)
             if helper is not None:
                 return helper
@@ -197,7 +197,7 @@ class Binder:
     def _predicate(self, a: Atom, binding: Binding, depth: int) -> Formula | None:
         """What a small helper whose whole body is visible returns."""
         fv = self.bodies.get(a.name, self.side)
-        if fv is None or not fv.complete or not fv.params:
+        if fv is None or not fv.complete or not fv.head_visible:
             return None
         piece = fv.pieces[0]
         if not piece.returns or len(piece.returns) > _MAX_RETURNS:

@@ -134,11 +134,11 @@ _COVER_EXPECTED = 4  # patches from which a missing cover letter is a warning
 
 
 _VERSION_ARROW = re.compile(r"\bv\d+\s*(?:->|-->|=>|\u2192|\.\.|to)\s*v\d+\b", re.IGNORECASE)
-_VERSION_HEAD = re.compile(r"^[\s\-*#\[(]*v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
+_VERSION_HEAD = re.compile(r"^[\s\-*#\[(]*(?:patch\s)?v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
 _SINCE = re.compile(r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+v\d+\b", re.IGNORECASE)
 _LOG_HEAD = re.compile(
-    r"^[\s\-*#\[(]*(?:changes|changelog|change\s*log|change\s+history|revision\s+history"
-    r"|version\s+history|history)\b(?P<tail>.*)$",
+    r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changelog|change\s*log|change\s+history"
+    r"|revision\s+history|version\s+history|history)\b(?P<tail>.*)$",
     re.IGNORECASE,
 )
 _LOG_TAIL = re.compile(

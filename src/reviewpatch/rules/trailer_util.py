@@ -166,7 +166,7 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
         return True
     wa, wb = _words(a.name), _words(b.name)
     if not wa or not wb:
-        return False
+        return _nameless_match(a, b)
     if (
         "".join(sorted(wa)) == "".join(sorted(wb))
         or "".join(wa)
@@ -182,6 +182,28 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
         locals_ = [p.key.split("@")[0] for p in (a, b) if p.key]
         return any(all(w in local for w in full) for local in locals_)
     return False
+
+
+def _mailbox(person: Person) -> str:
+    """The letters of an address's mailbox ("qiwuchen55@..." -> "qiwuchen")."""
+    return "".join(c for c in person.key.split("@")[0] if c.isalpha())
+
+
+def _nameless_match(a: Person, b: Person) -> bool:
+    """One of the two has no display name: its mailbox is the other's
+    mailbox, or the other's name run together in either order
+    ("guoren@kernel.org" and "Guo Ren <guoren@...>", "qiwuchen55@..." and
+    "chenqiwu")."""
+    named, bare = (a, b) if _words(a.name) else (b, a)
+    box = _mailbox(bare)
+    if len(box) < 5:
+        return False
+    if box == _mailbox(named):
+        return True
+    joined = "".join(_words(named.name))
+    return len(joined) == len(box) and (
+        box in (joined, "".join(reversed(_words(named.name)))) or box in joined + joined
+    )
 
 
 def same_person(a: Person | None, b: Person | None) -> bool:

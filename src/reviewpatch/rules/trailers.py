@@ -21,6 +21,7 @@ __all__ = [
     "reported_by_without_closes",
 ]
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -86,6 +87,15 @@ def _signed_above(patch: Patch) -> bool:
     return False
 
 
+_RFC_RE = re.compile(r"\bRFC\b")
+
+
+def _is_rfc(patch: Patch) -> bool:
+    """A request for comments, not for merging: ``[RFC PATCH]``, or RFC in
+    the title ("RFC: ...", "(RFC only)")."""
+    return patch.subject.is_rfc or _RFC_RE.search(patch.subject.title) is not None
+
+
 @rule(id="RP101", name="missing-signoff", severity=Severity.ERROR)
 def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
     """The patch author has not signed the patch off.
@@ -96,6 +106,8 @@ def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
         without regard to case.  It stays quiet when a Signed-off-by carries
         the author's name with another address: from-signoff-mismatch
         reports that case.
+        A patch marked RFC (not for merging yet) without any Signed-off-by
+        gets a note instead of an error.
     Why it matters
         The Signed-off-by is the author's certification of the Developer's
         Certificate of Origin; maintainers cannot apply a patch without it.
@@ -109,6 +121,13 @@ def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
     patch = _patch(ctx)
     signoffs = signoff_trailers(patch)
     if not signoffs:
+        if _is_rfc(patch):
+            yield Hit(
+                f"The RFC has no Signed-off-by; its author {shown(patch.author)} will have to "
+                "sign it off when it is posted for merging.",
+                severity=Severity.NOTE,
+            )
+            return
         yield Hit(
             f"The patch has no Signed-off-by; its author {shown(patch.author)} must sign it off."
         )
@@ -240,7 +259,7 @@ def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
         return  # a local file (git format-patch): its From is the author, not a sender
     sender = patch.mail.sender
     signoffs = signoff_trailers(patch)
-    own = [i for i, t in enumerate(signoffs) if same_person(t.person, sender)]
+    own = [i for i, t in enumerate(signoffs) if _signed_by(t, sender)]
     if own:
         last = signoffs[-1]
         if own[-1] != len(signoffs) - 1:
@@ -265,6 +284,14 @@ def signoff_chain_order(ctx: RuleContext) -> Iterator[Hit]:
     )
 
 
+def _signed_by(signoff: Trailer, sender: Person) -> bool:
+    """The Signed-off-by is the sender's, under this address or another of
+    theirs (``guoren@kernel.org`` signing as ``Guo Ren
+    <guoren@linux.alibaba.com>``)."""
+    who = signoff.person
+    return same_person(who, sender) or (who is not None and _one_owner(sender, who))
+
+
 def _same_sender(a: Patch, b: Patch) -> bool:
     return same_person(a.mail.sender, b.mail.sender)
 
@@ -275,7 +302,7 @@ def _unsigned_sender(patch: Patch) -> bool:
     if patch.mail.header("Message-ID") is None:
         return False
     sender = patch.mail.sender
-    if any(same_person(t.person, sender) for t in signoff_trailers(patch)):
+    if any(_signed_by(t, sender) for t in signoff_trailers(patch)):
         return False
     if same_person(sender, patch.author) or not sender.key or is_relay(sender):
         return False
