@@ -175,6 +175,24 @@ def test_scissors_line_starts_the_patch() -> None:
     assert patch.message == "Real message."
 
 
+def test_a_reply_carrying_its_own_version_of_the_patch_after_a_dash_line() -> None:
+    # "On ... wrote: > ...quoted patch... \n\nHow about this?\n---\nFrom: ...
+    # Subject: ..." as some maintainers answer with their version
+    body = (
+        "On Monday A B wrote:\n> Fix it.\n>\n> Signed-off-by: A B <a@b.org>\n\n"
+        "This is simpler:\n\n---\nFrom: C D <c@d.org>\nSubject: [PATCH v1] fix\n\n"
+        "Real message.\n\nSigned-off-by: C D <c@d.org>\n---\n"
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    patch = parse_patch(make_mail(body), subject())
+    assert patch.author.email == "c@d.org"
+    assert patch.message == "Real message."
+    assert [t.value for t in patch.trailers] == ["C D <c@d.org>"]
+    # a plain "---" before the diffstat opens nothing
+    plain = "Msg.\n\nSigned-off-by: C D <c@d.org>\n---\n x | 2 +-\n\n" + body[body.index("diff") :]
+    assert parse_patch(make_mail(plain), subject()).message == "Msg."
+
+
 def test_broken_hunk_names_mail() -> None:
     body = "msg\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n"
     with pytest.raises(ParseError, match=r"test\.eml: diff of x: hunk '@@ -1,3 \+1,3 @@'"):

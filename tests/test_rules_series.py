@@ -100,6 +100,9 @@ def test_no_cover_letter():
         "Change V4:\n - use the generic header",
         "Change since v6:\n * fix the build",
         "Summary of changes from v6:\n  Rebase to v5.2-rc3.",
+        "Changed in v2:\n  - Rebased onto v6.13-rc1.",
+        "-> v2: Pair read and write memory barriers as appropriate.",
+        "This v2 just has a few spelling fixes.",
     ],
 )
 def test_has_changelog(text):
@@ -115,6 +118,7 @@ def test_has_changelog(text):
         "The history of this code is long.",
         "Patch v2 of the spec defines the foo register.",
         "Change the foo driver to use bar.",
+        "This v2 of the protocol has a new field.",
         "",
     ],
 )

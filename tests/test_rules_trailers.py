@@ -448,6 +448,20 @@ def test_reported_by_without_closes():
     assert len(hits) == 1 and hits[0].mail_line == 3
 
 
+def test_reported_by_of_a_backport_is_the_upstream_commit_s() -> None:
+    from dataclasses import replace as _replace
+
+    base = make_patch([t("Reported-by", SOB_JOE, 3), t("Signed-off-by", SOB_JANE, 4)])
+    autosel = _replace(
+        base,
+        subject=Subject(raw="[PATCH AUTOSEL 6.6 01/14] x: y", title="x: y", prefixes=("AUTOSEL",)),
+    )
+    stable = _replace(base, message="[ Upstream commit 0123456789ab ]\n\nChange.")
+    assert run(tr.reported_by_without_closes, autosel) == []
+    assert run(tr.reported_by_without_closes, stable) == []
+    assert len(run(tr.reported_by_without_closes, base)) == 1
+
+
 def test_reported_by_without_closes_warned_once_per_series():
     from dataclasses import replace as _replace
 

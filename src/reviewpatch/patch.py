@@ -133,9 +133,18 @@ def _patch_start(lines: Sequence[str], limit: int) -> tuple[int, bool]:
             return i + 1, True
     start = 0
     for i in range(limit):
-        if _SCISSORS_RE.match(lines[i]):
+        if _SCISSORS_RE.match(lines[i]) or _reply_patch_start(lines, i, limit):
             start = i + 1
     return start, False
+
+
+def _reply_patch_start(lines: Sequence[str], i: int, limit: int) -> bool:
+    """A ``---`` line that ends a reply's own text and opens the patch it
+    carries, with in-body ``From:`` and ``Subject:`` headers right below it
+    (how some maintainers answer a patch with their own version)."""
+    if lines[i].rstrip() != "---" or i + 2 >= limit or not lines[i + 1].startswith("From: "):
+        return False
+    return any(lines[j].startswith("Subject: ") for j in range(i + 2, min(i + 4, limit)))
 
 
 def split_body(lines: Sequence[str]) -> BodyParts:

@@ -134,10 +134,16 @@ _COVER_EXPECTED = 4  # patches from which a missing cover letter is a warning
 
 
 _VERSION_ARROW = re.compile(r"\bv\d+\s*(?:->|-->|=>|\u2192|\.\.|to)\s*v\d+\b", re.IGNORECASE)
-_VERSION_HEAD = re.compile(r"^[\s\-*#\[(]*(?:patch\s)?v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
+_VERSION_HEAD = re.compile(r"^[\s\-*#\[(>]*(?:patch\s)?v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
+# "This v2 just has a few spelling fixes.": a sentence about this version
+_THIS_VERSION = re.compile(
+    r"\bthis\s+v\d+\s+(?:just\s+|only\s+)?(?:has|adds|fixes|changes|drops|removes|updates"
+    r"|addresses|includes|moves|renames|splits)\b",
+    re.IGNORECASE,
+)
 _SINCE = re.compile(r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+v\d+\b", re.IGNORECASE)
 _LOG_HEAD = re.compile(
-    r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changelog|change\s*log|change\s+history"
+    r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changed|changelog|change\s*log|change\s+history"
     r"|revision\s+history|version\s+history|history)\b(?P<tail>.*)$",
     re.IGNORECASE,
 )
@@ -157,6 +163,8 @@ _URL = re.compile(r"https?://\S+")
 
 def _is_log_line(line: str) -> bool:
     if _VERSION_ARROW.search(line) or _VERSION_HEAD.match(line) or _SINCE.match(line):
+        return True
+    if _THIS_VERSION.search(line):
         return True
     m = _LOG_HEAD.match(line)
     if m and _LOG_TAIL.match(m.group("tail")):

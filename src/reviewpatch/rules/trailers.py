@@ -574,9 +574,26 @@ def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
+_UPSTREAM_RE = re.compile(
+    r"^[ \t]*(?:\[[ \t]*upstream commit [0-9a-f]{7,40}[ \t]*\]|commit [0-9a-f]{7,40} upstream\.?)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _backport(patch: Patch) -> bool:
+    """A stable or AUTOSEL backport: ``[PATCH AUTOSEL 6.6 01/14]``, or a
+    message that names the upstream commit ("[ Upstream commit abc123 ]",
+    "commit abc123 upstream.")."""
+    if "AUTOSEL" in patch.subject.prefixes or "AUTOSEL" in patch.mail.subject.split("]")[0]:
+        return True
+    return _UPSTREAM_RE.search(patch.message) is not None
+
+
 def _unlinked_reports(patch: Patch) -> list[Trailer]:
-    """The patch's Reported-by trailers that no Closes: or Link: follows."""
-    if not _after_closes_convention(patch.mail.date):
+    """The patch's Reported-by trailers that no Closes: or Link: follows
+    (none for a backport of a commit already upstream: its trailers are
+    the upstream commit's)."""
+    if not _after_closes_convention(patch.mail.date) or _backport(patch):
         return []
     trailers = patch.trailers
     out = []
