@@ -55,11 +55,13 @@ class FlowAnalysis:
     _bodies: dict[int, Bodies] = field(default_factory=dict)
     _occ: dict[tuple[int, str, str], dict[str, list[Occurrence]]] = field(default_factory=dict)
     _binders: dict[tuple[int, str], Binder] = field(default_factory=dict)
+    # bodies found in the tree after the series: the same for every patch
+    _tree_bodies: dict[str, FunctionView | None] = field(default_factory=dict)
 
     def bodies(self, index: int) -> Bodies:
         got = self._bodies.get(index)
         if got is None:
-            got = Bodies(self.code, index)
+            got = Bodies(self.code, index, tree_bodies=self._tree_bodies)
             self._bodies[index] = got
         return got
 

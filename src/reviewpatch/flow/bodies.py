@@ -181,6 +181,8 @@ class Bodies:
     _named: dict[str, dict[str, list[FunctionView]]] = field(default_factory=dict)
     _masks: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict)
     _renames: dict[str, str] | None = None
+    # what the tree gives for a name, shared by the patches of one review
+    tree_bodies: dict[str, FunctionView | None] = field(default_factory=dict)
 
     def renames(self) -> dict[str, str]:
         """The identifiers this patch renames (old name to new name)."""
@@ -250,6 +252,11 @@ class Bodies:
         return self._from_tree(name)
 
     def _from_tree(self, name: str) -> FunctionView | None:
+        if name not in self.tree_bodies:
+            self.tree_bodies[name] = self._tree_lookup(name)
+        return self.tree_bodies[name]
+
+    def _tree_lookup(self, name: str) -> FunctionView | None:
         tree = self.code.tree
         if tree is None:
             return None

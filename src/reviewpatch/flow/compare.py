@@ -47,6 +47,9 @@ from reviewpatch.flow.solver import Comparison, Solver, Verdict, Witness, atom_f
 
 REST = "\u2026"  # prefix of the pseudo-callee "the rest of F()"
 _MAX_INLINE = 4
+# how deep bodies only the tree shows are inlined (a kernel function's
+# callees fan out fast; what decides a call's condition is near the root)
+_MAX_TREE_INLINE = 2
 _MAX_OCCURRENCES = 4000
 _CALLER_LEVELS = 2
 
@@ -592,6 +595,8 @@ class _Collector:
         callee = self.bodies.get(site.callee, self.side, self.path)
         if callee is None or not callee.head_visible:
             return
+        if callee.source == "tree" and len(chain) > _MAX_TREE_INLINE:
+            return  # the tree's bodies: the root's callees and theirs, not deeper
         params = callee.params
         args = [
             (" ".join(binding[t][0] if t in binding else t for t in k.split(" ")), a)

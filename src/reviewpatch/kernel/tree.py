@@ -120,6 +120,7 @@ class TreeSource:
         self._before: dict[int, str] = {}
         self._after: dict[int, str] = {}
         self._base_tree = ""
+        self._start_tree = ""
         self._final_tree = ""
         self._blobs: dict[str, str | None] = {}
         self._defs: dict[str, tuple[Definition, ...]] = {}
@@ -212,13 +213,19 @@ class TreeSource:
     # -- applying -----------------------------------------------------------
 
     def _apply_series(self, series: Series) -> None:
-        """Apply every patch with a diff, recording trees and problems."""
-        tree = self._git.out("rev-parse", f"{self.base}^{{tree}}")
-        res = self._git.run("read-tree", self.base)
-        if not tree or res.returncode != 0:
+        """Apply every patch with a diff, recording trees and problems.
+
+        The temporary index holds only the files the series touches (a
+        kernel tree's full index is read and written again by every ``git
+        apply``): the trees written after each patch are small, and a path
+        the series leaves alone is read from the base tree (``_spec``)."""
+        base = self._git.out("rev-parse", f"{self.base}^{{tree}}")
+        if not base:
             raise TreeError(f"tree {self.path}: cannot read base {self.base[:12]}")
-        self._base_tree = tree
+        self._base_tree = base
         self._index_series(series)
+        tree = self._touched_tree(base)
+        self._start_tree = tree
         problems: list[ApplyProblem] = []
         for patch in sorted(series.patches, key=lambda p: p.index):
             if not patch.files:
@@ -232,6 +239,33 @@ class TreeSource:
                 problems.append(self._problem(patch, error, self._own_check(patch)))
         self._final_tree = tree
         self.problems = tuple(problems)
+
+    def _touched_tree(self, base: str) -> str:
+        """A tree of the base's versions of the files the series touches,
+        read into the temporary index."""
+        paths = sorted(self._touching)
+        entries = b""
+        for i in range(0, len(paths), 500):
+            res = self._git.run("ls-tree", "-z", base, "--", *paths[i : i + 500])
+            if res.returncode != 0:
+                raise TreeError(f"tree {self.path}: git ls-tree failed: {first_error(res.stderr)}")
+            entries += res.stdout
+        steps = [
+            self._git.run("read-tree", "--empty"),
+            self._git.run("update-index", "-z", "--index-info", data=entries),
+        ]
+        tree = self._git.out("write-tree")
+        if any(r.returncode != 0 for r in steps) or not tree:
+            raise TreeError(f"tree {self.path}: cannot read base {self.base[:12]}")
+        return tree
+
+    def _spec(self, path: str, tree: str | None = None) -> str:
+        """The object name of ``path`` after the series (or in ``tree``, a
+        tree of the series' files): the series' trees hold only the files
+        it touches, the others are the base's."""
+        if path in self._touching:
+            return f"{tree or self._final_tree}:{path}"
+        return f"{self._base_tree}:{path}"
 
     def _index_series(self, series: Series) -> None:
         """Which patch changes, and which makes, each (path, blob)."""
@@ -359,7 +393,7 @@ class TreeSource:
             if patch_index not in self._after:
                 return None, f"patch {patch_index} did not apply"
             before = self._before[patch_index]
-            if before != self._base_tree:
+            if before != self._start_tree:
                 text = self._cat(f"{before}:{path}")
                 return text, f"pre-image from the tree before patch {patch_index}"
         return self._cat(f"{self._base_tree}:{path}"), self.base_note
@@ -375,7 +409,7 @@ class TreeSource:
         that changes ``path`` did not apply (its post-image is unknown)."""
         if self._unknown(path):
             return None
-        return self._cat(f"{self._final_tree}:{path}")
+        return self._cat(self._spec(path))
 
     def _unknown(self, path: str) -> bool:
         """Whether a patch that changes ``path`` did not apply."""
@@ -389,13 +423,22 @@ class TreeSource:
         """``path`` right after patch ``patch_index``; None if that patch
         did not apply or the file does not exist then."""
         tree = self._after.get(patch_index)
-        return None if tree is None else self._cat(f"{tree}:{path}")
+        return None if tree is None else self._cat(self._spec(path, tree))
 
     # -- searching ----------------------------------------------------------
 
     def _grep(self, args: Sequence[str], paths: Sequence[str]) -> list[tuple[str, int, str]]:
-        """``git grep -z -n`` in the post-image tree: (path, line, text)."""
-        tree = self._final_tree
+        """``git grep -z -n`` in the post-image: the base tree for the files
+        the series leaves alone, the series' tree for the others."""
+        kept = [
+            h for h in self._grep_in(self._base_tree, args, paths) if h[0] not in self._touching
+        ]
+        return kept + self._grep_in(self._final_tree, args, paths)
+
+    def _grep_in(
+        self, tree: str, args: Sequence[str], paths: Sequence[str]
+    ) -> list[tuple[str, int, str]]:
+        """``git grep -z -n`` in ``tree``: (path, line, text)."""
         res = self._git.run("grep", "-z", "-n", "-I", *args, tree, "--", *paths)
         if res.returncode not in (0, 1):
             raise TreeError(f"tree {self.path}: git grep failed: {first_error(res.stderr)}")
@@ -421,7 +464,7 @@ class TreeSource:
                     found.add(name)
             kconfigs = [p for p in self._touched_now() if "Kconfig" in p.rpartition("/")[2]]
             for path in kconfigs:
-                text = self._cat(f"{self._final_tree}:{path}") or ""
+                text = self._cat(self._spec(path)) or ""
                 for line in text.splitlines():
                     word = line.split()
                     if len(word) >= 2 and word[0] in ("config", "menuconfig"):
@@ -476,7 +519,7 @@ class TreeSource:
         ``word`` matches."""
         hits = []
         for path in paths:
-            text = self._cat(f"{self._final_tree}:{path}")
+            text = self._cat(self._spec(path))
             if text is None or word.search(text) is None:
                 continue
             for no, line in enumerate(text.splitlines(), 1):
@@ -492,7 +535,7 @@ class TreeSource:
         for tag in index.includers(header):
             if tag.path in self._touching:
                 continue
-            text = self._cat(f"{self._final_tree}:{tag.path}")
+            text = self._cat(self._spec(tag.path))
             lines = text.splitlines() if text is not None else []
             if 0 < tag.line <= len(lines) and word.search(lines[tag.line - 1]):
                 hits.append((tag.path, tag.line, lines[tag.line - 1]))
@@ -526,7 +569,7 @@ class TreeSource:
             for path, line, text in hits:
                 named = {x for pair in _IDENT_CALL_RE.findall(text) for x in pair if x}
                 for name in wanted.intersection(named):
-                    body = self._cat(f"{self._final_tree}:{path}")
+                    body = self._cat(self._spec(path))
                     got = None if body is None else extract_definition(path, body, line, name)
                     if got is not None:
                         found[name].append(got)
@@ -553,7 +596,7 @@ class TreeSource:
             places += [(p, 0) for p in users.get(name, ()) if p in bulk]
             defs = []
             for path, line in places:
-                text = self._cat(f"{self._final_tree}:{path}")
+                text = self._cat(self._spec(path))
                 if text is None:
                     continue
                 lines = [line] if line else definition_lines(text, name)
@@ -564,7 +607,7 @@ class TreeSource:
             for path in touched:
                 if not path.endswith((".c", ".h")):
                     continue
-                text = self._cat(f"{self._final_tree}:{path}")
+                text = self._cat(self._spec(path))
                 for no in definition_lines(text or "", name):
                     got = extract_definition(path, text or "", no, name)
                     if got is not None:
