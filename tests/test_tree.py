@@ -472,3 +472,24 @@ def test_a_patch_whose_pre_image_the_tree_lacks_is_not_certain(repo: Path, seed:
         problem = tree.problems[0]
         assert not problem.certain
         assert problem.message.endswith(f"; the tree lacks the pre-image of {PTRACE}")
+
+
+def test_conditions_of_a_definition_follow_if_elif_else() -> None:
+    from reviewpatch.kernel.treedefs import conditions_at
+
+    lines = (
+        "#ifdef CONFIG_A\n#if X > 1 /* big */\nint a;\n#elif defined(Y)\nint b;\n"
+        "#else\nint c;\n#endif\n#else\nint d;\n#endif\nint e;\n#endif\nint f;\n"
+    ).splitlines()
+    assert conditions_at(lines, 2) == ("defined(CONFIG_A)", "X > 1")
+    assert conditions_at(lines, 4) == ("defined(CONFIG_A)", "!(X > 1) && (defined(Y))")
+    assert conditions_at(lines, 6) == ("defined(CONFIG_A)", "!(X > 1) && !(defined(Y))")
+    assert conditions_at(lines, 9) == ("!(defined(CONFIG_A))",)
+    assert conditions_at(lines, 11) == ()
+    # an #endif whose #if lies above the file's first line changes nothing
+    assert conditions_at(lines, 13) == ()
+    guarded = "#ifndef _X_H\n#define _X_H\n#ifdef CONFIG_B\nint g;\n#endif\n#endif\n"
+    assert conditions_at(guarded.splitlines(), 3) == ("defined(CONFIG_B)",)
+    # an #ifndef that is not followed by its #define is a condition
+    plain = "#ifndef CONFIG_C\nint h;\n#endif\n"
+    assert conditions_at(plain.splitlines(), 1) == ("!defined(CONFIG_C)",)

@@ -158,9 +158,11 @@ def test_a_modified_checkout_file_is_read_from_git_not_from_disk(
     with _open(repo, seed, tmp_path / "cache") as tree:
         assert tree.find_definitions("only_on_disk") == ()
         assert tree.grep("only_on_disk") == ()
-        # the function in the .c file first, then the header's stub
-        found = [d.path for d in tree.find_definitions("rseq_syscall")]
-        assert found == ["kernel/rseq.c", RSEQ]
+        # the function in the .c file first, then the header's stub, each
+        # with the preprocessor conditions it is built under
+        found = [(d.path, d.conditions) for d in tree.find_definitions("rseq_syscall")]
+        # (the header's include guard is no condition)
+        assert found == [("kernel/rseq.c", ()), (RSEQ, ("!(defined(CONFIG_DEBUG_RSEQ))",))]
     assert _state(repo) == before
 
 

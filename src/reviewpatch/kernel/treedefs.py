@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = [
     "Definition",
     "definition_lines",
+    "conditions_at",
     "definition_patterns",
     "extract_definition",
     "rank_definitions",
@@ -28,12 +29,16 @@ _MAX_BODY_LINES = 4000
 @dataclass(frozen=True)
 class Definition:
     """A C definition.  ``kind`` is "function" or "macro"; ``line`` the
-    1-based line of its first line in ``path``."""
+    1-based line of its first line in ``path``; ``conditions`` the
+    preprocessor conditions it is compiled under, outermost first, each as
+    an ``#if`` expression (``defined(CONFIG_X)``, ``!defined(X)``, the
+    negation of the earlier branches in an ``#else``)."""
 
     path: str
     line: int
     kind: str
     text: str
+    conditions: tuple[str, ...] = ()
 
     @property
     def rank(self) -> int:
@@ -77,11 +82,68 @@ def extract_definition(path: str, text: str, line: int, name: str) -> Definition
     if not 0 < line <= len(lines):
         return None
     if lines[line - 1].lstrip().startswith("#"):
-        return Definition(path, line, "macro", _macro_text(lines, line - 1))
+        conds = conditions_at(lines, line - 1)
+        return Definition(path, line, "macro", _macro_text(lines, line - 1), conds)
     got = _function_text(lines, line - 1, name)
     if got is None:
         return None
-    return Definition(path, got[0], "function", got[1])
+    return Definition(path, got[0], "function", got[1], conditions_at(lines, got[0] - 1))
+
+
+_PP_RE = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
+_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def conditions_at(lines: list[str], index: int) -> tuple[str, ...]:
+    """The preprocessor conditions line ``index`` (0-based) sits under,
+    outermost first (see ``Definition.conditions``).  One pass over the
+    lines above it; continuation lines and comments of a directive are
+    left out of its expression."""
+    stack: list[tuple[list[str], bool]] = []  # (each branch's own test, in #else)
+    guard = ""  # the name of an #ifndef just opened: a #define of it makes it a header guard
+    for raw in lines[:index]:
+        m = _PP_RE.match(raw)
+        if m is None:
+            d = _DEFINE_RE.match(raw)
+            if guard and d is not None and d.group(1) == guard:
+                stack[-1] = ([], False)  # the header's include guard: no condition
+            if raw.strip():
+                guard = ""
+            continue
+        guard = m.group(2).strip() if m.group(1) == "ifndef" else ""
+        word, rest = m.group(1), _expression(m.group(2))
+        if word in ("if", "ifdef", "ifndef"):
+            cond = {"ifdef": f"defined({rest})", "ifndef": f"!defined({rest})"}.get(word, rest)
+            stack.append(([cond], False))
+        elif not stack:
+            continue  # a block opened above the file's first line: unknown
+        elif word == "endif":
+            stack.pop()
+        elif not stack[-1][0]:
+            continue  # an #else of the include guard: not a branch of the header
+        elif word == "elif":
+            stack[-1][0].append(rest)
+        else:
+            stack[-1] = (stack[-1][0], True)
+    return tuple(_branch(tests, in_else) for tests, in_else in stack if tests)
+
+
+def _branch(tests: list[str], in_else: bool) -> str:
+    """The condition of the current branch of a group whose branches test
+    ``tests`` in order."""
+    before = tests if in_else else tests[:-1]
+    parts = [f"!({t})" for t in before] + ([] if in_else else [tests[-1]])
+    return (
+        parts[0]
+        if len(parts) == 1
+        else " && ".join(p if p.startswith("!(") else f"({p})" for p in parts)
+    )
+
+
+def _expression(rest: str) -> str:
+    """A directive's expression without its comment or continuation."""
+    text = rest.split("/*", 1)[0].split("//", 1)[0].rstrip().rstrip("\\").strip()
+    return " ".join(text.split())
 
 
 def rank_definitions(found: Iterable[Definition]) -> tuple[Definition, ...]:
