@@ -470,3 +470,34 @@ def test_rp308_a_cover_letter_claim_not_about_the_series_is_a_note():
     series = replace(make_series(make_patch(EXIT, "Add a mode.")), cover=cover)
     hits = _code_run(nfc_claim_changes_behaviour, series)
     assert [(h.severity, h.symbol) for h in hits] == [(None, "y_process")]
+
+
+MOVED_WITHIN = """\
+diff --git a/drivers/misc/y.c b/drivers/misc/y.c
+--- a/drivers/misc/y.c
++++ b/drivers/misc/y.c
+@@ -10,10 +10,11 @@ static void y_isr(struct y *y)
+ static void y_isr(struct y *y)
+ {
+ 	u32 status;
+ 
+-	y_update_avg(y);
+ 	status = y_read_status(y);
++	if (status & Y_AVG_MASK)
++		y_update_avg(y);
+ 	if (status & Y_UPPER)
+ 		y_boost(y);
+ 	y_ack(y);
+ }
+"""
+
+
+def test_rp301_a_call_gated_within_its_function_is_a_note_unless_claimed_unconditional():
+    from reviewpatch.rules.c.moved_call import moved_call_conditional
+
+    plain = make_series(make_patch(MOVED_WITHIN, "Update the average only when it moved."))
+    hits = _code_run(moved_call_conditional, plain)
+    assert [(h.severity, h.symbol) for h in hits] == [(Severity.NOTE, "y_update_avg")]
+    claimed = make_series(make_patch(MOVED_WITHIN, "y_update_avg() still runs unconditionally."))
+    hits = _code_run(moved_call_conditional, claimed)
+    assert [(h.severity, h.symbol) for h in hits] == [(None, "y_update_avg")]

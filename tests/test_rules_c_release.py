@@ -405,10 +405,10 @@ diff --git a/drivers/memory/y-dmc.c b/drivers/memory/y-dmc.c
 
 
 def test_value_getters_of_reference_families_take_nothing() -> None:
-    from reviewpatch.rules.c.pairs import by_result, known_pair
+    from reviewpatch.rules.c.pairs import by_result, is_acquire, known_pair
 
     for name in ("of_get_child_by_name", "of_find_node_by_name", "of_get_cpu_node"):
-        assert known_pair(name) and by_result(name), name
+        assert known_pair(name) and by_result(name) and is_acquire(name), name
     for name in (
         "of_get_available_child_count",
         "of_get_child_count",
@@ -417,7 +417,7 @@ def test_value_getters_of_reference_families_take_nothing() -> None:
         "of_get_named_gpio",
         "fwnode_get_phy_mode",
     ):
-        assert not known_pair(name) and not by_result(name), name
+        assert not known_pair(name) and not by_result(name) and not is_acquire(name), name
 
 
 MOVED_FILE = """\

@@ -103,6 +103,7 @@ def test_no_cover_letter():
         "Changed in v2:\n  - Rebased onto v6.13-rc1.",
         "-> v2: Pair read and write memory barriers as appropriate.",
         "This v2 just has a few spelling fixes.",
+        "v2 is updated to account for feedback from Will and Peter.",
     ],
 )
 def test_has_changelog(text):
@@ -119,6 +120,7 @@ def test_has_changelog(text):
         "Patch v2 of the spec defines the foo register.",
         "Change the foo driver to use bar.",
         "This v2 of the protocol has a new field.",
+        "The v2 is the second revision of the hardware.",
         "",
     ],
 )

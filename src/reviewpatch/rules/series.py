@@ -136,9 +136,11 @@ _COVER_EXPECTED = 4  # patches from which a missing cover letter is a warning
 _VERSION_ARROW = re.compile(r"\bv\d+\s*(?:->|-->|=>|\u2192|\.\.|to)\s*v\d+\b", re.IGNORECASE)
 _VERSION_HEAD = re.compile(r"^[\s\-*#\[(>]*(?:patch\s)?v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
 # "This v2 just has a few spelling fixes.": a sentence about this version
+# or "v2 is updated to account for feedback from ..." opening a line
 _THIS_VERSION = re.compile(
-    r"\bthis\s+v\d+\s+(?:just\s+|only\s+)?(?:has|adds|fixes|changes|drops|removes|updates"
-    r"|addresses|includes|moves|renames|splits)\b",
+    r"(?:\bthis\s+|^[ \t]*)v\d+\s+(?:just\s+|only\s+)?(?:has|adds|fixes|changes|drops|removes"
+    r"|updates|addresses|includes|moves|renames|splits|is\s+updated|is\s+rebased"
+    r"|was\s+updated|was\s+rebased)\b",
     re.IGNORECASE,
 )
 _SINCE = re.compile(r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+v\d+\b", re.IGNORECASE)

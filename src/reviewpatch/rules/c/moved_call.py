@@ -100,7 +100,11 @@ def moved_call_conditional(ctx: RuleContext) -> Iterator[Hit]:
         caller, or rewriting a condition into an early return is not
         reported: the conditions are equivalent.  A case that depends on
         code the diff does not show (the other callers of a function, the
-        code between two hunks) is a note.
+        code between two hunks) is a note.  A call moved within its own
+        function under a new condition is usually the point of the patch:
+        it is a warning only when the commit message claims the call still
+        runs in every case ("X() runs unconditionally"), else a note to
+        check.  A call moved into another function is a warning.
 
     Why it matters
         Moving a call is often presented as a clean-up; when the call lands
@@ -219,4 +223,10 @@ def _moved_hit(
     if why is not None:
         msg += f' (explained by the commit message: "{why}")'
         return hit_at(added, msg, ch.callee, evidence, explained=True)
+    if removed.holder == added.holder:
+        # no claim either way, and the call stays in its function: putting
+        # it under a new condition there is most often the point of the
+        # patch (on real series such warnings were not worth sending), so
+        # the case is a note to check
+        return hit_at(added, msg, ch.callee, evidence, severity=Severity.NOTE)
     return hit_at(added, msg, ch.callee, evidence)

@@ -217,6 +217,8 @@ def is_acquire(name: str) -> bool:
     half of a pair named by name (``local_irq_enable``, ``preempt_enable``)."""
     if name.endswith("_init") or any(_named_as(name, rel) for _, rel in _NAMED):
         return False
+    if _value_getter(name):
+        return False
     if name in _ALLOC or name.startswith(("kmem_cache_alloc", "kmalloc_", "devm_")):
         return not name.startswith("devm_")
     if any(_named_as(name, acq) for acq, _ in _NAMED):
