@@ -118,7 +118,13 @@ class BlobReader:
         self._lock = threading.Lock()
 
     def read(self, spec: str) -> bytes | None:
-        """The object's bytes, or None when git has no such object."""
+        """The blob's bytes, or None when git has no such blob."""
+        got = self.lookup(spec)
+        return None if got is None else got[1]
+
+    def lookup(self, spec: str) -> tuple[str, bytes] | None:
+        """(full object id, bytes) of the blob ``spec`` names (an
+        abbreviated id is resolved), or None when git has no such blob."""
         if not spec or "\n" in spec:
             return None
         with self._lock:
@@ -143,7 +149,7 @@ class BlobReader:
             if len(data) != size:
                 self._stop()
                 raise TreeError(f"tree {self._git.label}: git cat-file ended early")
-            return data if fields[1] == b"blob" else None
+            return (fields[0].decode("ascii"), data) if fields[1] == b"blob" else None
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:

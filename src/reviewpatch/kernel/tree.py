@@ -364,7 +364,12 @@ class TreeSource:
         """Full id of a (possibly abbreviated) blob id, if the tree has it."""
         if not _HEX_RE.match(blob):
             return None
-        return self._git.out("rev-parse", "--verify", "--quiet", f"{blob}^{{blob}}")
+        got = self._reader.lookup(blob)  # one long-lived cat-file, not a process per blob
+        if got is None:
+            return None
+        full, data = got
+        self._blobs.setdefault(full, data.decode("utf-8", "replace"))
+        return full
 
     def old_file_with_source(
         self, path: str, blob: str | None = None, *, patch_index: int | None = None
