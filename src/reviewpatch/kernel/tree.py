@@ -244,12 +244,14 @@ class TreeSource:
         """A tree of the base's versions of the files the series touches,
         read into the temporary index."""
         paths = sorted(self._touching)
-        entries = b""
+        kept: list[bytes] = []
         for i in range(0, len(paths), 500):
             res = self._git.run("ls-tree", "-z", base, "--", *paths[i : i + 500])
             if res.returncode != 0:
                 raise TreeError(f"tree {self.path}: git ls-tree failed: {first_error(res.stderr)}")
-            entries += res.stdout
+            # files only: a path the series touches may be a directory in the base
+            kept += [e for e in res.stdout.split(b"\0") if e.split(b" ", 2)[1:2] == [b"blob"]]
+        entries = b"".join(e + b"\0" for e in kept)
         steps = [
             self._git.run("read-tree", "--empty"),
             self._git.run("update-index", "-z", "--index-info", data=entries),
