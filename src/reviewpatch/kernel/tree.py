@@ -44,6 +44,7 @@ from reviewpatch.kernel.gitrun import (
 from reviewpatch.kernel.index import Progress, TreeIndex, open_index
 from reviewpatch.kernel.protocol import ApplyProblem
 from reviewpatch.kernel.treedefs import (
+    ConditionMarks,
     Definition,
     definition_lines,
     definition_patterns,
@@ -123,6 +124,7 @@ class TreeSource:
         self._start_tree = ""
         self._final_tree = ""
         self._blobs: dict[str, str | None] = {}
+        self._parsed: dict[str, tuple[list[str], ConditionMarks]] = {}
         self._defs: dict[str, tuple[Definition, ...]] = {}
         self._made_by: dict[tuple[str, str], int] = {}
         self._changed_by: dict[tuple[str, str], int] = {}
@@ -576,8 +578,7 @@ class TreeSource:
             for path, line, text in hits:
                 named = {x for pair in _IDENT_CALL_RE.findall(text) for x in pair if x}
                 for name in wanted.intersection(named):
-                    body = self._cat(self._spec(path))
-                    got = None if body is None else extract_definition(path, body, line, name)
+                    got = self._definition(path, line, name)
                     if got is not None:
                         found[name].append(got)
             for name, defs in found.items():
@@ -606,20 +607,32 @@ class TreeSource:
                 text = self._cat(self._spec(path))
                 if text is None:
                     continue
-                lines = [line] if line else definition_lines(text, name)
-                for no in lines:
-                    got = extract_definition(path, text, no, name)
+                for no in [line] if line else definition_lines(text, name):
+                    got = self._definition(path, no, name)
                     if got is not None:
                         defs.append(got)
             for path in touched:
-                if not path.endswith((".c", ".h")):
-                    continue
-                text = self._cat(self._spec(path))
+                text = self._cat(self._spec(path)) if path.endswith((".c", ".h")) else None
                 for no in definition_lines(text or "", name):
-                    got = extract_definition(path, text or "", no, name)
+                    got = self._definition(path, no, name)
                     if got is not None:
                         defs.append(got)
             self._defs[name] = rank_definitions(defs)
+
+    def _definition(self, path: str, line: int, name: str) -> Definition | None:
+        """The definition of ``name`` at ``line`` of ``path`` after the
+        series; the file's lines and preprocessor conditions are worked out
+        once per file, however many names are looked up in it."""
+        spec = self._spec(path)
+        text = self._cat(spec)
+        if text is None:
+            return None
+        parsed = self._parsed.get(spec)
+        if parsed is None:
+            lines = text.splitlines()
+            parsed = self._parsed[spec] = (lines, ConditionMarks.of(text))
+        lines, marks = parsed
+        return extract_definition(path, text, line, name, lines=lines, marks=marks)
 
     def find_definition(self, name: str) -> tuple[str, str] | None:
         """(path, full text) of the best definition of ``name``, or None."""

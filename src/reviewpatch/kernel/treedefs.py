@@ -12,14 +12,17 @@ from __future__ import annotations
 __all__ = [
     "Definition",
     "definition_lines",
+    "ConditionMarks",
     "conditions_at",
+    "conditions_by_line",
     "definition_patterns",
     "extract_definition",
     "rank_definitions",
 ]
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -75,56 +78,107 @@ def definition_lines(text: str, name: str) -> list[int]:
     return out
 
 
-def extract_definition(path: str, text: str, line: int, name: str) -> Definition | None:
+def extract_definition(
+    path: str,
+    text: str,
+    line: int,
+    name: str,
+    *,
+    lines: list[str] | None = None,
+    marks: ConditionMarks | None = None,
+) -> Definition | None:
     """The definition of ``name`` whose first line is ``line`` (1-based) of
-    ``text``; None for a prototype, a call or unbalanced braces."""
-    lines = text.splitlines()
+    ``text``; None for a prototype, a call or unbalanced braces.
+    ``lines`` and ``marks`` (``ConditionMarks.of``) of the same text may be
+    given by a caller that looks up many names in one file."""
+    lines = text.splitlines() if lines is None else lines
     if not 0 < line <= len(lines):
         return None
+    marks = ConditionMarks.of(text) if marks is None else marks
     if lines[line - 1].lstrip().startswith("#"):
-        conds = conditions_at(lines, line - 1)
+        conds = marks.at(line - 1)
         return Definition(path, line, "macro", _macro_text(lines, line - 1), conds)
     got = _function_text(lines, line - 1, name)
     if got is None:
         return None
-    return Definition(path, got[0], "function", got[1], conditions_at(lines, got[0] - 1))
+    return Definition(path, got[0], "function", got[1], marks.at(got[0] - 1))
 
 
-_PP_RE = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
-_DEFINE_RE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+_DIRECTIVE_RE = re.compile(
+    r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif|define)\b([^\n]*)$", re.MULTILINE
+)
 
 
 def conditions_at(lines: list[str], index: int) -> tuple[str, ...]:
     """The preprocessor conditions line ``index`` (0-based) sits under,
-    outermost first (see ``Definition.conditions``).  One pass over the
-    lines above it; continuation lines and comments of a directive are
-    left out of its expression."""
-    stack: list[tuple[list[str], bool]] = []  # (each branch's own test, in #else)
-    guard = ""  # the name of an #ifndef just opened: a #define of it makes it a header guard
-    for raw in lines[:index]:
-        m = _PP_RE.match(raw)
-        if m is None:
-            d = _DEFINE_RE.match(raw)
-            if guard and d is not None and d.group(1) == guard:
-                stack[-1] = ([], False)  # the header's include guard: no condition
-            if raw.strip():
-                guard = ""
-            continue
-        guard = m.group(2).strip() if m.group(1) == "ifndef" else ""
-        word, rest = m.group(1), _expression(m.group(2))
-        if word in ("if", "ifdef", "ifndef"):
-            cond = {"ifdef": f"defined({rest})", "ifndef": f"!defined({rest})"}.get(word, rest)
-            stack.append(([cond], False))
-        elif not stack:
-            continue  # a block opened above the file's first line: unknown
-        elif word == "endif":
-            stack.pop()
-        elif not stack[-1][0]:
-            continue  # an #else of the include guard: not a branch of the header
-        elif word == "elif":
-            stack[-1][0].append(rest)
-        else:
-            stack[-1] = (stack[-1][0], True)
+    outermost first (see ``Definition.conditions``)."""
+    return conditions_by_line(lines[: index + 1])[index]
+
+
+def conditions_by_line(lines: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """For each line, the preprocessor conditions it sits under (see
+    ``conditions_at``): continuation lines and comments of a directive are
+    left out of its expression, a header's include guard is no condition."""
+    marks = ConditionMarks.of("\n".join(lines))
+    return tuple(marks.at(i) for i in range(len(lines)))
+
+
+@dataclass(frozen=True)
+class ConditionMarks:
+    """Where the preprocessor conditions of a file change: ``starts[k]``
+    is the first 0-based line under ``conditions[k]``.  Found from the
+    directive lines alone (a regular-expression scan of the text), so a
+    file's marks cost little however long it is."""
+
+    starts: tuple[int, ...]
+    conditions: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, text: str) -> ConditionMarks:
+        starts = [0]
+        conds: list[tuple[str, ...]] = [()]
+        stack: list[tuple[list[str], bool]] = []  # (each branch's own test, in #else)
+        guard = ""  # an #ifndef just opened: a #define of it right below makes it a guard
+        guard_line = -1
+        line, pos = 0, 0
+        for m in _DIRECTIVE_RE.finditer(text):
+            line += text.count("\n", pos, m.start())
+            pos = m.start()
+            word, rest = m.group(1), m.group(2)
+            if word == "define":
+                if (
+                    guard
+                    and line == guard_line + 1
+                    and rest.split("(", 1)[0].split()[:1] == [guard]
+                ):
+                    stack[-1] = ([], False)  # the header's include guard: no condition
+                else:
+                    continue
+            elif word in ("if", "ifdef", "ifndef"):
+                expr = _expression(rest)
+                cond = {"ifdef": f"defined({expr})", "ifndef": f"!defined({expr})"}.get(word, expr)
+                stack.append(([cond], False))
+                guard, guard_line = (expr, line) if word == "ifndef" else ("", -1)
+            elif not stack or (word != "endif" and not stack[-1][0]):
+                continue  # a block opened above the file, or the guard's #else
+            elif word == "endif":
+                stack.pop()
+            elif word == "elif":
+                stack[-1][0].append(_expression(rest))
+            else:
+                stack[-1] = (stack[-1][0], True)
+            current = _current(stack)
+            if current != conds[-1]:
+                starts.append(line + 1)
+                conds.append(current)
+        return cls(tuple(starts), tuple(conds))
+
+    def at(self, index: int) -> tuple[str, ...]:
+        """The conditions of 0-based line ``index``."""
+        return self.conditions[bisect.bisect_right(self.starts, index) - 1]
+
+
+def _current(stack: list[tuple[list[str], bool]]) -> tuple[str, ...]:
     return tuple(_branch(tests, in_else) for tests, in_else in stack if tests)
 
 
