@@ -109,9 +109,10 @@ def _gate(fa: FlowAnalysis, ch: Change, changes: tuple[Change, ...]) -> Gate | N
     w = ch.comparison.lost
     if ch.across or ch.pseudo or w is None or not w.robust:
         return None
+    # the cheap tests first: reading the witness's literals costs solver runs
     direct = [o for o in ch.new if not o.inlined]
     if not direct or any(o.inlined for o in ch.old):
-        return None  # checked before the witness's literals, which cost a solver run
+        return None
     if not w.literals:
         return None
     if not all(lit.atom.kind is AtomKind.BIT and not lit.value for lit in w.literals):
