@@ -4,11 +4,12 @@ git repository built from fixtures/trees/mini-arm64 and series made with
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from test_rules_c_symbols import make_patch, make_series, run
-from treehelp import build_repo, commit, edit, format_series, seed_series
+from treehelp import MINI_ARM64, build_repo, commit, edit, format_series, seed_series
 
 from reviewpatch.api import review
 from reviewpatch.rules.c.set_clear import set_clear_asymmetry
@@ -149,6 +150,29 @@ def test_rp307_include_left_behind_fires_only_in_tree_mode(tmp_path: Path) -> No
         ("rseq_syscall", "arch/arm64/include/asm/syscall.h")
     ]
     assert "linux/rseq.h" in hits[0].message
+
+
+def test_rp307_header_reached_through_other_headers_is_quiet(tmp_path: Path) -> None:
+    """syscall.h includes <linux/err.h>, which includes <linux/compiler.h>,
+    which includes <linux/rseq.h> (a commented-out include does not count):
+    the moved call still sees its declaration."""
+    source = tmp_path / "mini"
+    shutil.copytree(MINI_ARM64, source)
+    (source / "include/linux/err.h").write_text(
+        "/* #include <linux/rseq.h> */\n#include <linux/compiler.h>\n"
+    )
+    (source / "include/linux/compiler.h").write_text("#include <linux/rseq.h>\n")
+    repo = tmp_path / "linux"
+    build_repo(repo, source)
+    mbox = seed_series(tmp_path, "no-include-move")
+    assert _findings(mbox, tmp_path, "RP307", repo) == []
+    (source / "include/linux/compiler.h").write_text("/* #include <linux/rseq.h> */\n")
+    other = tmp_path / "linux2"
+    build_repo(other, source)
+    hits = _findings(mbox, tmp_path, "RP307", other)
+    assert [(h.location.symbol, h.location.file) for h in hits] == [
+        ("rseq_syscall", "arch/arm64/include/asm/syscall.h")
+    ]
 
 
 def test_rp307_include_moved_with_the_call_is_quiet(tmp_path: Path) -> None:

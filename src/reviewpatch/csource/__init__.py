@@ -28,10 +28,12 @@ __all__ = [
     "SeriesCode",
     "View",
     "analyse_series",
+    "text_includes",
 ]
 
 from reviewpatch.csource.analysis import analyse_series
 from reviewpatch.csource.code import SeriesCode
+from reviewpatch.csource.facts import text_includes
 from reviewpatch.csource.model import (
     NEW,
     OLD,

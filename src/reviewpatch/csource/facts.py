@@ -4,7 +4,7 @@ and identifiers."""
 
 from __future__ import annotations
 
-__all__ = ["build_fragment", "parse_c"]
+__all__ = ["build_fragment", "parse_c", "text_includes"]
 
 import re
 from dataclasses import dataclass
@@ -24,11 +24,19 @@ from reviewpatch.csource.model import (
     Fragment,
     Function,
     FunctionBody,
+    Include,
     View,
 )
 from reviewpatch.csource.ppcond import Block, line_conditions
-from reviewpatch.csource.prepare import SYNTHETIC_NAME, Prepared, header_function, prepare
+from reviewpatch.csource.prepare import (
+    SYNTHETIC_NAME,
+    Prepared,
+    header_function,
+    mask_comments,
+    prepare,
+)
 from reviewpatch.csource.preproc import identifiers, line_identifiers, read_includes, read_macros
+from reviewpatch.csource.views import text_view
 
 _SKIP_CALLEES = frozenset({"likely", "unlikely"})
 
@@ -347,6 +355,13 @@ def _flows(
             )
         )
     return tuple(out)
+
+
+def text_includes(text: str, path: str) -> tuple[Include, ...]:
+    """The ``#include`` lines of a whole file from outside the series (a
+    header of the kernel tree), outside comments; no parse."""
+    view = text_view(text, path)
+    return read_includes(view, tuple(mask_comments([ln.text for ln in view.lines])))
 
 
 def build_fragment(view: View, section: str = "") -> Fragment:

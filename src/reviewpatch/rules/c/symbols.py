@@ -8,10 +8,11 @@ from __future__ import annotations
 __all__ = ["moved_call_missing_include", "removed_symbol_still_used"]
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from reviewpatch.csource import NEW, OLD, Call, Definition, Include, SeriesCode
+from reviewpatch.csource import NEW, OLD, Call, Definition, Include, SeriesCode, text_includes
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
 from reviewpatch.rules.c.common import ordered
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 _ARCH_RE = re.compile(r"^arch/([^/]+)/")
 _MAX_TREE_REFS = 5
+# headers read to decide whether a file includes another through others
+_MAX_INCLUDE_FILES = 400
 _WHAT = {"macro": "macro", "function": "function", "enum": "enum value"}
 
 
@@ -380,31 +383,55 @@ def _declaring_headers(tree: KernelTree, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(h for p in found if (h := _header_name(p)) is not None))
 
 
-def _header_paths(target: str, dest: str, src: str) -> tuple[str, ...]:
-    """Where an included ``target`` may live in the tree."""
-    arches = {a for a in (_arch(dest), _arch(src)) if a}
-    out = [f"include/{target}", f"include/uapi/{target}"]
+def _header_paths(
+    target: str, system: bool, includer: str, arches: frozenset[str]
+) -> tuple[str, ...]:
+    """Where an included ``target`` may live in the tree: beside its
+    includer for ``"x.h"``, else in the include directories of the kernel
+    and of the architectures concerned (an ``asm/`` header an architecture
+    does not have is the asm-generic one, as Kbuild's wrappers make it)."""
+    out = [] if system else [f"{includer.rsplit('/', 1)[0]}/{target}"]
+    out += [f"include/{target}", f"include/uapi/{target}"]
     out += [f"arch/{a}/include/{target}" for a in sorted(arches)]
-    out.append(f"{dest.rsplit('/', 1)[0]}/{target}")
-    return tuple(out)
+    out += [f"arch/{a}/include/uapi/{target}" for a in sorted(arches)]
+    if target.startswith("asm/"):
+        out.append(f"include/asm-generic/{target[4:]}")
+    return tuple(dict.fromkeys(out))
 
 
 def _included(
     tree: KernelTree, dest: str, src: str, visible: dict[str, Include], header: str
-) -> bool:
-    """Whether ``dest`` includes ``header`` directly or through one of the
-    headers it includes (one level deep)."""
+) -> bool | None:
+    """Whether ``dest`` includes ``header`` directly or through the headers
+    it includes, followed in the tree after the series (breadth first, at
+    most ``_MAX_INCLUDE_FILES`` headers read); None when the walk was cut
+    short before finding it."""
     if header in visible:
         return True
-    pattern = re.compile(rf"^\s*#\s*include\s*[<\"]{re.escape(header)}[>\"]", re.MULTILINE)
-    for target in visible:
-        for path in _header_paths(target, dest, src):
+    arches = frozenset(a for a in (_arch(dest), _arch(src)) if a)
+    queue = deque((inc.target, inc.system, dest) for inc in visible.values())
+    seen: dict[str, bool] = {}  # path -> whether the tree has it
+    while queue:
+        target, system, includer = queue.popleft()
+        for path in _header_paths(target, system, includer, arches):
+            if path in seen:
+                if seen[path]:
+                    break
+                continue
+            if len(seen) >= _MAX_INCLUDE_FILES:
+                return None
             try:
                 text = tree.new_file(path)
             except (ReviewpatchError, OSError):  # best effort
                 text = None
-            if text and pattern.search(text):
-                return True
+            seen[path] = text is not None
+            if text is None:
+                continue
+            for inc in text_includes(text, path):
+                if inc.target == header:
+                    return True
+                queue.append((inc.target, inc.system, path))
+            break  # the first directory that has the header is the one used
     return False
 
 
@@ -434,8 +461,9 @@ def _check_tree_move(
         return None
     header = headers[0]
     visible = {i.target: i for fr in wholes for i in fr.includes}
-    if _included(tree, dest, src, visible, header):
-        return None
+    found = _included(tree, dest, src, visible, header)
+    if found is not False:
+        return None  # included, or too many headers to follow: no claim
     msg = (
         f"{name}() moved from {src} to {dest}; {src} includes <{header}>, which declares it, "
         f"but {dest} does not"
