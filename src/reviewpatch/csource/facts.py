@@ -196,7 +196,8 @@ def _definition(node: Node, fn: Function | None, ctx: _Ctx) -> Definition | None
     if not name:
         return None
     v = ctx.view
-    return Definition(kind, name, line, v.path, v.side, v.patch_index)
+    valued = kind == "enum" and node.child_by_field_name("value") is not None
+    return Definition(kind, name, line, v.path, v.side, v.patch_index, valued)
 
 
 @dataclass

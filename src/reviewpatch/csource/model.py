@@ -163,7 +163,8 @@ class Include:
 class Definition:
     """A definition on a changed line: kind is "function", "macro", "enum",
     "member", "type" (a struct or union with its body, a typedef) or
-    "variable" (a declaration at file scope, ``extern`` ones too); ``side`` "old" for a removed one, "new" for an added one."""
+    "variable" (a declaration at file scope, ``extern`` ones too); ``side`` "old" for a removed one, "new" for an added one.
+    ``valued``: an enum value written with its number (``FOO = 3``)."""
 
     kind: str
     name: str
@@ -171,6 +172,7 @@ class Definition:
     path: str
     side: str
     patch_index: int
+    valued: bool = False
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.c.macro_arity",
     "reviewpatch.rules.c.unused_param",
     "reviewpatch.rules.c.config_stub",
+    "reviewpatch.rules.c.enum_value",
 )
 
 
