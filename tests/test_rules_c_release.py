@@ -416,6 +416,7 @@ def test_value_getters_of_reference_families_take_nothing() -> None:
         "of_get_mac_address",
         "of_get_named_gpio",
         "fwnode_get_phy_mode",
+        "power_supply_get_battery_info",  # devres owns its memory
     ):
         assert not known_pair(name) and not by_result(name) and not is_acquire(name), name
 
@@ -478,3 +479,44 @@ def test_a_function_moved_unchanged_to_another_file_is_not_new_code() -> None:
     # the same function written new does draw the finding
     new_only = MOVED_FILE[MOVED_FILE.index("diff --git a/drivers/cpufreq/foo.c") :]
     assert run(early_exit_skips_release, make_series(make_patch(new_only))) != []
+
+
+LOCK_GAP = """\
+diff --git a/drivers/cpufreq/foo-cpufreq.c b/drivers/cpufreq/foo-cpufreq.c
+--- a/drivers/cpufreq/foo-cpufreq.c
++++ b/drivers/cpufreq/foo-cpufreq.c
+@@ -304,6 +304,7 @@ static int foo_reboot_notifier(struct notifier_block *this,
+ {
+ 	struct foo_data *foo = &foo_cpufreq;
+ 	int ret;
++	struct cpufreq_policy *policy;
+ 
+ 	mutex_lock(&foo_lock);
+ 
+@@ -318,7 +319,16 @@ static int foo_reboot_notifier(struct notifier_block *this,
+ 	 */
+ 	if (foo->is_dvs) {
+ 		pr_debug("cpufreq: leave dvs on reboot\\n");
+-		ret = cpufreq_driver_target(cpufreq_cpu_get(0), FREQ_SLEEP, 0);
++
++		policy = cpufreq_cpu_get(0);
++		if (!policy) {
++			pr_debug("cpufreq: get no policy for cpu0\\n");
++			return NOTIFY_BAD;
++		}
++
++		ret = cpufreq_driver_target(policy, FREQ_SLEEP, 0);
++		cpufreq_cpu_put(policy);
++
+ 		if (ret < 0)
+ 			return NOTIFY_BAD;
+ 	}
+"""
+
+
+def test_unchanged_return_beside_the_new_one_after_a_hidden_gap() -> None:
+    # The lock is taken in the first hunk; the second hunk's unchanged
+    # "return NOTIFY_BAD" leaves as the new one does: either the hidden
+    # lines between the hunks release it, or the function already leaves
+    # holding it.  Not the patch's doing.
+    assert run(early_exit_skips_release, make_series(make_patch(LOCK_GAP))) == []

@@ -116,6 +116,27 @@ def test_sender_mismatch_same_name_is_low_note():
     assert "joe@kernel.org" in hits[0].message and "joe@example.org" in hits[0].message
 
 
+def test_sender_mismatch_role_after_a_dash_is_the_same_name():
+    admin = Person("Russell King - ARM Linux admin", "linux@armlinux.org.uk")
+    rmk = Person("Russell King", "rmk+kernel@armlinux.org.uk")
+    patch = make_patch(followups=[given("Acked-by", rmk, admin)])
+    (hit,) = run_series(rt.followup_trailer_sender_mismatch, series_of(patch))
+    assert hit.severity is Severity.NOTE and "same name" in hit.message
+
+
+def test_sender_mismatch_test_system_tag_sent_by_its_domain_is_a_note():
+    lkft = Person("Linux Kernel Functional Testing", "lkft@linaro.org")
+    naresh = Person("Naresh Kamboju", "naresh.kamboju@linaro.org")
+    patch = make_patch(followups=[given("Tested-by", lkft, naresh)])
+    (hit,) = run_series(rt.followup_trailer_sender_mismatch, series_of(patch))
+    assert hit.severity is Severity.NOTE and "test system" in hit.message
+    # a colleague's personal tag passed on is still a warning
+    colleague = Person("Ann Other", "ann@linaro.org")
+    patch = make_patch(followups=[given("Tested-by", colleague, naresh)])
+    (hit,) = run_series(rt.followup_trailer_sender_mismatch, series_of(patch))
+    assert hit.severity is None
+
+
 def test_sender_mismatch_quiet_cases():
     followups = [
         given("Reviewed-by", JOE, Person("JOE SMITH", "Joe@Example.org")),

@@ -104,6 +104,10 @@ def test_no_cover_letter():
         "-> v2: Pair read and write memory barriers as appropriate.",
         "This v2 just has a few spelling fixes.",
         "v2 is updated to account for feedback from Will and Peter.",
+        "changelogs between v1 & v2\n - Add binding property with unit",
+        "The first version was called foo [1], changes are:\n- apply review feedback",
+        "Minor changes from v5, mainly based on feedback from Longman:\n---",
+        "v1\u2026v2:\n   - Use def_bool",
     ],
 )
 def test_has_changelog(text):
@@ -121,6 +125,7 @@ def test_has_changelog(text):
         "Change the foo driver to use bar.",
         "This v2 of the protocol has a new field.",
         "The v2 is the second revision of the hardware.",
+        "These changes are needed: the foo driver breaks otherwise.",
         "",
     ],
 )

@@ -196,6 +196,16 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
                 confidence=Confidence.LOW,
             )
             continue
+        if _team_tag(t.person, t.given_by):
+            yield Hit(
+                f"{trailer_text(t)} was given{where} by {shown(t.given_by)}, who works for the "
+                f"same domain as {t.person.email}, a team or test system rather than a person.",
+                patch_index=index,
+                series_wide=index is None,
+                severity=Severity.NOTE,  # CI systems' tags are sent by the people running them
+                confidence=Confidence.LOW,
+            )
+            continue
         if _series_author(ctx.series, t.given_by):
             yield Hit(
                 f"{trailer_text(t)} is passed on{where} by {shown(t.given_by)}, who sends the "
@@ -213,6 +223,18 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
             patch_index=index,
             series_wide=index is None,
         )
+
+
+_TEAM_WORDS = frozenset({"testing", "test", "tests", "robot", "bot", "ci", "lab", "team", "qa"})
+
+
+def _team_tag(tagged: Person, sender: Person) -> bool:
+    """A tag in the name of a team or test system ("Linux Kernel Functional
+    Testing <lkft@linaro.org>") sent by someone of its domain."""
+    domain = tagged.key.rpartition("@")[2]
+    if not domain or domain != sender.key.rpartition("@")[2]:
+        return False
+    return bool(_TEAM_WORDS & set(re.split(r"[^a-z]+", tagged.name.casefold())))
 
 
 def _series_author(series: Series, who: Person) -> bool:

@@ -133,7 +133,9 @@ def no_cover_letter(ctx: RuleContext) -> Iterator[Hit]:
 _COVER_EXPECTED = 4  # patches from which a missing cover letter is a warning
 
 
-_VERSION_ARROW = re.compile(r"\bv\d+\s*(?:->|-->|=>|\u2192|\.\.|to)\s*v\d+\b", re.IGNORECASE)
+_VERSION_ARROW = re.compile(
+    r"\bv\d+\s*(?:->|-->|=>|\u2192|\u2026|\.{2,3}|to)\s*v\d+\b", re.IGNORECASE
+)
 _VERSION_HEAD = re.compile(r"^[\s\-*#\[(>]*(?:patch\s)?v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
 # "This v2 just has a few spelling fixes.": a sentence about this version
 # or "v2 is updated to account for feedback from ..." opening a line
@@ -145,7 +147,7 @@ _THIS_VERSION = re.compile(
 )
 _SINCE = re.compile(r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+v\d+\b", re.IGNORECASE)
 _LOG_HEAD = re.compile(
-    r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changed|changelog|change\s*log|change\s+history"
+    r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changed|changelogs?|change\s*logs?|change\s+history"
     r"|revision\s+history|version\s+history|history)\b(?P<tail>.*)$",
     re.IGNORECASE,
 )
@@ -161,12 +163,19 @@ _PREVIOUS = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://\S+")
+# "..., changes are:" / "The changes in this version:" ending a line, and
+# "Minor changes from v5, mainly ..." anywhere
+_CHANGES_ARE = re.compile(
+    r"\bchanges\s+(?:are|were|include|in\s+this\s+(?:version|revision|posting))\s*:\s*$"
+    r"|\bchanges?\s+(?:since|from|in|vs\.?|against|over|compared\s+to)\s+v\d+\b",
+    re.IGNORECASE,
+)
 
 
 def _is_log_line(line: str) -> bool:
     if _VERSION_ARROW.search(line) or _VERSION_HEAD.match(line) or _SINCE.match(line):
         return True
-    if _THIS_VERSION.search(line):
+    if _THIS_VERSION.search(line) or _CHANGES_ARE.search(line):
         return True
     m = _LOG_HEAD.match(line)
     if m and _LOG_TAIL.match(m.group("tail")):

@@ -125,15 +125,18 @@ def is_named(trailer: Trailer, *names: str) -> bool:
 
 # "Christoph Lameter (Ampere)", "Jane Doe [Intel]": an employer after the name
 _AFFILIATION_RE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+# "Russell King - ARM Linux admin": a role after a spaced dash
+_ROLE_RE = re.compile(r"\s+-{1,2}\s+[^-]{1,60}$")
 
 
 def norm_name(name: str) -> str:
     """A display name as compared: quotes, a mailing list's ``via X``
-    suffix, a bot's ``x-bot for`` prefix and a trailing ``(Company)``
-    removed, spaces collapsed, case folded."""
+    suffix, a bot's ``x-bot for`` prefix, a trailing ``(Company)`` and a
+    trailing `` - role`` removed, spaces collapsed, case folded."""
     text = name.strip().strip("\"'").strip()
     text = _BOT_FOR_RE.sub("", _VIA_RE.sub("", text))
     text = _AFFILIATION_RE.sub("", text) or text
+    text = _ROLE_RE.sub("", text) or text
     return " ".join(text.replace(",", " ").split()).casefold()
 
 

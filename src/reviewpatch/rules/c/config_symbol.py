@@ -179,7 +179,7 @@ def _removed_hits(
         yield Hit(
             message=(
                 f"patch {index} removes config {name} from {kconfig}, but {shown} still "
-                f"test{'s' if len(places) == 1 else ''} it: CONFIG_{name} is never set now"
+                f"refer{'s' if len(places) == 1 else ''} to it: CONFIG_{name} is never set now"
             ),
             file=first.path if first else kconfig,
             line=first.line.new_no if first else None,
@@ -188,7 +188,7 @@ def _removed_hits(
             symbol=f"CONFIG_{name}",
             evidence=(diff_evidence(line, kconfig, "removed"),)
             + tuple(
-                diff_evidence(u.line, u.path, "still tested", in_mail=u.patch == index)
+                diff_evidence(u.line, u.path, "still used", in_mail=u.patch == index)
                 for u in uses[:10]
             )
             + tuple(

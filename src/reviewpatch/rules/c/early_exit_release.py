@@ -488,10 +488,12 @@ def _already(fun: _Function, acq: _Call, rels: list[_Call], new: _Leave) -> bool
     """An unchanged exit like the new one (a goto to the same label, or an
     error return) after the unchanged acquisition, not on its own failure,
     that releases nothing on its way: the function already leaves like
-    this (on purpose, or the leak predates the patch)."""
+    this (on purpose, or the leak predates the patch).  It is in the
+    acquisition's piece, or in the new exit's: then whatever the hidden
+    lines between them do, they do for both exits."""
     for leave in fun.leaves:
         e = leave.exit
-        if leave is new or e.line.kind != " " or leave.piece != acq.piece:
+        if leave is new or e.line.kind != " " or leave.piece not in (acq.piece, new.piece):
             continue
         if leave.pos <= acq.pos or (rels and leave.pos > max(r.pos for r in rels)):
             continue

@@ -177,8 +177,16 @@ _VALUE_WORDS = frozenset(
 )
 
 
+# getters whose memory the device's resources (devres) own: the matching
+# put is optional, the device frees it when it goes
+_DEVRES_BACKED = frozenset({"power_supply_get_battery_info"})
+
+
 def _value_getter(name: str) -> bool:
-    """A family member that returns a value, not a reference."""
+    """A family member that returns a value, not a reference, or a getter
+    whose result the device's resources own."""
+    if name in _DEVRES_BACKED:
+        return True
     return name.startswith(_RESULT_PREFIXES) and bool(set(name.split("_")) & _VALUE_WORDS)
 
 
