@@ -414,7 +414,8 @@ def test_cache_put_is_atomic_and_keyed(tmp_path: Path) -> None:
     assert cache.get("http://a/x", "m@id", "raw") is None
     assert [p.name for p in path.parent.iterdir()] == [path.name]
     cache.put("http://a/x", "m@id", "thread", b"new")
-    assert path.read_bytes() == b"new"
+    assert cache.get("http://a/x", "m@id", "thread") == b"new"
+    assert path.read_bytes().endswith(b"\nnew")
     with pytest.raises(ValueError):
         cache.path_for("http://a/x", "m@id", "other")
 

@@ -1,10 +1,19 @@
-"""The public-inbox client and its on-disk cache: the only HTTP in reviewpatch.
+"""The public-inbox client: the only HTTP in reviewpatch.
 
 ``ArchiveClient`` fetches a whole thread (``<base>/<msgid>/t.mbox.gz``) or one
 raw mail (``<base>/<msgid>/raw``) from a public-inbox archive such as
-lore.kernel.org.  Everything it needs is injected: the requests Session, the
-``Cache``, the timeout, the number of retries and the ``sleep`` used between
-them, so tests run against 127.0.0.1 without waiting.
+lore.kernel.org, through the verified on-disk ``Cache`` (reviewpatch.cache).
+Everything it needs is injected: the requests Session, the ``Cache``, the
+timeout, the number of retries, the ``sleep`` used between them and the
+clocks, so tests run against 127.0.0.1 without waiting.
+
+Every fetch is bounded.  Each attempt must deliver its whole answer within
+``timeout`` seconds (a server that drips one byte every few seconds is cut
+off, not only one that falls silent), and a whole fetch, the fall-back from
+thread to raw mail included, ends within ``timeout x (retries + 1)`` plus the
+backoff between attempts.  An answer is refused as soon as it grows past
+``max_bytes`` (compressed or not), and only a complete, checked answer is
+returned or cached (reviewpatch.download).
 
 ``archive_base`` picks the archive: an explicit setting, then the
 ``REVIEWPATCH_ARCHIVE`` environment variable, then b4's ``b4.midmask`` git
@@ -21,6 +30,7 @@ __all__ = [
     "archive_base",
     "canonical_base",
     "default_cache_dir",
+    "fetch_budget",
     "gunzip_bytes",
     "message_url",
     "normalize_msgid",
@@ -29,37 +39,32 @@ __all__ = [
     "user_agent",
 ]
 
-import gzip
-import hashlib
-import io
-import os
 import re
 import subprocess
-import tempfile
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from reviewpatch import __version__
-from reviewpatch.errors import (
-    CorruptArchiveError,
-    FetchError,
-    NotFoundError,
-    ReviewpatchError,
+from reviewpatch.cache import Cache, CacheLookup, default_cache_dir, normalize_msgid
+from reviewpatch.download import (
+    MAX_MBOX_BYTES,
+    Collect,
+    MboxSniffer,
+    Sink,
+    download,
+    gunzip_bytes,
 )
+from reviewpatch.errors import CorruptArchiveError, FetchError, NotFoundError
 from reviewpatch.settings import DEFAULT_ARCHIVE, Settings
 
 if TYPE_CHECKING:
     import requests
 
 ENV_ARCHIVE = "REVIEWPATCH_ARCHIVE"
-# A decompressed thread larger than this is refused (a gzip bomb, not a thread).
-MAX_MBOX_BYTES = 512 * 1024 * 1024
 # Characters public-inbox leaves unescaped in a Message-ID path segment;
 # everything else, '/' included, is percent-encoded.
 _MID_SAFE = "-._~!$&'()*+,;=:@"
@@ -67,7 +72,6 @@ _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _GONE_STATUS = frozenset({404, 410})
 _BACKOFF_FIRST = 0.5
 _BACKOFF_MAX = 8.0
-_KINDS = ("thread", "raw")
 _LORE_ALL = "https://lore.kernel.org/all"
 # (host, path) of redirectors -> the archive base they stand for.
 _REDIRECTORS: Mapping[tuple[str, str], str] = MappingProxyType(
@@ -77,6 +81,8 @@ _REDIRECTORS: Mapping[tuple[str, str], str] = MappingProxyType(
         ("patch.msgid.link", ""): _LORE_ALL,
     }
 )
+# The first line of a raw mail: a header field or an mbox separator.
+_MAIL_START = re.compile(rb"(From |[!-9;-~]+[ \t]*:)")
 
 Progress = Callable[[str], None]
 
@@ -84,18 +90,6 @@ Progress = Callable[[str], None]
 def user_agent() -> str:
     """The User-Agent every request sends."""
     return f"reviewpatch/{__version__}"
-
-
-def normalize_msgid(msgid: str) -> str:
-    """A Message-ID without surrounding blanks, ``<>`` or a ``mid:``/``id:``
-    prefix."""
-    text = msgid.strip()
-    for prefix in ("mid:", "id:"):
-        if text.lower().startswith(prefix):
-            text = text[len(prefix) :].strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
-    return text
 
 
 def quote_msgid(msgid: str) -> str:
@@ -109,84 +103,16 @@ def message_url(base: str, msgid: str) -> str:
     return f"{base.rstrip('/')}/{quote_msgid(msgid)}/"
 
 
-def gunzip_bytes(
-    data: bytes,
-    origin: str,
-    error: type[ReviewpatchError] = CorruptArchiveError,
-    limit: int = MAX_MBOX_BYTES,
-) -> bytes:
-    """Decompress gzip ``data`` (all members); truncated, corrupt or
-    oversized input raises ``error`` naming ``origin``."""
-    out = io.BytesIO()
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as stream:
-            while chunk := stream.read(1 << 20):
-                out.write(chunk)
-                if out.tell() > limit:
-                    raise error(f"{origin}: decompressed data exceeds {limit} bytes")
-    except EOFError as exc:
-        raise error(f"{origin}: truncated gzip data ({exc})") from exc
-    except (gzip.BadGzipFile, zlib.error, OSError) as exc:
-        raise error(f"{origin}: corrupt gzip data ({exc})") from exc
-    return out.getvalue()
+def _backoff(attempt: int) -> float:
+    """The wait before retry number ``attempt`` (1, 2, ...)."""
+    return min(_BACKOFF_MAX, _BACKOFF_FIRST * 2.0 ** (attempt - 1))
 
 
-def default_cache_dir() -> Path:
-    """The user cache directory of reviewpatch (platform dependent)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("reviewpatch"))
-
-
-@dataclass(frozen=True)
-class Cache:
-    """Fetched mails on disk, keyed by archive base URL, Message-ID and kind
-    (``thread`` or ``raw``).  Writes are atomic (temp file, then rename)."""
-
-    root: Path
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Cache:
-        """The cache under ``settings.cache_dir`` or the user cache dir."""
-        if settings.cache_dir:
-            return cls(Path(settings.cache_dir).expanduser())
-        return cls(default_cache_dir())
-
-    def path_for(self, base: str, msgid: str, kind: str) -> Path:
-        """Where one entry lives (whether or not it exists)."""
-        if kind not in _KINDS:
-            raise ValueError(f"unknown cache kind {kind!r}")
-        key = f"{base.rstrip('/')}\0{normalize_msgid(msgid)}".encode("utf-8", "surrogateescape")
-        digest = hashlib.sha256(key).hexdigest()
-        return self.root / "mail" / digest[:2] / f"{digest}.{kind}"
-
-    def get(self, base: str, msgid: str, kind: str) -> bytes | None:
-        """The cached bytes, or None when absent or unreadable."""
-        try:
-            return self.path_for(base, msgid, kind).read_bytes()
-        except OSError:
-            return None
-
-    def age(self, base: str, msgid: str, kind: str, now: float) -> float | None:
-        """Seconds since the entry was written, or None when absent."""
-        try:
-            return max(0.0, now - self.path_for(base, msgid, kind).stat().st_mtime)
-        except OSError:
-            return None
-
-    def put(self, base: str, msgid: str, kind: str, data: bytes) -> Path:
-        """Store ``data`` atomically; raises OSError when the disk refuses."""
-        path = self.path_for(base, msgid, kind)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+def fetch_budget(timeout: float, retries: int) -> float:
+    """The longest a whole fetch may take: every attempt to its deadline,
+    and the backoff between them."""
+    attempts = max(0, retries) + 1
+    return max(0.0, timeout) * attempts + sum(_backoff(a) for a in range(1, attempts))
 
 
 def _no_progress(_message: str) -> None:
@@ -195,15 +121,19 @@ def _no_progress(_message: str) -> None:
 
 @dataclass(frozen=True)
 class ArchiveClient:
-    """A public-inbox client with a cache.
+    """A public-inbox client with a verified cache.
 
     ``offline`` reads only the cache; ``refresh`` ignores the cache and
     rewrites it.  A cached thread older than ``max_age`` seconds is fetched
     again (replies keep coming); when that fetch fails the old copy is used
     and the progress callback says so.  A single raw mail never changes and
-    never expires.  ``retries`` is the number of retries after the first
-    attempt on 5xx answers, timeouts and connection errors; ``sleep`` waits
-    between them (exponential backoff).
+    never expires.  A damaged cache entry is fetched again, or refused
+    offline.  ``timeout`` is the deadline of one attempt, whole answer
+    included; ``retries`` is the number of retries after the first attempt on
+    5xx answers, timeouts, resets and answers cut short; ``sleep`` waits
+    between them (exponential backoff).  ``max_bytes`` caps an answer and a
+    cache entry.  ``clock`` (wall time) dates cache entries, ``monotonic``
+    times attempts.
     """
 
     session: requests.Session
@@ -218,6 +148,8 @@ class ArchiveClient:
     progress: Progress = _no_progress
     max_age: float | None = None
     clock: Callable[[], float] = time.time
+    max_bytes: int = MAX_MBOX_BYTES
+    monotonic: Callable[[], float] = time.monotonic
 
     @property
     def base(self) -> str:
@@ -232,46 +164,58 @@ class ArchiveClient:
         if cached is not None and (self.offline or self._fresh(mid, "thread")):
             return cached
         if self.offline:
-            raw = self.cache.get(self.base, mid, "raw")
+            raw = self._cached(mid, "raw")
             if raw is not None:
                 return raw
             raise self._not_cached(mid)
+        end = self.monotonic() + fetch_budget(self.timeout, self.retries)
         url = f"{message_url(self.base, mid)}t.mbox.gz"
         try:
-            body = self._get(url, mid)
+            data = self._get(url, mid, end, lambda: MboxSniffer(url, self.max_bytes))
         except NotFoundError:
-            return self.raw(mid)
+            return self._raw(mid, end)
         except FetchError as exc:
             if cached is None:
                 raise
             self.progress(f"using the cached thread of <{mid}>: {exc}")
             return cached
-        data = _maybe_gunzip(body, url)
         self._store(mid, "thread", data)
         return data
 
     def raw(self, msgid: str) -> bytes:
         """The one mail ``msgid`` as the archive stores it."""
         mid = normalize_msgid(msgid)
+        return self._raw(mid, self.monotonic() + fetch_budget(self.timeout, self.retries))
+
+    def _raw(self, mid: str, end: float) -> bytes:
         cached = self._cached(mid, "raw")
         if cached is not None:
             return cached
         if self.offline:
             raise self._not_cached(mid)
         url = f"{message_url(self.base, mid)}raw"
-        data = self._get(url, mid)
+        data = self._get(url, mid, end, lambda: Collect(url, self.max_bytes))
         if not data.strip():
             raise CorruptArchiveError(f"{url}: the archive answered with an empty mail")
+        if not _MAIL_START.match(data.lstrip(b"\r\n")):
+            raise CorruptArchiveError(f"{url}: the archive answered with something not a mail")
         self._store(mid, "raw", data)
         return data
 
     def _cached(self, mid: str, kind: str) -> bytes | None:
+        """The verified cache entry; a damaged one is refused offline and
+        otherwise fetched again."""
         if self.refresh:
             return None
-        data = self.cache.get(self.base, mid, kind)
-        if data is not None:
+        found = self.cache.lookup(self.base, mid, kind)
+        if found.problem is not None:
+            if self.offline:
+                raise self._damaged(mid, kind, found)
+            self.progress(f"the cached {kind} of <{mid}> {found.problem}; fetching it again")
+            return None
+        if found.data is not None:
             self.progress(f"using cached {kind} of <{mid}> (--refresh fetches it again)")
-        return data
+        return found.data
 
     def _fresh(self, mid: str, kind: str) -> bool:
         if self.max_age is None:
@@ -284,79 +228,60 @@ class ArchiveClient:
             f"Message-ID <{mid}> is not cached for {self.base}; run without --offline to fetch it"
         )
 
+    def _damaged(self, mid: str, kind: str, found: CacheLookup) -> CorruptArchiveError:
+        return CorruptArchiveError(
+            f"the cached {kind} of <{mid}> ({found.path}) {found.problem}; "
+            "run without --offline to fetch it again"
+        )
+
     def _store(self, mid: str, kind: str, data: bytes) -> None:
         try:
             self.cache.put(self.base, mid, kind, data)
         except OSError as exc:
             self.progress(f"warning: could not cache <{mid}> under {self.cache.root}: {exc}")
 
-    def _get(self, url: str, mid: str) -> bytes:
-        """GET ``url`` with retries; 404 -> NotFoundError, gives up with
+    def _get(self, url: str, mid: str, end: float, make_sink: Callable[[], Sink]) -> bytes:
+        """GET ``url`` with retries, every attempt within ``timeout`` and
+        all of them by ``end``; 404 -> NotFoundError, gives up with
         FetchError."""
         attempts = max(0, self.retries) + 1
         problem = "no attempt made"
+        headers = {"User-Agent": self.agent, "Accept-Encoding": "gzip"}
+        made = 0
         for attempt in range(attempts):
             if attempt:
-                self.sleep(min(_BACKOFF_MAX, _BACKOFF_FIRST * 2 ** (attempt - 1)))
+                self.sleep(_backoff(attempt))
+            deadline = min(self.monotonic() + self.timeout, end)
+            if deadline <= self.monotonic():
+                problem = f"{problem}; no time left"
+                break
             self.progress(f"fetching {url}")
-            import requests  # only what fetches pays for importing it
-
-            try:
-                response = self.session.get(
-                    url, timeout=self.timeout, headers={"User-Agent": self.agent}
-                )
-                status, content = response.status_code, response.content
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = _short_reason(exc)
+            made += 1
+            answer = download(
+                self.session,
+                url,
+                headers=headers,
+                deadline=deadline,
+                limit=self.max_bytes,
+                make_sink=make_sink,
+                monotonic=self.monotonic,
+            )
+            if answer.problem is not None:
+                problem = answer.problem
                 continue
-            except requests.RequestException as exc:
-                raise FetchError(f"{url}: request failed: {_short_reason(exc)}") from exc
-            if status == 200:
-                return content
-            if status in _GONE_STATUS:
+            if answer.status == 200:
+                return answer.data
+            if answer.status in _GONE_STATUS:
                 raise NotFoundError(f"Message-ID <{mid}> not found at {self.base}")
-            if status in _RETRY_STATUS:
-                problem = f"HTTP {status}"
+            if answer.status in _RETRY_STATUS:
+                problem = f"HTTP {answer.status}"
                 continue
-            raise FetchError(f"{url}: the archive answered HTTP {status}")
+            raise FetchError(f"{url}: the archive answered HTTP {answer.status}")
         raise FetchError(
-            f"archive {self.base} is unreachable ({problem}; {attempts} attempt(s)); "
+            f"archive {self.base} is unreachable ({problem}; {made} attempt(s), "
+            f"{self.timeout:g} s each at most); "
             "use --offline if the thread is cached, or pass a local mbox"
         )
-
-
-def _maybe_gunzip(body: bytes, url: str) -> bytes:
-    """Gunzip a t.mbox.gz answer (already decoded when the server used
-    Content-Encoding); an empty or non-mbox answer is corrupt."""
-    if body[:2] == b"\x1f\x8b":
-        data = gunzip_bytes(body, url)
-    elif body.startswith(b"From "):
-        data = body
-    else:
-        raise CorruptArchiveError(f"{url}: the archive answered with neither gzip nor mbox data")
-    if not data.strip():
-        raise CorruptArchiveError(f"{url}: the archive answered with an empty thread")
-    return data
-
-
-_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([^\"')\]]+)")
-
-
-def _short_reason(exc: BaseException) -> str:
-    """A few words about a requests exception: the operating system's
-    reason when one is buried in it ("Connection refused", "Name or service
-    not known"), "timed out" for a timeout, else its class and first line."""
-    import requests
-
-    text = str(exc)
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    found: list[str] = _ERRNO_TEXT.findall(text)
-    if found:
-        return found[-1].strip().rstrip(".")
-    first = text.splitlines()[0] if text else ""
-    name = type(exc).__name__
-    return f"{name}: {first}"[:200] if first else name
 
 
 def read_git_config(key: str) -> str | None:
