@@ -474,14 +474,12 @@ def review_mail(
     """Review the series that the mail ``msgid`` of the archive at ``base``
     belongs to, in the version of that mail.
 
-    ``reviewpatch.review`` takes the whole thread: it picks the newest
-    version, keeps the later of two mails with the same counter, and puts
-    every patch mail of that version into one series.  So a patch of an
-    older version is reviewed again with ``version=``; and a patch that
-    another mail superseded (a RESEND, or a mail with the same subject that
-    the archive threaded with it), or whose series got mixed with another
-    series' patches in the same thread (a patch sent in answer to another
-    series), is reviewed without those other patch mails.  Raises
+    ``reviewpatch.review`` reviews the series the Message-ID belongs to
+    and leaves the thread's other series out; within it, the later of two
+    mails with the same counter wins.  So a patch that another mail
+    superseded (a RESEND, or a mail with the same subject that the archive
+    threaded with it), or whose series still got mixed with other patches
+    of its numbering, is reviewed without those other patch mails.  Raises
     ReviewpatchError as ``review`` does."""
     mine = replace(settings, archive=base, version=version)
     source = message_url(base, msgid)

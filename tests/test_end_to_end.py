@@ -48,11 +48,16 @@ def _essentials(doc: dict) -> dict:
     }
 
 
-def _cover_msgid() -> str:
-    for line in V1V2.read_text(encoding="utf-8").splitlines():
-        if line.lower().startswith("message-id:"):
-            return line.split(":", 1)[1].strip().strip("<>")
-    raise AssertionError(f"{V1V2.name} has no Message-ID")
+def _cover_msgid(version: int = 2) -> str:
+    """The Message-ID of the cover letter of ``version`` in V1V2."""
+    label = "[PATCH 0/2]" if version == 1 else f"[PATCH v{version} 0/2]"
+    lines = V1V2.read_text(encoding="utf-8").splitlines()
+    for no, line in enumerate(lines):
+        if line.startswith("Subject: ") and label in line:
+            for after in lines[no:]:
+                if after.lower().startswith("message-id:"):
+                    return after.split(":", 1)[1].strip().strip("<>")
+    raise AssertionError(f"{V1V2.name} has no {label} cover letter")
 
 
 def test_fetch_by_msgid_url_and_offline_match_the_local_file(
@@ -73,6 +78,11 @@ def test_fetch_by_msgid_url_and_offline_match_the_local_file(
     assert _essentials(json.loads(by_url)) == want
     _, offline, _ = run([f"<{msgid}>", *base, "--offline"], tmp_path)
     assert _essentials(json.loads(offline)) == want
+    # the v1 cover letter's Message-ID asks for v1; v2 is listed, not reviewed
+    _, first, _ = run([_cover_msgid(1), *base], tmp_path)
+    doc = json.loads(first)
+    assert doc["series"]["version"] == 1
+    assert [o["msgid"] for o in doc["series"]["others"]] == [msgid]
 
 
 def test_unknown_msgid_exits_3_with_one_line(public_inbox: PublicInbox, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from reviewpatch import __version__
 from reviewpatch.engine import check_codes, run_rules
 from reviewpatch.errors import NoPatchError
 from reviewpatch.findings import Report
-from reviewpatch.model import InputProblem, Mail, Series
+from reviewpatch.model import InputProblem, Mail, OtherSeries, Series
 from reviewpatch.rules import all_rules
 from reviewpatch.selection import RuleSelector
 from reviewpatch.settings import Settings
@@ -126,13 +126,23 @@ def review_mails(
     msgid: str | None = None,
 ) -> Report:
     """Review already-decoded mails (the pure part of the pipeline)."""
+    from reviewpatch.isolate import isolate_series
     from reviewpatch.series import assemble_series
 
     say = progress or (lambda _msg: None)
     selector = build_selector(settings)
     say(f"assembling the series from {len(mails)} mail(s)")
+    version = settings.version
+    others: tuple[OtherSeries, ...] = ()
+    if msgid:
+        # the requested Message-ID decides the series; the thread's other
+        # series are left out and listed (unless another version is asked
+        # for: then the thread is taken whole, as for a file)
+        iso = isolate_series(mails, msgid)
+        if iso.version is not None and version in (None, iso.version):
+            mails, version, others = iso.mails, iso.version, iso.others
     series = assemble_series(
-        mails, version=settings.version, problems=problems, archive_url=archive_url
+        mails, version=version, problems=problems, archive_url=archive_url, others=others
     )
     say(f"checking {len(series.patches)} patch(es) of v{series.version}")
     with ExitStack() as stack:

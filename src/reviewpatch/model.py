@@ -20,6 +20,7 @@ __all__ = [
     "FileDiff",
     "Patch",
     "InputProblem",
+    "OtherSeries",
     "Series",
     "LineKind",
 ]
@@ -248,6 +249,19 @@ class InputProblem:
 
 
 @dataclass(frozen=True)
+class OtherSeries:
+    """Another series in the thread of the one reviewed (a fix posted as a
+    reply, another version, a patch of a discussion): its first mail (the
+    cover letter or the lowest counter), its version and how many patch
+    mails it has."""
+
+    msgid: str
+    subject: str
+    version: int
+    mails: int
+
+
+@dataclass(frozen=True)
 class Series:
     """The patches of one version of a series, with its cover letter.
 
@@ -256,6 +270,8 @@ class Series:
     were superseded by a later mail with the same counter (a RESEND).
     ``other_mails`` are mails of the thread that are neither patches of this
     version, nor replies to them (older versions, stray mails).
+    ``others`` are the other series of the thread, left out of the review
+    because the requested Message-ID belongs to this one.
     """
 
     version: int
@@ -271,6 +287,7 @@ class Series:
     base_commit: str | None = None
     archive_url: str | None = None
     author: Person | None = None
+    others: tuple[OtherSeries, ...] = ()
 
     @property
     def all_patches(self) -> tuple[Patch, ...]:

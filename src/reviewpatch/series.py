@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, replace
 
 from reviewpatch.errors import NoPatchError, ParseError
-from reviewpatch.model import InputProblem, Mail, Patch, Series, Subject, Trailer
+from reviewpatch.model import InputProblem, Mail, OtherSeries, Patch, Series, Subject, Trailer
 from reviewpatch.patch import parse_patch
 from reviewpatch.subject import parse_subject
 from reviewpatch.thread import Thread, build_thread
@@ -71,12 +71,31 @@ def is_patch_mail(mail: Mail, subject: Subject) -> bool:
 
 
 def _candidates(thread: Thread) -> tuple[_Candidate, ...]:
-    out = []
+    """The patch mails of the thread.  A patch whose version label differs
+    from that of the cover letter it answers (directly, or through the
+    patches before it), with the same ``N/M`` total, takes the cover
+    letter's version: the thread says they belong together."""
+    out: dict[str, _Candidate] = {}
+    relabelled: set[str] = set()
     for position, mail in enumerate(thread.mails):
         subject = parse_subject(mail.subject)
-        if is_patch_mail(mail, subject):
-            out.append(_Candidate(mail, subject, position))
-    return tuple(out)
+        if not is_patch_mail(mail, subject):
+            continue
+        parent = thread.parent_id(mail.msgid)
+        up = out.get(parent) if parent is not None else None
+        if (
+            up is not None
+            and subject.counter >= 1
+            and subject.counter_explicit
+            and up.subject.counter_explicit
+            and up.subject.total == subject.total
+            and (up.subject.counter == 0 or up.mail.msgid in relabelled)
+            and up.subject.version != subject.version
+        ):
+            relabelled.add(mail.msgid)
+            subject = replace(subject, version=up.subject.version)
+        out.setdefault(mail.msgid, _Candidate(mail, subject, position))
+    return tuple(out.values())
 
 
 def _pick_version(cands: tuple[_Candidate, ...], wanted: int | None, source: str) -> int:
@@ -279,12 +298,14 @@ def assemble_series(
     version: int | None = None,
     problems: tuple[InputProblem, ...] = (),
     archive_url: str | None = None,
+    others: tuple[OtherSeries, ...] = (),
 ) -> Series:
     """Assemble one version of the series found in ``mails``.
 
     Raises NoPatchError when there is no patch mail at all (or none of the
     requested version, or none that could be parsed).  A patch mail that
-    cannot be parsed becomes an InputProblem of the series.
+    cannot be parsed becomes an InputProblem of the series.  ``others``
+    are the thread's other series (see ``reviewpatch.isolate``).
     """
     source = source_name(mails)
     thread = build_thread(mails)
@@ -322,4 +343,5 @@ def assemble_series(
         base_commit=base,
         archive_url=archive_url,
         author=first.author,
+        others=others,
     )

@@ -14,6 +14,8 @@ Format (``format_version`` 1)::
                              "files": [{"path", "old_path", "added",
                                         "removed", "status"}],
                              "replies": int}],
+                "duplicates": [msgid],
+                "others": [{"msgid", "subject", "version", "mails"}],
                 "problems": [{"origin", "msgid", "message"}]},
      "summary": {"error": n, "warning": n, "note": n, "total": n},
      "rules_run": ["RP101", ...],
@@ -143,6 +145,10 @@ def report_to_dict(report: Report) -> JSONObject:
             "missing": list(s.missing),
             "patches": [_patch(p) for p in s.patches],
             "duplicates": [m.msgid for m in s.duplicates],
+            "others": [
+                {"msgid": o.msgid, "subject": o.subject, "version": o.version, "mails": o.mails}
+                for o in s.others
+            ],
             "problems": [
                 {"origin": p.origin, "msgid": p.msgid, "message": p.message} for p in s.problems
             ],

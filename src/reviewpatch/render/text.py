@@ -72,6 +72,11 @@ def _header(out: _Out, series: Series, report: Report) -> None:
         out.add(f"  missing:  {', '.join(str(n) for n in series.missing)}")
     if series.base_commit:
         out.add(f"  base:     {clean(series.base_commit)}")
+    for other in series.others:
+        out.add(
+            f"  also in this thread (not reviewed): <{clean(other.msgid)}> "
+            f"{clean(other.subject)} ({other.mails} patch mail{'s' if other.mails > 1 else ''})"
+        )
     mode = report.meta_value("mode")
     if mode:
         out.add(f"  mode:     {mode}")

@@ -21,6 +21,7 @@ __all__ = [
     "RuleRow",
     "RuleDocView",
     "ProblemView",
+    "OtherView",
     "ReportView",
     "build_view",
     "default_rule_docs",
@@ -142,6 +143,15 @@ class ProblemView:
 
 
 @dataclass(frozen=True)
+class OtherView:
+    """Another series of the thread, not reviewed: its first mail."""
+
+    subject: str
+    url: str
+    mails: int
+
+
+@dataclass(frozen=True)
 class ReportView:
     """The whole page."""
 
@@ -165,6 +175,7 @@ class ReportView:
     patches: tuple[PatchView, ...]
     rule_docs: tuple[RuleDocView, ...]
     problems: tuple[ProblemView, ...]
+    others: tuple[OtherView, ...] = ()
 
 
 def archive_link(base: str | None, msgid: str | None) -> str:
@@ -395,4 +406,8 @@ def build_view(report: Report, docs: Mapping[str, RuleDoc] | None = None) -> Rep
         patches=patches,
         rule_docs=_rule_docs(report.findings, docs),
         problems=tuple(ProblemView(p.origin, p.message) for p in series.problems),
+        others=tuple(
+            OtherView(o.subject, archive_link(series.archive_url, o.msgid), o.mails)
+            for o in series.others
+        ),
     )

@@ -1,5 +1,6 @@
 """Series rules (RP2xx): patches missing from the thread, a multi-patch
-series without a cover letter, and a new version without a changelog.
+series without a cover letter, a new version without a changelog, and
+patches labelled with another version than their cover letter.
 
 These rules look at the series as a whole (``Scope.SERIES``); a hit about
 the whole series leaves ``patch_index`` None.
@@ -13,6 +14,7 @@ __all__ = [
     "no_changelog",
     "has_changelog",
     "without_changelog",
+    "version_label_mismatch",
 ]
 
 import re
@@ -21,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from reviewpatch.findings import Severity
 from reviewpatch.model import Patch, Series
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
+from reviewpatch.subject import parse_subject
 
 
 def _counters(numbers: Iterable[int]) -> str:
@@ -252,3 +255,43 @@ def no_changelog(ctx: RuleContext) -> Iterator[Hit]:
         f"changed since version {series.version - 1}.",
         series_wide=True,
     )
+
+
+@rule(id="RP204", name="version-label-mismatch", severity=Severity.NOTE, scope=Scope.SERIES)
+def version_label_mismatch(ctx: RuleContext) -> Iterator[Hit]:
+    """Patches labelled with another version than their cover letter.
+
+    What it does
+        When patches answer a cover letter with the same ``N/M`` total but
+        their subjects name another version (a ``[PATCH v6 00/12]`` cover
+        whose patches say ``[PATCH 01/12]``), the series takes them as one
+        and reviews them as the cover letter's version; this note lists the
+        patches whose label differs.
+    Why it matters
+        Tools that pick a series by its labels (b4, patchwork) split it in
+        two or file the patches under the previous version, and trailers
+        collected for one version land on the other.
+    Example
+        [PATCH v2 0/2] foo: fix the bar
+        [PATCH 1/2] foo: ...          (answers the v2 cover letter)
+    Use instead
+        Label every mail of the series the same: ``git format-patch -v2``.
+    """
+    series = ctx.series
+    wrong: dict[int, list[int]] = {}
+    for patch in series.patches:
+        label = parse_subject(patch.mail.subject).version
+        if label != series.version:
+            wrong.setdefault(label, []).append(patch.subject.counter)
+    for label, counters in sorted(wrong.items()):
+        total = series.total
+        shown = _counters(counters)
+        yield Hit(
+            message=(
+                f"patch{'es' if len(counters) > 1 else ''} {shown} of {total} "
+                f"{'are' if len(counters) > 1 else 'is'} labelled v{label} but answer"
+                f"{'' if len(counters) > 1 else 's'} the v{series.version} cover letter: "
+                f"reviewed as v{series.version}"
+            ),
+            series_wide=True,
+        )
