@@ -501,3 +501,36 @@ def test_rp301_a_call_gated_within_its_function_is_a_note_unless_claimed_uncondi
     claimed = make_series(make_patch(MOVED_WITHIN, "y_update_avg() still runs unconditionally."))
     hits = _code_run(moved_call_conditional, claimed)
     assert [(h.severity, h.symbol) for h in hits] == [(None, "y_update_avg")]
+
+
+AUDIT_RENAME = """\
+diff --git a/kernel/auditsc.c b/kernel/auditsc.c
+--- a/kernel/auditsc.c
++++ b/kernel/auditsc.c
+@@ -952,7 +952,7 @@ int audit_alloc(struct task_struct *tsk)
+ 
+ 	state = audit_filter_task(tsk, &key);
+ 	if (state == AUDIT_DISABLED) {
+-		clear_tsk_thread_flag(tsk, TIF_SYSCALL_AUDIT);
++		clear_task_syscall_work(tsk, SYSCALL_AUDIT);
+ 		return 0;
+ 	}
+ 
+@@ -964,7 +964,7 @@ int audit_alloc(struct task_struct *tsk)
+ 	context->filterkey = key;
+ 
+ 	audit_set_context(tsk, context);
+-	set_tsk_thread_flag(tsk, TIF_SYSCALL_AUDIT);
++	set_task_syscall_work(tsk, SYSCALL_AUDIT);
+ 	return 0;
+ }
+ 
+"""
+
+
+def test_a_test_before_a_gap_matches_the_same_test_on_the_other_side():
+    # the local tested in the first hunk may be assigned anew in the hidden
+    # lines, so the test seen from the second hunk is tied to that region on
+    # both sides: audit_set_context() runs in the same cases before and after
+    series = make_series(make_patch(AUDIT_RENAME, "Rename the calls. No functional change."))
+    assert _code_run(nfc_claim_changes_behaviour, series) == []

@@ -108,6 +108,9 @@ def test_no_cover_letter():
         "The first version was called foo [1], changes are:\n- apply review feedback",
         "Minor changes from v5, mainly based on feedback from Longman:\n---",
         "v1\u2026v2:\n   - Use def_bool",
+        "Updates since the last version [1]\n- Simplified allocation tagging macros;",
+        "This is the fourth version of this series, in this version the changes\nare restricted",
+        "Her I'm sending the second version of the patch that changes buffer_locked",
     ],
 )
 def test_has_changelog(text):
@@ -126,6 +129,8 @@ def test_has_changelog(text):
         "This v2 of the protocol has a new field.",
         "The v2 is the second revision of the hardware.",
         "These changes are needed: the foo driver breaks otherwise.",
+        "Updates to the foo driver are needed because bar.",
+        "The new version of the firmware has a bug.",
         "",
     ],
 )

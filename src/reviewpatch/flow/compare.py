@@ -713,27 +713,41 @@ def _renamed_params(root: _Root) -> Binding:
     return {n: (o, o) for n, o in zip(b, a) if n != o}
 
 
-def _aligner(old: dict[str, list[Occurrence]]) -> dict[str, Atom]:
-    """Old conditions by their text as written (COND and CASE atoms)."""
-    by_text: dict[str, Atom] = {}
+def _region(a: Atom) -> str:
+    """The region a condition tested before a gap is tied to (``_stale``
+    in bodies.py marks it ``key #region``), or ""."""
+    _, mark, region = a.key.rpartition(" #")
+    return region if mark else ""
+
+
+def _aligner(old: dict[str, list[Occurrence]]) -> tuple[dict[tuple[str, str], Atom], set[str]]:
+    """Old conditions by their text as written and region (COND and CASE
+    atoms), and the keys of all of them."""
+    by_text: dict[tuple[str, str], Atom] = {}
+    keys: set[str] = set()
     for occs in old.values():
         for o in occs:
             for a in atoms_of(o.cond):
                 if a.kind in (AtomKind.COND, AtomKind.CASE):
-                    by_text.setdefault(a.text, a)
-    return by_text
+                    by_text.setdefault((a.text, _region(a)), a)
+                    keys.add(a.key)
+    return by_text, keys
 
 
 def _align(
-    f: Formula, by_text: dict[str, Atom], old_keys: set[str], memo: dict[bytes, Formula]
+    f: Formula,
+    by_text: dict[tuple[str, str], Atom],
+    old_keys: set[str],
+    memo: dict[bytes, Formula],
 ) -> Formula:
     """``f`` with each condition written like an old one taken as that one
-    (a local whose value is computed differently, the same test)."""
+    (a local whose value is computed differently, the same test); a test
+    tied to the region after a gap only matches one tied to the same."""
 
     def same(a: Atom) -> Formula | None:
         if a.kind not in (AtomKind.COND, AtomKind.CASE) or a.key in old_keys:
             return None
-        twin = by_text.get(a.text)
+        twin = by_text.get((a.text, _region(a)))
         if twin is None:
             return None
         return atom(
@@ -796,8 +810,7 @@ def _compare_root(
     old, _ = _occurrences(bodies, root.old, OLD, {})
     old = _renamed_old(old, bodies.renames())
     new, _ = _occurrences(bodies, root.new, NEW, _renamed_params(root))
-    by_text = _aligner(old)
-    old_keys = {a.key for a in by_text.values()}
+    by_text, old_keys = _aligner(old)
     opaque = _opaque_calls(bodies, new)
     built = _entry_configs(root.old, root.new)
     stubs = _empty_bodies(

@@ -150,7 +150,8 @@ _THIS_VERSION = re.compile(
 )
 _SINCE = re.compile(r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+v\d+\b", re.IGNORECASE)
 _LOG_HEAD = re.compile(
-    r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changed|changelogs?|change\s*logs?|change\s+history"
+    r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changed|changelogs?|change\s*logs?|updates?"
+    r"|change\s+history"
     r"|revision\s+history|version\s+history|history)\b(?P<tail>.*)$",
     re.IGNORECASE,
 )
@@ -170,7 +171,12 @@ _URL = re.compile(r"https?://\S+")
 # "Minor changes from v5, mainly ..." anywhere
 _CHANGES_ARE = re.compile(
     r"\bchanges\s+(?:are|were|include|in\s+this\s+(?:version|revision|posting))\s*:\s*$"
-    r"|\bchanges?\s+(?:since|from|in|vs\.?|against|over|compared\s+to)\s+v\d+\b",
+    r"|\bchanges?\s+(?:since|from|in|vs\.?|against|over|compared\s+to)\s+v\d+\b"
+    # prose: "in this version the changes are ...", "the second version of
+    # the patch, which ..."
+    r"|\bin\s+this\s+(?:version|revision|iteration|spin|posting)\b"
+    r"|\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|new)\s+version\s+of\s+"
+    r"(?:the|this|my)\s+(?:patch|series|patchset|patch\s+set)\b",
     re.IGNORECASE,
 )
 
