@@ -192,3 +192,16 @@ def test_other_series_are_listed_in_every_format_and_escaped() -> None:
             "mails": 1,
         }
     ]
+
+
+def test_a_cover_letter_sent_without_0_n_heads_its_numbered_patches() -> None:
+    cover = _mail("c@x", "[PATCH V2]: bugfix", diff=False)
+    patches = [_mail(f"p{i}@x", f"[PATCH {i}/3] fix {i}", "c@x", minute=i) for i in (1, 2, 3)]
+    mails = _mails(cover, *patches)
+    for asked in ("c@x", "p2@x"):
+        series = review_mails(mails, Settings(), msgid=asked).series
+        assert series.cover is not None and series.cover.msgid == "c@x"
+        assert [p.msgid for p in series.patches] == ["p1@x", "p2@x", "p3@x"]
+        assert series.version == 2 and series.others == ()
+    # and from a file
+    assert len(review_mails(mails, Settings()).series.patches) == 3

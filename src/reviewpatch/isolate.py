@@ -19,10 +19,10 @@ from __future__ import annotations
 
 __all__ = ["Isolation", "isolate_series"]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewpatch.model import Mail, OtherSeries, Subject
-from reviewpatch.series import is_patch_mail
+from reviewpatch.series import is_patch_mail, prose_covers
 from reviewpatch.subject import parse_subject
 from reviewpatch.thread import Thread, build_thread
 
@@ -161,6 +161,13 @@ def isolate_series(mails: tuple[Mail, ...], msgid: str) -> Isolation:
         for m in thread.mails
         if is_patch_mail(m, s := parse_subject(m.subject))
     }
+    for prose in prose_covers(thread):
+        # a cover letter sent without 0/N: as the numbered patches under it say
+        totals = [parse_subject(c.subject).total for c in thread.children(prose)]
+        was = sent[prose]
+        sent[prose] = _Sent(
+            was.mail, replace(was.subject, counter=0, total=max(totals), counter_explicit=True)
+        )
     walk = _Walk(thread, sent, {}, {})
     owner = walk.owner(msgid) if msgid in thread else None
     if owner is None:

@@ -11,7 +11,7 @@ every patch.  Replies to other versions credit nothing here.
 
 from __future__ import annotations
 
-__all__ = ["assemble_series", "is_patch_mail", "source_name"]
+__all__ = ["prose_covers", "assemble_series", "is_patch_mail", "source_name"]
 
 import re
 from dataclasses import dataclass, replace
@@ -70,17 +70,41 @@ def is_patch_mail(mail: Mail, subject: Subject) -> bool:
     return subject.is_patch or bool(_DIFF.search(mail.body))
 
 
+def prose_covers(thread: Thread) -> frozenset[str]:
+    """Patch mails without ``N/M`` and without a diff that numbered patch
+    mails of the same sender answer (``[PATCH V2]: bugfix`` above ``[PATCH
+    1/6] ...``): cover letters sent with an untagged subject."""
+    out = set()
+    for mail in thread.mails:
+        subject = parse_subject(mail.subject)
+        if not is_patch_mail(mail, subject) or subject.counter_explicit or _DIFF.search(mail.body):
+            continue
+        for child in thread.children(mail.msgid):
+            sub = parse_subject(child.subject)
+            numbered = sub.counter_explicit and sub.counter >= 1 and is_patch_mail(child, sub)
+            if numbered and child.sender and mail.sender and child.sender.key == mail.sender.key:
+                out.add(mail.msgid)
+                break
+    return frozenset(out)
+
+
 def _candidates(thread: Thread) -> tuple[_Candidate, ...]:
     """The patch mails of the thread.  A patch whose version label differs
     from that of the cover letter it answers (directly, or through the
     patches before it), with the same ``N/M`` total, takes the cover
-    letter's version: the thread says they belong together."""
+    letter's version: the thread says they belong together.  So do the
+    numbered patches under a cover letter sent without ``0/N`` (which
+    becomes ``0/N``)."""
     out: dict[str, _Candidate] = {}
     relabelled: set[str] = set()
+    prose = prose_covers(thread)
     for position, mail in enumerate(thread.mails):
         subject = parse_subject(mail.subject)
         if not is_patch_mail(mail, subject):
             continue
+        if mail.msgid in prose:
+            totals = [parse_subject(c.subject).total for c in thread.children(mail.msgid)]
+            subject = replace(subject, counter=0, total=max(totals), counter_explicit=True)
         parent = thread.parent_id(mail.msgid)
         up = out.get(parent) if parent is not None else None
         if (
@@ -88,7 +112,7 @@ def _candidates(thread: Thread) -> tuple[_Candidate, ...]:
             and subject.counter >= 1
             and subject.counter_explicit
             and up.subject.counter_explicit
-            and up.subject.total == subject.total
+            and (up.subject.total == subject.total or up.mail.msgid in prose)
             and (up.subject.counter == 0 or up.mail.msgid in relabelled)
             and up.subject.version != subject.version
         ):
