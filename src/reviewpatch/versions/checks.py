@@ -120,39 +120,53 @@ def _message_seen(ctx: Context, terms: list[str]) -> Check:
     return Check(RequestKind.MESSAGE, CheckState.UNKNOWN, ctx.missing_reason, tuple(evidence))
 
 
+def _enough(fresh: list[str], hit_fresh: list[str], hit_known: list[str]) -> bool:
+    """Whether the new sentences name enough of what was asked: every
+    term vN-1's message lacked, or two terms, or (when vN-1 named them
+    all already) one of them."""
+    if fresh and len(hit_fresh) == len(fresh):
+        return True
+    return len(hit_fresh) + len(hit_known) >= 2 or (not fresh and bool(hit_known))
+
+
 def _check_message(ctx: Context, request: Request) -> Check:
     terms = _asked_terms(ctx, request)
-    if ctx.new is None or ctx.new_ref is None:
+    side = ctx.side
+    if side is None:
         return _message_seen(ctx, terms)
-    fresh_terms = [t for t in terms if not contains_term(ctx.old.message, t)] or terms
+    new, ref = side
     if not terms:
-        return _message_by_lines(ctx, request, ctx.new_ref, ctx.new)
-    fresh = _new_sentences(ctx.old.message, ctx.new.message)
-    for sentence in fresh:
-        named = [t for t in fresh_terms if contains_term(sentence, t)]
-        if named:
-            ev = _sentence((ctx.new_ref, ctx.new), sentence)
-            return Check(
-                RequestKind.MESSAGE,
-                CheckState.DONE,
-                f"{ctx.new_ref.label}'s message now says {named[0]}",
-                (ev,),
-            )
-    absent = tuple(
+        return _message_by_lines(ctx, request, ref, new)
+    fresh = [t for t in terms if not contains_term(ctx.old.message, t)]
+    added = _new_sentences(ctx.old.message, new.message)
+    text = "\n".join(added)
+    hit_fresh = [t for t in fresh if contains_term(text, t)]
+    hit_known = [t for t in terms if t not in fresh and contains_term(text, t)]
+    hits = hit_fresh + hit_known
+    said = [s for s in added if any(contains_term(s, t) for t in hits)]
+    evidence = [_sentence((ref, new), s) for s in said[:MAX_EVIDENCE]]
+    missing = [t for t in (fresh or terms) if t not in hits]
+    evidence += [
         Evidence(
             EvidenceKind.ABSENT,
             f"{t}: in no new sentence of the message",
-            where(ctx.new_ref, "message"),
-            ctx.new.msgid,
+            where(ref, "message"),
+            new.msgid,
         )
-        for t in fresh_terms
-    )
-    return Check(
-        RequestKind.MESSAGE,
-        CheckState.NOT_DONE,
-        f"{ctx.new_ref.label}'s message does not name {', '.join(fresh_terms)}",
-        absent,
-    )
+        for t in missing
+    ]
+    if hits and _enough(fresh, hit_fresh, hit_known):
+        return Check(
+            RequestKind.MESSAGE,
+            CheckState.DONE,
+            f"{ref.label}'s message now names {', '.join(hits)}",
+            tuple(evidence),
+        )
+    if hits:
+        reason = f"{ref.label}'s message now names {', '.join(hits)}, but not {', '.join(missing)}"
+        return Check(RequestKind.MESSAGE, CheckState.UNKNOWN, reason, tuple(evidence))
+    reason = f"{ref.label}'s message does not name {', '.join(fresh or terms)}"
+    return Check(RequestKind.MESSAGE, CheckState.NOT_DONE, reason, tuple(evidence))
 
 
 def _names(request: Request, promises: Iterable[str]) -> list[str]:

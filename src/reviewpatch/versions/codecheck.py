@@ -40,6 +40,12 @@ from reviewpatch.versions.text import contains_term, squeeze
 
 _COMMENT_START = ("/*", "*", "//", "#")
 _CODE_CHARS = "()[]=<>&|;{}_"
+_NEAR = 2
+_STOP = frozenset(
+    {"that", "this", "with", "from", "have", "been", "will", "would", "should", "there"}
+    | {"their", "which", "when", "what", "does", "into", "than", "then", "also", "only"}
+    | {"some", "such", "here"}
+)
 
 
 def _key(line: DiffLine | QuotedLine) -> str:
@@ -65,6 +71,23 @@ def _lines(
     return out[:MAX_EVIDENCE]
 
 
+def _fresh_near(
+    hunks: list[Hunk], keys: set[str], before: set[str], *, all_present: bool
+) -> list[DiffLine]:
+    """The added or removed lines of ``hunks`` that vN-1 did not have; when
+    every quoted line is still there, only those within ``_NEAR`` lines of
+    one (a change further away answers another comment)."""
+    out: list[DiffLine] = []
+    for hunk in hunks:
+        spots = [i for i, ln in enumerate(hunk.lines) if _key(ln) in keys]
+        for i, line in enumerate(hunk.lines):
+            if line.kind is LineKind.CONTEXT or _key(line) in before:
+                continue
+            if not all_present or any(abs(i - spot) <= _NEAR for spot in spots):
+                out.append(line)
+    return out
+
+
 def _one_file(
     ctx: Context, side: Side, path: str, keys: set[str]
 ) -> tuple[list[Evidence], list[Evidence]]:
@@ -84,14 +107,12 @@ def _one_file(
         same = [ln for h in new_hunks for ln in h.lines if _key(ln) in keys]
         return [], _lines(ref, path, same, EvidenceKind.UNCHANGED_LINE, new.msgid)
     near = new_hunks or list(new_file.hunks)
-    fresh = [
-        ln
-        for h in near
-        for ln in h.lines
-        if ln.kind is not LineKind.CONTEXT and _key(ln) not in before
-    ]
+    fresh = _fresh_near(near, keys, before, all_present=present == keys)
     if fresh:
         return _lines(ref, path, fresh, EvidenceKind.NEW_LINE, new.msgid), []
+    if present == keys:
+        same = [ln for h in new_hunks for ln in h.lines if _key(ln) in keys]
+        return [], _lines(ref, path, same, EvidenceKind.UNCHANGED_LINE, new.msgid)
     gone_line = sorted(keys - present)[0]
     return [
         Evidence(EvidenceKind.ABSENT, f"quoted line gone: {gone_line}", where(ref, path), new.msgid)
@@ -164,7 +185,30 @@ def check_code(ctx: Context, request: Request) -> Check:
     quoted = [q for q in request.quoted if q.source is QuoteSource.DIFF]
     if not quoted:
         return _by_terms(ctx, side, request)
-    return _by_lines(ctx, side, quoted, RequestKind.CODE)
+    found = _by_lines(ctx, side, quoted, RequestKind.CODE)
+    return _named_code(ctx, side, request, found)
+
+
+def _named_code(ctx: Context, side: Side, request: Request, found: Check) -> Check:
+    """A request naming code that vN-1 did not have (``use foo_setup()``):
+    a change of the quoted lines counts only when vN adds that code."""
+    new, ref = side
+    seen = "\n".join(
+        [q.text for q in request.quoted]
+        + [ln.text for f in ctx.old.files for h in f.hunks for ln in h.lines]
+    )
+    names = [t.removesuffix("()") for t in request.terms if "_" in t or t.endswith("()")]
+    names = [n for n in names if n and n not in seen]
+    if not names or found.state is not CheckState.DONE:
+        return found
+    for path, line in added_lines(new):
+        if any(n in line.text for n in names):
+            ev = Evidence(
+                EvidenceKind.NEW_LINE, "+" + line.text, where(ref, path), new.msgid, line.mail_line
+            )
+            return Check(found.aspect, CheckState.DONE, found.reason, (*found.evidence, ev))
+    reason = f"the quoted code changed in {ref.label}, but it adds none of {', '.join(names)}"
+    return Check(found.aspect, CheckState.UNKNOWN, reason, found.evidence)
 
 
 def _is_comment(text: str) -> bool:
@@ -176,7 +220,10 @@ def _asked_words(request: Request) -> list[str]:
     out = list(request.terms)
     for term in request.terms:
         words = [w for w in term.replace("[...]", " ").split() if w.isalpha() and len(w) > 3]
-        out.extend(f"{a} {b}" for a, b in zip(words, words[1:]))
+        pairs = zip(words, words[1:])
+        out.extend(
+            f"{a} {b}" for a, b in pairs if a.lower() not in _STOP and b.lower() not in _STOP
+        )
     return out
 
 

@@ -36,7 +36,7 @@ from reviewpatch.versions.model import (
     Stance,
     Verdict,
 )
-from reviewpatch.versions.requests import extract_requests, extract_responses
+from reviewpatch.versions.requests import aspects_of, extract_requests, extract_responses
 from reviewpatch.versions.text import contains_term, key_terms
 
 
@@ -54,7 +54,7 @@ def _context(smap: SeriesMap, request: Request) -> Context | None:
 
 
 def _aspects(request: Request, promises: Sequence[Response]) -> list[RequestKind]:
-    named = [p.aspect for p in promises if p.aspect is not None]
+    named = [a for p in promises for a in aspects_of(p.text)]
     if named:
         return list(dict.fromkeys(named))
     if request.kind not in (RequestKind.QUESTION, RequestKind.REMARK):

@@ -19,7 +19,14 @@ answer of its own in that reply.
 
 from __future__ import annotations
 
-__all__ = ["extract_requests", "extract_responses", "classify", "stance_of", "is_author"]
+__all__ = [
+    "extract_requests",
+    "extract_responses",
+    "classify",
+    "stance_of",
+    "is_author",
+    "aspects_of",
+]
 
 import re
 from collections.abc import Sequence
@@ -240,6 +247,13 @@ def _aspect(sentence: str) -> RequestKind | None:
     if _DOCS.search(sentence):
         return RequestKind.CODE
     return None
+
+
+def aspects_of(text: str) -> tuple[RequestKind, ...]:
+    """What the promises in ``text`` are about (a split, the message, a
+    comment, the code or docs), each once, in order."""
+    found = [_aspect(s) for s in sentences(text) if _PROMISE.search(s) and not _DEFER.search(s)]
+    return tuple(dict.fromkeys(a for a in found if a is not None))
 
 
 def _answered(segment: Segment, candidates: Sequence[Request]) -> Request | None:
