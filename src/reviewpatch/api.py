@@ -10,14 +10,16 @@ from __future__ import annotations
 
 __all__ = ["review", "review_mails", "build_selector"]
 
+import re
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from reviewpatch import __version__
 from reviewpatch.engine import check_codes, run_rules
-from reviewpatch.errors import NoPatchError
+from reviewpatch.errors import NoPatchError, ReviewpatchError
 from reviewpatch.findings import Report
 from reviewpatch.model import InputProblem, Mail, OtherSeries, Series
 from reviewpatch.rules import all_rules
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
     from reviewpatch.csource.code import SeriesCode
     from reviewpatch.kernel.protocol import KernelTree
+    from reviewpatch.versions.model import VersionReport
 
 Progress = Callable[[str], None]
 
@@ -82,6 +85,9 @@ def review(
         detail = f": {problems[0].message}" if problems else ""
         raise NoPatchError(f"{source}: no mail could be read{detail}")
     meta = (("source", shown), ("kind", data.kind))
+    previous = None
+    if settings.compare_with and not _VERSION_RE.fullmatch(settings.compare_with):
+        previous = _load_previous(settings.compare_with, settings, session, progress)
     return review_mails(
         tuple(mails),
         settings,
@@ -90,7 +96,37 @@ def review(
         progress=progress,
         meta=meta,
         msgid=data.msgid,
+        previous=previous,
     )
+
+
+_VERSION_RE = re.compile(r"[vV]?\d{1,4}")
+
+
+def _load_previous(
+    source: str,
+    settings: Settings,
+    session: requests.Session | None,
+    progress: Progress | None,
+) -> Series:
+    """The series named by ``--compare-with`` (a Message-ID, URL or file),
+    in the version of that Message-ID when it names one."""
+    from reviewpatch.isolate import isolate_series
+    from reviewpatch.mail import read_mails
+    from reviewpatch.series import assemble_series
+    from reviewpatch.source import load_source
+
+    data = load_source(source, replace(settings, version=None), session=session, progress=progress)
+    mails: list[Mail] = []
+    for blob in data.blobs:
+        mails.extend(read_mails(blob.data, blob.origin)[0])
+    if not mails:
+        raise NoPatchError(f"{source}: no mail could be read (--compare-with)")
+    if data.msgid:
+        iso = isolate_series(tuple(mails), data.msgid)
+        if iso.version is not None:
+            return assemble_series(iso.mails, version=iso.version)
+    return assemble_series(tuple(mails))
 
 
 _LIST_HEADERS = ("list-id", "archived-at", "x-mailing-list", "mailing-list")
@@ -124,8 +160,11 @@ def review_mails(
     progress: Progress | None = None,
     meta: tuple[tuple[str, str], ...] = (),
     msgid: str | None = None,
+    previous: Series | None = None,
 ) -> Report:
-    """Review already-decoded mails (the pure part of the pipeline)."""
+    """Review already-decoded mails (the pure part of the pipeline).
+    ``previous`` is the version to compare with (default: the newest
+    earlier version among ``mails``, or ``vN`` of ``settings.compare_with``)."""
     from reviewpatch.isolate import isolate_series
     from reviewpatch.series import assemble_series
 
@@ -134,6 +173,7 @@ def review_mails(
     say(f"assembling the series from {len(mails)} mail(s)")
     version = settings.version
     others: tuple[OtherSeries, ...] = ()
+    thread = mails
     if msgid:
         # the requested Message-ID decides the series; the thread's other
         # series are left out and listed (unless another version is asked
@@ -144,6 +184,7 @@ def review_mails(
     series = assemble_series(
         mails, version=version, problems=problems, archive_url=archive_url, others=others
     )
+    since = _since(thread, series, say, previous, settings.compare_with)
     say(f"checking {len(series.patches)} patch(es) of v{series.version}")
     with ExitStack() as stack:
         tree, seen = _open_tree(settings, series, stack, say)
@@ -153,13 +194,55 @@ def review_mails(
             selector,
             options=settings.options_for,
             code_factory=lambda: _analyse(series, tree),
+            since=since,
         )
     rules_run = tuple(r.id for r in all_rules() if selector.is_selected(r.id, r.name))
     mode = f"tree ({seen})" if seen else "hunk"
     full_meta = (("tool", f"reviewpatch {__version__}"), ("mode", mode)) + meta
     if msgid:
         full_meta += (("msgid", msgid),)
-    return Report(series=series, findings=findings, rules_run=rules_run, meta=full_meta)
+    return Report(
+        series=series, findings=findings, rules_run=rules_run, meta=full_meta, since=since
+    )
+
+
+def _since(
+    thread: tuple[Mail, ...],
+    series: Series,
+    say: Progress,
+    previous: Series | None = None,
+    asked: str | None = None,
+) -> VersionReport | None:
+    """``series`` against ``previous``, or version ``asked`` ("v3") of the
+    thread, or the newest earlier version the thread holds (a new version
+    is often posted in answer to the old one); None when there is none."""
+    from reviewpatch.series import assemble_series
+    from reviewpatch.subject import parse_subject
+    from reviewpatch.versions import compare_versions
+
+    old = previous
+    if old is None:
+        if asked and _VERSION_RE.fullmatch(asked):
+            wanted = int(asked.lstrip("vV"))
+        else:
+            earlier = {
+                s.version
+                for m in thread
+                if (s := parse_subject(m.subject)).is_patch
+                and not s.is_reply
+                and s.version < series.version
+            }
+            if not earlier:
+                return None
+            wanted = max(earlier)
+        try:
+            old = assemble_series(thread, version=wanted)
+        except ReviewpatchError:
+            if asked:
+                raise
+            return None
+    say(f"comparing with v{old.version}")
+    return compare_versions(old, series)
 
 
 def _open_tree(

@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="review version N of the series (default: the newest)",
     )
     p.add_argument(
+        "--compare-with",
+        metavar="PREVIOUS",
+        help="the previous version to compare with: vN (in the same thread), a Message-ID, "
+        "an archive URL or a file (default: the newest earlier version in the thread)",
+    )
+    p.add_argument(
         "--archive", metavar="URL", help=f"public-inbox base URL (default {DEFAULT_ARCHIVE})"
     )
     p.add_argument("--offline", action="store_true", help="use only the cache, never the network")
@@ -160,6 +166,8 @@ def _option_changes(args: argparse.Namespace) -> SettingsChanges:
         changes["cache_dir"] = args.cache_dir
     if args.series_version is not None:
         changes["version"] = args.series_version
+    if args.compare_with:
+        changes["compare_with"] = args.compare_with
     if args.fail_on:
         changes["fail_on"] = Severity.parse(args.fail_on)
     return changes

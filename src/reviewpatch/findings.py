@@ -15,8 +15,12 @@ __all__ = [
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from reviewpatch.model import Series
+
+if TYPE_CHECKING:
+    from reviewpatch.versions.model import VersionReport
 
 
 class Severity(str, Enum):
@@ -121,12 +125,14 @@ def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 @dataclass(frozen=True)
 class Report:
     """Everything a renderer needs: the series, the findings (sorted), the
-    ids of the rules that ran, and metadata (tool version, source, mode)."""
+    ids of the rules that ran, metadata (tool version, source, mode), and
+    ``since``: the series against its previous version, when one was found."""
 
     series: Series
     findings: tuple[Finding, ...]
     rules_run: tuple[str, ...] = ()
     meta: tuple[tuple[str, str], ...] = ()
+    since: VersionReport | None = None
 
     def for_patch(self, index: int | None) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.location.patch_index == index)

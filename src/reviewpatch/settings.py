@@ -41,6 +41,9 @@ class Settings:
     ``cache_max_age`` seconds after which a cached thread is fetched again.
 
     Series: ``version`` picks a version of the series (None: the newest).
+    ``compare_with`` names the previous version to compare with: ``vN`` (a
+    version in the same thread), a Message-ID, an archive URL or a file
+    (None: the newest earlier version the thread holds, if any).
 
     Rules: ``select`` / ``ignore`` / ``extend_select`` are rule id prefixes or
     rule names (longest prefix wins); ``per_file_ignores`` pairs a glob with
@@ -60,6 +63,7 @@ class Settings:
     retries: int = 3
     cache_max_age: float = 600.0
     version: int | None = None
+    compare_with: str | None = None
     select: tuple[str, ...] = ("RP",)
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
@@ -89,6 +93,7 @@ class SettingsChanges(TypedDict, total=False):
     retries: int
     cache_max_age: float
     version: int | None
+    compare_with: str | None
     select: tuple[str, ...]
     ignore: tuple[str, ...]
     extend_select: tuple[str, ...]

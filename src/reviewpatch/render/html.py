@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Report
+from reviewpatch.render.sinceview import since_view
 from reviewpatch.render.viewmodel import build_view
 from reviewpatch.rules.registry import RuleDoc
 
@@ -73,6 +74,7 @@ def render_html(report: Report, *, docs: Mapping[str, RuleDoc] | None = None) ->
     digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
     page = env.get_template(_TEMPLATE).render(
         view=build_view(report, docs),
+        since=since_view(report),
         css=Markup(css),
         js=Markup(js),
         csp=CSP_TEMPLATE.format(digest=digest),

@@ -17,6 +17,13 @@ Format (``format_version`` 1)::
                 "duplicates": [msgid],
                 "others": [{"msgid", "subject", "version", "mails"}],
                 "problems": [{"origin", "msgid", "message"}]},
+     "since": null | {"version", "summary", "changelog": [str],
+               "patches": [{"index", "previous", "previous_msgid", "status",
+                            "reason", "interdiff": [str],
+                            "interdiff_truncated", "carried_trailers": [str],
+                            "requests": [{request}]}],
+               "requests": [{"reviewer", "msgid", "request", "answer",
+                             "verdict", "reason", "evidence": [str]}]},
      "summary": {"error": n, "warning": n, "note": n, "total": n},
      "rules_run": ["RP101", ...],
      "findings": [{"rule_id", "rule_name", "severity", "confidence",
@@ -35,6 +42,7 @@ import json
 from reviewpatch.findings import Finding, Report, Severity
 from reviewpatch.jsontypes import JSONObject
 from reviewpatch.model import FileDiff, Patch, Person, Trailer
+from reviewpatch.render.sinceview import RequestView, since_view
 
 FORMAT_VERSION = 1
 
@@ -153,9 +161,49 @@ def report_to_dict(report: Report) -> JSONObject:
                 {"origin": p.origin, "msgid": p.msgid, "message": p.message} for p in s.problems
             ],
         },
+        "since": _since(report),
         "summary": summary,
         "rules_run": list(report.rules_run),
         "findings": [_finding(f) for f in report.findings],
+    }
+
+
+def _since(report: Report) -> JSONObject | None:
+    """The comparison with the previous version (see render/sinceview.py)."""
+    view = since_view(report)
+    if view is None:
+        return None
+    return {
+        "version": view.version,
+        "summary": view.summary,
+        "changelog": list(view.changelog),
+        "patches": [
+            {
+                "index": p.index,
+                "previous": p.old_label,
+                "previous_msgid": p.old_msgid,
+                "status": p.status,
+                "reason": p.reason,
+                "interdiff": list(p.interdiff),
+                "interdiff_truncated": p.truncated,
+                "carried_trailers": list(p.carried),
+                "requests": [_request(r) for r in p.requests],
+            }
+            for p in view.patches
+        ],
+        "requests": [_request(r) for r in view.general],
+    }
+
+
+def _request(r: RequestView) -> JSONObject:
+    return {
+        "reviewer": r.reviewer,
+        "msgid": r.msgid,
+        "request": r.request,
+        "answer": r.answer,
+        "verdict": r.verdict,
+        "reason": r.reason,
+        "evidence": list(r.evidence),
     }
 
 

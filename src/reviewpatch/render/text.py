@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from reviewpatch.findings import Finding, Report, Severity
 from reviewpatch.model import Patch, Series, Trailer
+from reviewpatch.render.sinceview import PatchSince, RequestView, SinceView, since_view
 
 # C0 controls but tab and newline, DEL, every C1 control (CSI, OSC, DCS,
 # ...), and the bidi overrides that reorder what a terminal shows
@@ -72,6 +73,9 @@ def _header(out: _Out, series: Series, report: Report) -> None:
         out.add(f"  missing:  {', '.join(str(n) for n in series.missing)}")
     if series.base_commit:
         out.add(f"  base:     {clean(series.base_commit)}")
+    since = since_view(report)
+    if since is not None:
+        out.add(f"  since:    {clean(since.summary)}")
     for other in series.others:
         out.add(
             f"  also in this thread (not reviewed): <{clean(other.msgid)}> "
@@ -112,7 +116,30 @@ def _finding(out: _Out, f: Finding) -> None:
             out.add(out.style("dim", f"        {prefix}{clean(ev.text)}"))
 
 
-def _patch(out: _Out, patch: Patch, findings: tuple[Finding, ...]) -> None:
+def _since(out: _Out, since: PatchSince | None, requests: tuple[RequestView, ...] = ()) -> None:
+    """The patch against the previous version: its status, the trailers it
+    inherits, and the follow-through of each review request (the interdiff
+    itself with -v)."""
+    if since is not None:
+        where = f" {since.old_label}" if since.old_label else ""
+        out.add(f"    since{where}: {since.status} ({clean(since.reason)})")
+        for text in since.carried:
+            out.add(out.style("ok", f"    + {clean(text)}   (carried: the patch is unchanged)"))
+        requests = since.requests
+        if out.options.verbose:
+            for line in since.interdiff:
+                out.add(out.style("dim", f"        {clean(line)}"))
+            if since.truncated:
+                out.add(out.style("dim", "        [interdiff cut short]"))
+    for r in requests:
+        out.add(
+            f"    review by {clean(r.reviewer)}: {r.verdict.replace('_', ' ')} ({clean(r.reason)})"
+        )
+
+
+def _patch(
+    out: _Out, patch: Patch, findings: tuple[Finding, ...], since: SinceView | None = None
+) -> None:
     label = "cover" if patch.index == 0 else f"{patch.index}/{patch.subject.total}"
     out.add(out.style("head", f"[{label}] {clean(patch.subject.title)}"))
     if not out.options.quiet:
@@ -121,6 +148,11 @@ def _patch(out: _Out, patch: Patch, findings: tuple[Finding, ...]) -> None:
             out.add(f"    {_trailer_line(t, False)}")
         for t in patch.followup_trailers:
             out.add(out.style("ok", f"    + {_trailer_line(t, True)}"))
+        if since is not None:
+            if patch.index == 0:
+                _since(out, None, since.general)
+            else:
+                _since(out, since.of(patch.index))
     if not findings and not out.options.quiet:
         out.add(out.style("ok", "    no findings"))
     for f in findings:
@@ -140,12 +172,18 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
         for f in general:
             _finding(out, f)
         out.add()
+    since = since_view(report)
     for patch in series.all_patches:
         found = report.for_patch(patch.index)
         if options.quiet and not found:
             continue
-        _patch(out, patch, found)
+        _patch(out, patch, found, since)
         out.add()
+    if since is not None and not options.quiet:
+        for gone in since.dropped:
+            out.add(out.style("head", f"[{gone.old_label}] {gone.status} since v{since.version}"))
+            _since(out, gone)
+            out.add()
     counts = ", ".join(f"{report.count(s)} {s.value}(s)" for s in reversed(Severity))
     out.add(f"{len(report.findings)} finding(s): {counts}")
     return "\n".join(out.lines) + "\n"

@@ -22,6 +22,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reviewpatch.rules.review_tags",
     "reviewpatch.rules.fixes",
     "reviewpatch.rules.series",
+    "reviewpatch.rules.since",
     "reviewpatch.rules.c.moved_call",
     "reviewpatch.rules.c.gated_callee",
     "reviewpatch.rules.c.mask_member",

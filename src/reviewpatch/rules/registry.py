@@ -50,6 +50,7 @@ from reviewpatch.settings import OptionValue
 
 if TYPE_CHECKING:
     from reviewpatch.csource.code import SeriesCode
+    from reviewpatch.versions.model import VersionReport
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead", "Options")
 
@@ -81,12 +82,14 @@ class RuleContext:
     """What a rule reads.  ``patch`` is None for series-scope rules.
     ``options`` holds this rule's options from the configuration.  ``code``
     is the C analysis of the series (``reviewpatch.csource``), set only for
-    rules declared with ``needs_code=True``."""
+    rules declared with ``needs_code=True``.  ``since`` compares the series
+    with its previous version, when the review found one."""
 
     series: Series
     patch: Patch | None = None
     options: Mapping[str, OptionValue] = field(default_factory=dict)
     code: SeriesCode | None = None
+    since: VersionReport | None = None
 
     def option(self, name: str, default: OptionValue) -> OptionValue:
         """This rule's option ``name`` from the configuration, else ``default``."""
