@@ -193,6 +193,20 @@ def test_a_reply_carrying_its_own_version_of_the_patch_after_a_dash_line() -> No
     assert parse_patch(make_mail(plain), subject()).message == "Msg."
 
 
+def test_a_reply_carrying_a_patch_with_an_in_body_from_alone() -> None:
+    # "Please try the one below instead.\n\n---\nFrom: ...\n\nMessage ... SoB"
+    body = (
+        "On Monday A B wrote:\n> Does the attached patch help?\n\n"
+        "Please try the one below instead.\n\n---\nFrom: C D <c@d.org>\n\n"
+        "Real message.\n\nSigned-off-by: C D <c@d.org>\n---\n"
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    patch = parse_patch(make_mail(body), subject())
+    assert patch.author.email == "c@d.org"
+    assert patch.message == "Real message."
+    assert [t.value for t in patch.trailers] == ["C D <c@d.org>"]
+
+
 def test_broken_hunk_names_mail() -> None:
     body = "msg\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n"
     with pytest.raises(ParseError, match=r"test\.eml: diff of x: hunk '@@ -1,3 \+1,3 @@'"):

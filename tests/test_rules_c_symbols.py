@@ -764,3 +764,31 @@ diff --git a/drivers/misc/foo.c b/drivers/misc/foo.c
 def test_a_file_local_macro_removed_while_used_is_an_error_in_hunk_mode() -> None:
     hits = run(removed_symbol_still_used, make_series(make_patch(FILE_LOCAL)))
     assert [(h.symbol, h.severity) for h in hits] == [("FOO_LEGACY_MODE", None)]
+
+
+BITOPS = """\
+diff --git a/include/linux/bitops.h b/include/linux/bitops.h
+--- a/include/linux/bitops.h
++++ b/include/linux/bitops.h
+@@ -30,7 +30,7 @@ extern unsigned long __sw_hweight64(__u64 w);
+ #include <asm-generic/bitops/generic-non-atomic.h>
+ 
+-#define __set_bit arch___set_bit
++#define __set_bit(nr, addr)		bitop(___set_bit, nr, addr)
+ 
+ #define __check_bitop_pr(name)						\\
+ 	static_assert(__same_type(_##name, generic_##name))
+ 
+@@ -58,3 +58,4 @@ extern unsigned long __sw_hweight64(__u64 w);
+ __check_bitop_pr(__set_bit);
++x = __set_bit;
+ 
+ #undef __check_bitop_pr
+"""
+
+
+def test_a_name_passed_to_a_pasting_macro_is_not_a_bare_use() -> None:
+    from reviewpatch.rules.c.macro_arity import macro_call_mismatch
+
+    hits = run(macro_call_mismatch, make_series(make_patch(BITOPS)))
+    assert [(h.line, h.symbol) for h in hits] == [(59, "__set_bit")]

@@ -615,3 +615,14 @@ def test_likely_same_person_under_two_names() -> None:
         Person("Shida Zhang", "zs@k.cn"), Person("Stephen Zhang", "s@g.com")
     )
     assert not likely_same_person(Person("Jane", "j@x.org"), Person("Jane Doe", "jane@y.org"))
+    assert likely_same_person(
+        Person("", "Hermann.Lauer@uni-heidelberg.de"),
+        Person("Hermann Lauer", "Hermann.Lauer@iwr.uni-heidelberg.de"),
+    )
+    assert likely_same_person(
+        Person("Vinicius Petrucci", "vpetrucci@gmail.com"),
+        Person("Vinicius Tavares Petrucci", "vtavarespetr@micron.com"),
+    )
+    assert not likely_same_person(
+        Person("John Smith", "js@a.org"), Person("John Paul Smithers", "jps@b.org")
+    )

@@ -238,3 +238,18 @@ def test_real_initrd_v4() -> None:
     for patch in s.patches:
         given = [t for t in patch.followup_trailers if t.person and t.person.key == "hch@lst.de"]
         assert len(given) == 1
+
+
+def test_a_ping_that_quotes_the_patch_is_not_a_patch() -> None:
+    from reviewpatch.model import Person
+    from reviewpatch.series import is_patch_mail
+    from reviewpatch.subject import parse_subject
+
+    quoted = (
+        "Ping.\n\nOn 1/2/24 A wrote:\n> Signed-off-by: A <a@b.org>\n> ---\n> diff --git a/x b/x\n"
+    )
+    resent = "Ping, resent.\n\nSigned-off-by: A <a@b.org>\n---\ndiff --git a/x b/x\n"
+    who = Person("A", "a@b.org")
+    for body, want in ((quoted, False), (resent, True)):
+        mail = Mail("p@x", "[PING][PATCH] uapi: define AT_HWCAP3", who, "", None, (), body)
+        assert is_patch_mail(mail, parse_subject(mail.subject)) is want

@@ -67,6 +67,8 @@ def is_patch_mail(mail: Mail, subject: Subject) -> bool:
         return False
     if any(word.upper() in _NOT_PATCH_WORDS for word in subject.prefixes):
         return False
+    if any(word.upper() == "PING" for word in subject.prefixes) and not _DIFF.search(mail.body):
+        return False  # a reminder that quotes the patch, not the patch
     return subject.is_patch or bool(_DIFF.search(mail.body))
 
 

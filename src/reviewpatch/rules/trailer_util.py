@@ -162,7 +162,9 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
     addresses: the same name; the words of one name in another order or
     run together ("dongjian" and "Jian Dong"); or a short name inside the
     other ("fan" and "Fan Ni") with an address whose mailbox holds every
-    word of the full name ("nifan.cxl@...")."""
+    word of the full name ("nifan.cxl@..."); the same first and last name
+    with a middle name on one side only ("Vinicius Petrucci" and "Vinicius
+    Tavares Petrucci")."""
     if not a or not b:
         return False
     if same_name(a, b):
@@ -180,6 +182,8 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
         or "".join(wb) in ("".join(wa), "".join(reversed(wa)))
     ):
         return True
+    if min(len(wa), len(wb)) >= 2 and wa[0] == wb[0] and wa[-1] == wb[-1]:
+        return True  # "Vinicius Petrucci" and "Vinicius Tavares Petrucci"
     short, full = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     if set(short) <= set(full):
         locals_ = [p.key.split("@")[0] for p in (a, b) if p.key]
@@ -189,7 +193,7 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
 
 def _mailbox(person: Person) -> str:
     """The letters of an address's mailbox ("qiwuchen55@..." -> "qiwuchen")."""
-    return "".join(c for c in person.key.split("@")[0] if c.isalpha())
+    return "".join(c for c in person.key.split("@")[0] if c.isalpha()).casefold()
 
 
 def _nameless_match(a: Person, b: Person) -> bool:

@@ -136,6 +136,8 @@ def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
         return  # no author to compare with
     if any(_by_address(patch, t) or same_name(t.person, patch.author) for t in signoffs):
         return
+    if any(likely_same_person(t.person, patch.author) for t in signoffs):
+        return  # one person under two forms (RP102 reports the address)
     if _signed_above(patch):
         return
     names = ", ".join(str(t.person) if t.person else t.value for t in signoffs)

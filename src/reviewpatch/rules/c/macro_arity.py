@@ -125,8 +125,43 @@ def _wrong_uses(code: SeriesCode, ch: _Change) -> list[_Use]:
             if _COMMENT_LINE_RE.match(ln.text):
                 continue
             if pat.search(text) and not _designator(text, ch.name):
+                if bare and _passed_to_macro(code, text, ch.name):
+                    continue
                 out.append(_Use(path, ln, index))
     return out
+
+
+def _passed_to_macro(code: SeriesCode, text: str, name: str) -> bool:
+    """The bare name is a whole argument of a macro that pastes or
+    stringifies its arguments (``__check_bitop_pr(__set_bit)`` builds
+    ``_##name``): no bare use of the name need remain after expansion."""
+    for m in re.finditer(rf"(?<![\w.>]){re.escape(name)}\b", text):
+        before = text[: m.start()].rstrip()
+        after = text[m.end() :].lstrip()
+        if not before.endswith(("(", ",")) or not after.startswith((",", ")")):
+            continue
+        callee = _callee_of(before)
+        if callee is None:
+            continue
+        if any("#" in mac.body for mac in code.macro_defs(callee)):
+            return True
+    return False
+
+
+def _callee_of(before: str) -> str | None:
+    """The name before the innermost open ``(`` at the end of ``before``."""
+    depth = 0
+    for at in range(len(before) - 1, -1, -1):
+        c = before[at]
+        if c == ")":
+            depth += 1
+        elif c == "(":
+            if depth == 0:
+                head = before[:at].rstrip()
+                word = re.search(r"\w+$", head[-200:])
+                return word.group(0) if word else None
+            depth -= 1
+    return None
 
 
 def _designator(text: str, name: str) -> bool:
