@@ -205,6 +205,9 @@ def test_a_reply_carrying_a_patch_with_an_in_body_from_alone() -> None:
     assert patch.author.email == "c@d.org"
     assert patch.message == "Real message."
     assert [t.value for t in patch.trailers] == ["C D <c@d.org>"]
+    # or with an in-body Subject: alone
+    alone = body.replace("From: C D <c@d.org>\n", "Subject: x86: fix it\n")
+    assert parse_patch(make_mail(alone), subject()).message == "Real message."
 
 
 def test_broken_hunk_names_mail() -> None:

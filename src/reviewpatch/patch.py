@@ -142,12 +142,16 @@ def _reply_patch_start(lines: Sequence[str], i: int, limit: int) -> bool:
     """A ``---`` line that ends a reply's own text and opens the patch it
     carries, with in-body ``From:`` and ``Subject:`` headers right below it
     (how some maintainers answer a patch with their own version), or an
-    in-body ``From:`` alone above a message that signs off."""
-    if lines[i].rstrip() != "---" or i + 2 >= limit or not lines[i + 1].startswith("From: "):
+    in-body ``From:`` or ``Subject:`` alone above a message that signs off."""
+    if lines[i].rstrip() != "---" or i + 2 >= limit:
         return False
-    if any(lines[j].startswith("Subject: ") for j in range(i + 2, min(i + 4, limit))):
+    if not lines[i + 1].startswith(("From: ", "Subject: ")):
+        return False
+    if lines[i + 1].startswith("From: ") and any(
+        lines[j].startswith("Subject: ") for j in range(i + 2, min(i + 4, limit))
+    ):
         return True
-    # "---", an in-body From: and a blank line, then a message that signs off
+    # "---" and an in-body From: or Subject: alone, then a message that signs off
     return not lines[i + 2].strip() and any(
         lines[j].startswith("Signed-off-by: ") for j in range(i + 3, limit)
     )
