@@ -520,3 +520,35 @@ def test_unchanged_return_beside_the_new_one_after_a_hidden_gap() -> None:
     # lines between the hunks release it, or the function already leaves
     # holding it.  Not the patch's doing.
     assert run(early_exit_skips_release, make_series(make_patch(LOCK_GAP))) == []
+
+
+SETTER_ZERO = """\
+diff --git a/drivers/remoteproc/foo.c b/drivers/remoteproc/foo.c
+--- a/drivers/remoteproc/foo.c
++++ b/drivers/remoteproc/foo.c
+@@ -10,3 +10,17 @@ struct foo;
+ 
+ #include <linux/pm_domain.h>
+ 
++static int foo_pds_enable(struct foo *foo)
++{
++	struct device *dev = foo->dev;
++
++	dev_pm_genpd_set_performance_state(dev, INT_MAX);
++	return pm_runtime_resume_and_get(dev);
++}
++
++static void foo_pds_disable(struct foo *foo)
++{
++	struct device *dev = foo->dev;
++
++	dev_pm_genpd_set_performance_state(dev, 0);
++}
+"""
+
+
+def test_a_setter_given_zero_in_the_partner_clears_what_it_set() -> None:
+    from reviewpatch.rules.c.set_clear import set_clear_asymmetry
+
+    hits = run(set_clear_asymmetry, make_series(make_patch(SETTER_ZERO)))
+    assert not [h for h in hits if "INT_MAX" in h.message]

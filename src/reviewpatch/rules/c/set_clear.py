@@ -66,6 +66,10 @@ class _Op:
 _DEVICE_NODES = frozenset({"of_node", "fwnode"})
 
 
+_ZERO = frozenset({"0", "false", "NULL", "0UL", "0U"})
+_ANY = "*"  # any value: the flag of a setter called with 0
+
+
 def _tokens(name: str) -> list[str]:
     return [t for t in name.lstrip("_").split("_") if t]
 
@@ -114,6 +118,11 @@ def _call_ops(piece: FlowPiece) -> list[_Op]:
         if kind and flags and tokens[0] != "test":
             rest = "_".join(t for t in tokens if t not in ("set", "clear", "unset"))
             out += [_Op(kind, rest, f, s.line, piece.path, text) for f in flags]
+        elif kind == "set" and any(a in _ZERO for a in s.args[1:]):
+            # a setter given 0 puts back what a non-zero value set
+            # (dev_pm_genpd_set_performance_state(dev, 0))
+            rest = "_".join(t for t in tokens if t != "set")
+            out.append(_Op("clear", rest, _ANY, s.line, piece.path, text))
         else:
             if by_result(s.callee) and s.assigned in piece.locals:
                 continue  # a local's reference: the function's own to drop (RP310)
@@ -211,6 +220,8 @@ class _Judge:
             return True
         if other.kind == "keep":
             return self.key(op.flag) not in {self.key(f) for f in other.text_flags}
+        if other.kind == "clear" and other.flag == _ANY:
+            return other.word == op.word
         return other.kind == "clear" and self.key(other.flag) == self.key(op.flag)
 
     def clears(self, fv: FunctionView, op: _Op, depth: int = 0) -> bool:
