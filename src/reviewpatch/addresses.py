@@ -10,10 +10,13 @@ import re
 
 from reviewpatch.model import Person
 
-_OBFUSCATED = re.compile(
-    r"([\w.+=-]+)(?:\s+at\s+|\s*[(\[]at[)\]]\s*)([\w-]+(?:\.[\w-]+)+)", re.IGNORECASE
-)
-_EMAIL_TOKEN = re.compile(r"[^\s<>\"(),;]+@[^\s<>\"(),;]+")
+# " at " or "(at)" / "[at]" between the two halves of an obfuscated address;
+# the halves are read by scanning outwards from it (a regex reaching back
+# over a long run of word characters would try every start)
+_AT_WORD = re.compile(r" at |(?: ?)[(\[]at[)\]](?: ?)", re.IGNORECASE)
+_LOCAL_CHARS = re.compile(r"[\w.+=-]")
+_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+_TOKEN_STOP = frozenset(' \t\n\r\f\v<>"(),;')
 # the last <...> that holds an address: a display name may quote markup
 _ANGLE_ADDR = re.compile(r"^(.*)<([^<>@]*@[^<>]*)>(.*)$", re.DOTALL)
 
@@ -87,15 +90,57 @@ def parse_person(text: str) -> Person | None:
     if not text:
         return None
     if "@" not in text:
-        text = _OBFUSCATED.sub(r"\1@\2", text)
+        text = _unobfuscate(text)
+        if "@" not in text:
+            return None
     match = _ANGLE_ADDR.match(text)
     if match:
         addr = match.group(2).strip()
         name = _clean_name(match.group(1)) or _clean_name(match.group(3))
         return Person(name, addr)
-    token = _EMAIL_TOKEN.search(text)
+    token = _email_token(text)
     if token is None:
         return None
-    addr = token.group(0).strip(".")
-    rest = (text[: token.start()] + " " + text[token.end() :]).strip()
+    start, end = token
+    addr = text[start:end].strip(".")
+    rest = (text[:start] + " " + text[end:]).strip()
     return Person(_clean_name(rest), addr)
+
+
+def _unobfuscate(text: str) -> str:
+    """``user at host.tld`` or ``user(at)host.tld`` -> ``user@host.tld``,
+    for each such spelling in ``text`` (whose blanks are single spaces)."""
+    out: list[str] = []
+    done = 0
+    marker = _AT_WORD.search(text)
+    while marker is not None:
+        start = marker.start()
+        local = start
+        while local > done and _LOCAL_CHARS.match(text[local - 1]):
+            local -= 1
+        domain = _DOMAIN.match(text, marker.end())
+        if local == start or domain is None:
+            marker = _AT_WORD.search(text, start + 1)
+            continue
+        out.append(text[done:start] + "@" + domain.group())
+        done = domain.end()
+        marker = _AT_WORD.search(text, done)
+    return "".join(out) + text[done:]
+
+
+def _email_token(text: str) -> tuple[int, int] | None:
+    """Where the first ``local@domain`` token of ``text`` is (no blanks,
+    brackets, quotes, commas or semicolons in it), found by scanning out
+    from each ``@``."""
+    at = text.find("@")
+    while at >= 0:
+        end = at + 1
+        while end < len(text) and text[end] not in _TOKEN_STOP:
+            end += 1
+        start = at
+        while start > 0 and text[start - 1] not in _TOKEN_STOP:
+            start -= 1
+        if text.find("@", start + 1, end - 1) >= 0:  # one character either side
+            return start, end
+        at = text.find("@", end)
+    return None

@@ -160,7 +160,7 @@ def diff_end(lines: list[str], first_mail_line: int = 1) -> int:
     """
     path = "?"
     hunk: _OpenHunk | None = None
-    last: tuple[str, int] | None = None  # header and end of the last closed hunk
+    last: str | None = None  # header of the hunk that just closed (only \ lines since)
     for i, line in enumerate(lines):
         if hunk is not None:
             step = _hunk_step(hunk, line)
@@ -169,7 +169,7 @@ def diff_end(lines: list[str], first_mail_line: int = 1) -> int:
                 raise _short(hunk, first_mail_line, where)
             hunk = step
             if hunk.old_left == 0 and hunk.new_left == 0:
-                last, hunk = (hunk.header, i), None
+                last, hunk = hunk.header, None
             continue
         if line.rstrip() == "--":
             return i
@@ -180,21 +180,21 @@ def diff_end(lines: list[str], first_mail_line: int = 1) -> int:
             hunk = _OpenHunk(header, path, old, new, i)
             if old == 0 and new == 0:
                 hunk = None
+            last = None
             continue
-        if last is not None and _overflows(lines, i, last[1]):
-            raise _long(path, last[0], first_mail_line + i)
+        if last is not None and _overflows(line):
+            raise _long(path, last, first_mail_line + i)
+        if not line.startswith("\\"):
+            last = None
         path = _path_of(line, path)
     if hunk is not None:
         raise _short(hunk, first_mail_line, "the diff ends early")
     return len(lines)
 
 
-def _overflows(lines: list[str], i: int, end: int) -> bool:
-    """True when ``lines[i]`` looks like one more diff line right after the
-    hunk that ended at ``end`` (only ``\\`` marker lines may sit between)."""
-    if any(not lines[j].startswith("\\") for j in range(end + 1, i)):
-        return False
-    line = lines[i]
+def _overflows(line: str) -> bool:
+    """True when ``line``, right after a hunk (or after the ``\\`` marker
+    lines that follow it), looks like one more diff line of that hunk."""
     if line.startswith(("+++ ", "--- ")) or line.rstrip() in ("--", "---"):
         return False
     if line[:1] in ("+", "-"):

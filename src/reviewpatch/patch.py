@@ -41,8 +41,11 @@ _FORMAT_PATCH_RE = re.compile(r"^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001\s*$"
 _SCISSORS_RE = re.compile(r"^\s*-{2,}\s*(?:>8|8<)\s*-{2,}.*$")
 _INBODY_START_RE = re.compile(r"^(From|Subject|Date):\s")
 _HEADER_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$")
-_STAT_FILE_RE = re.compile(r"^\s*\S.*?\s+\|\s+(?:\d+(?: [+-]*)?|Bin(?: \d+ -> \d+ bytes)?)\s*$")
-_STAT_ENTRY_RE = re.compile(r"^\s*(\S.*?)\s+\|\s+(?:(\d+)(?: [+-]*)?|Bin\b.*)\s*$")
+# A diffstat file line is ``path | count graph``: what follows the last
+# ``|`` is matched on its own (the path, lazy before blanks and a bar, would
+# make the pattern try every blank of a long line).
+_BIN_AFTER = re.compile(r"\s+Bin\b")
+_STAT_COUNT_RE = re.compile(r"\s+(?:(\d+)(?: [+-]*)?|(Bin)(?: \d+ -> \d+ bytes)?|Bin\b.*)\s*")
 _STAT_SUMMARY_RE = re.compile(
     r"^\s*(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?\s*$"
 )
@@ -68,11 +71,31 @@ class BodyParts:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+def _stat_entry(line: str, strict: bool) -> tuple[str, int | None] | None:
+    """``(path, changed lines)`` of a diffstat file line (None for a binary
+    file), or None when ``line`` is not one.  ``strict`` takes a binary
+    count only as git prints it (``Bin`` or ``Bin 10 -> 20 bytes``)."""
+    left, bar, right = line.rpartition("|")
+    if not strict:  # ``Bin`` and anything after it, bars included
+        first = len(line) - len(line.lstrip())  # the path's first character
+        bar_at = line.find("|", first + 1)
+        while bar_at >= 0:
+            if line[bar_at - 1].isspace() and _BIN_AFTER.match(line, bar_at + 1):
+                return line[:bar_at].strip(), None
+            bar_at = line.find("|", bar_at + 1)
+    if not bar or not left[-1:].isspace() or not left.strip():
+        return None
+    count = _STAT_COUNT_RE.fullmatch(right)
+    if count is None or (strict and count.group(1) is None and count.group(2) is None):
+        return None
+    return left.strip(), int(count.group(1)) if count.group(1) else None
+
+
 def is_diffstat_line(line: str) -> bool:
     """True for a diffstat line: `` path | 3 +--``, the ``N files changed``
     summary, or the ``create mode`` / ``rename`` lines git adds below it."""
     return bool(
-        _STAT_FILE_RE.match(line) or _STAT_SUMMARY_RE.match(line) or _STAT_EXTRA_RE.match(line)
+        _stat_entry(line, True) or _STAT_SUMMARY_RE.match(line) or _STAT_EXTRA_RE.match(line)
     )
 
 
@@ -90,9 +113,9 @@ def diffstat_entries(diffstat: Sequence[str]) -> tuple[tuple[str, int | None], .
     file.  The path is as git printed it (maybe ``.../x.c`` or ``a => b``)."""
     out: list[tuple[str, int | None]] = []
     for line in diffstat:
-        match = _STAT_ENTRY_RE.match(line)
-        if match and not _STAT_SUMMARY_RE.match(line):
-            out.append((match.group(1), int(match.group(2)) if match.group(2) else None))
+        entry = _stat_entry(line, False)
+        if entry is not None and not _STAT_SUMMARY_RE.match(line):
+            out.append(entry)
     return tuple(out)
 
 

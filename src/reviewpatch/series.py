@@ -198,7 +198,7 @@ def _fallback_cover(
         return None
     total = max(p.subject.total for p in patches)
     subject = replace(subject, counter=0, total=total, version=version)
-    return _Candidate(parent, subject, thread.mails.index(parent))
+    return _Candidate(parent, subject, thread.position(parent.msgid))
 
 
 def _parse(cand: _Candidate, problems: list[InputProblem]) -> Patch | None:
@@ -218,7 +218,7 @@ def _replies(thread: Thread, heads: tuple[Mail, ...], stop: frozenset[str]) -> t
     out: list[Mail] = []
     for head in heads:
         out.extend(thread.descendants(head.msgid, stop=stop))
-    out.sort(key=lambda m: thread.mails.index(m))
+    out.sort(key=lambda m: thread.position(m.msgid))
     return tuple(out)
 
 

@@ -13,7 +13,7 @@ import re
 
 from reviewpatch.model import Subject
 
-_REPLY = re.compile(r"^(?:re|aw|sv|antw|fwd?|fw)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*", re.IGNORECASE)
+_REPLY = re.compile(r"^(?:re|aw|sv|antw|fwd?|fw)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?:\s*", re.IGNORECASE)
 _GROUP = re.compile(r"^\[([^\[\]]*)\]\s*")
 _BARE_TAG = re.compile(
     r"^(PATCH(?:[-_]?[vV]\d+)?(?:\s+(?:[vV]\d+|\d+/\d+|RFC|RESEND))*)\s*(?::\s*|\s+)(?=\S)"

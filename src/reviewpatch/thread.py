@@ -51,6 +51,10 @@ class Thread:
     def __len__(self) -> int:
         return len(self.mails)
 
+    def position(self, msgid: str) -> int:
+        """Where ``msgid`` is in thread order (``len(self)`` when absent)."""
+        return self._index.get(msgid, len(self.mails))
+
     def parent_id(self, msgid: str) -> str | None:
         """The Message-ID of the parent of ``msgid`` (None for a root)."""
         number = self._index.get(msgid)
@@ -107,15 +111,24 @@ def _break_cycles(parents: dict[str, str | None]) -> dict[str, str | None]:
     """Headers can be wrong enough to form a loop; make one mail of each
     loop a root (the first one found, in input order)."""
     fixed = dict(parents)
+    position = {msgid: number for number, msgid in enumerate(parents)}
+    done: set[str] = set()  # mails whose chain of parents is known to end at a root
     for start in fixed:
-        seen = {start}
-        current = fixed[start]
-        while current is not None:
-            if current in seen:
-                fixed[start] = None
-                break
-            seen.add(current)
+        if start in done:
+            continue
+        # walk up until a root, a mail already known to be fine, or a loop;
+        # every mail of the walk is visited once over the whole pass
+        path: list[str] = []
+        on_path: set[str] = set()
+        current: str | None = start
+        while current is not None and current not in done and current not in on_path:
+            path.append(current)
+            on_path.add(current)
             current = fixed.get(current)
+        if current is not None and current in on_path:
+            loop = path[path.index(current) :]
+            fixed[min(loop, key=position.__getitem__)] = None
+        done.update(path)
     return fixed
 
 

@@ -87,11 +87,13 @@ REVIEW_TRAILERS: frozenset[str] = frozenset(
 collects them: the review tags, and who reported or suggested the change)."""
 
 # git's rule: the token has no spaces; a colon, a space and a value follow.
-_TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s+(\S.*?)\s*$")
+# The value's trailing blanks are stripped by the callers, not by the
+# pattern: a lazy value followed by ``\s*$`` backtracks over every blank.
+_TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*):\s+(\S.*)")
 _BRACKET_RE = re.compile(r"^\s*\[.*\]\s*$")
 _BRACKET_OPEN_RE = re.compile(r"^\[[^\]]*$")
 _CHERRY_RE = re.compile(r"^\s*\(cherry picked from .*\)\s*$")
-_ANGLE_RE = re.compile(r"^(?P<name>.*?)\s*<(?P<addr>[^<>\s]+)>\s*(?P<rest>.*)$")
+_ANGLE_RE = re.compile(r"<[^<>\s]+>")
 _BARE_RE = re.compile(r"^(?P<addr>[^\s<>@\"]+@[^\s<>@\"]+)\s*(?P<rest>.*)$")
 _VALID_ADDR_RE = re.compile(r"^[^\s@<>\"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _QUOTE_BREAKS = ("-----Original Message-----", "________________________________")
@@ -117,9 +119,10 @@ def person_from_value(value: str) -> Person | None:
     text = value.strip()
     if "#" in text:
         text = text.split("#", 1)[0].strip()
-    match = _ANGLE_RE.match(text)
-    if match and match.group("rest"):
-        text = text[: len(text) - len(match.group("rest"))].strip()
+    angle = _ANGLE_RE.search(text)
+    rest = text[angle.end() :].lstrip() if angle else ""
+    if rest:
+        text = text[: len(text) - len(rest)].strip()
     match = _BARE_RE.match(text)
     if match and match.group("rest") and "<" not in text:
         text = match.group("addr")

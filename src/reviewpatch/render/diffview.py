@@ -132,44 +132,47 @@ class FileView:
     hunks: tuple[HunkView, ...]
 
 
-def _merge(spans: list[Span]) -> tuple[Span, ...]:
-    out: list[Span] = []
-    for span in spans:
-        if not span.text:
-            continue
-        if out and out[-1].cls == span.cls:
-            out[-1] = Span(span.cls, out[-1].text + span.text)
-        else:
-            out.append(span)
-    return tuple(out)
+_CLASS_OF = {"c": "c", "s": "s", "n": "n", "w": "", "o": ""}
+# Longer lines are shown without colour: a tokenizer pass over a line of
+# megabytes buys nothing a reader can use.
+_LONGEST_COLOURED = 20_000
 
 
 def c_spans(text: str, in_comment: bool = False) -> tuple[tuple[Span, ...], bool]:
     """Split one line of C into spans; ``in_comment`` says whether the line
     starts inside a ``/* */`` comment.  Returns the spans and whether the
-    next line starts inside one."""
+    next line starts inside one.  Neighbouring tokens of one class share a
+    span."""
     spans: list[Span] = []
+    parts: list[str] = []  # the texts of the span being built, of class ``cls``
+    cls = ""
     pos = 0
     if in_comment:
         end = text.find("*/")
         if end < 0:
             return ((Span("c", text),) if text else ()), True
-        spans.append(Span("c", text[: end + 2]))
-        pos = end + 2
+        cls, parts, pos = "c", [text[: end + 2]], end + 2
     elif (directive := _DIRECTIVE.match(text)) is not None:
-        spans.append(Span("p", directive.group()))
-        pos = directive.end()
+        cls, parts, pos = "p", [directive.group()], directive.end()
+    if len(text) - pos > _LONGEST_COLOURED:
+        rest = text[pos:]
+        head = (Span(cls, parts[0]),) if parts else ()
+        return head + (Span("", rest),), rest.rfind("/*") > rest.rfind("*/")
     open_comment = False
     for match in _TOKEN.finditer(text, pos):
         kind = match.lastgroup or "o"
         word = match.group()
         if kind == "c":
             open_comment = word.startswith("/*") and (len(word) < 4 or not word.endswith("*/"))
-        cls = {"c": "c", "s": "s", "n": "n"}.get(kind, "")
-        if kind == "w" and word in C_KEYWORDS:
-            cls = "k"
-        spans.append(Span(cls, word))
-    return _merge(spans), open_comment
+        now = "k" if kind == "w" and word in C_KEYWORDS else _CLASS_OF[kind]
+        if now != cls and parts:
+            spans.append(Span(cls, "".join(parts)))
+            parts = []
+        cls = now
+        parts.append(word)
+    if parts:
+        spans.append(Span(cls, "".join(parts)))
+    return tuple(spans), open_comment
 
 
 def line_spans(path: str, hunk: Hunk) -> tuple[tuple[Span, ...], ...]:
