@@ -192,3 +192,33 @@ def test_quilt_diff_loses_its_first_path_component() -> None:
     (fd,) = parse_diff(text, 1)
     assert (fd.old_path, fd.new_path) == ("drivers/rtc/rtc-cmos.c", "drivers/rtc/rtc-cmos.c")
     assert not fd.is_rename
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ("a/mm/x.c", "b/mm/x.c", "mm/x.c"),  # quilt with git-like prefixes
+        ("a/mm/x.c~fix-the-thing", "a/mm/x.c", "mm/x.c"),  # as the -mm tree posts them
+        ("linux.orig/mm/x.c", "linux/mm/x.c", "mm/x.c"),  # quilt's own names
+        ("mm/x.c.orig", "mm/x.c", "mm/x.c"),  # diff -u x.orig x: nothing to strip
+        ("x.c.orig", "x.c", "x.c"),
+        ("a/mm/x.c\t2024-01-01 00:00:00.000000000 +0000", "b/mm/x.c\t2024-01-01", "mm/x.c"),
+    ],
+)
+def test_diff_without_git_header_names_the_file_as_git_apply(old: str, new: str, path: str) -> None:
+    text = f"--- {old}\n+++ {new}\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
+    (fd,) = parse_diff(text, 1)
+    assert (fd.old_path, fd.new_path, fd.is_rename, fd.is_new) == (path, path, False, False)
+    assert [line.text for line in fd.hunks[0].lines] == ["a", "b", "c"]
+
+
+def test_diff_without_git_header_new_and_deleted_files() -> None:
+    text = (
+        "Index: linux/mm/n.c\n"
+        "===================================================================\n"
+        "--- /dev/null\n+++ b/mm/n.c\n@@ -0,0 +1 @@\n+c\n"
+        "--- a/mm/old.c\n+++ /dev/null\n@@ -1 +0,0 @@\n-c\n"
+    )
+    new, gone = parse_diff(text, 1)
+    assert (new.path, new.is_new, new.is_rename) == ("mm/n.c", True, False)
+    assert (gone.path, gone.is_deleted, gone.is_rename) == ("mm/old.c", True, False)

@@ -67,14 +67,15 @@ def is_diff_start(lines: Sequence[str], i: int) -> bool:
     )
 
 
-def unquote_path(path: str, git: bool = True) -> str:
-    """A path as git prints it, without quotes, C escapes and a/ b/ prefix.
-    A diff without git's header (quilt's ``linux.orig/mm/x.c``) loses its
-    first component, as ``git apply -p1`` drops it."""
+def unquote_path(path: str, git: bool = True, strip: bool = True) -> str:
+    """A path as git prints it, without quotes, C escapes and (``strip``)
+    the a/ b/ prefix.  A diff without git's header (quilt's
+    ``linux.orig/mm/x.c``) loses its first component, as ``git apply -p1``
+    drops it."""
     path = path.strip()
     if len(path) >= 2 and path[0] == '"' and path[-1] == '"':
         path = _unescape(path[1:-1])
-    if path == _NULL:
+    if path == _NULL or not strip:
         return path
     if len(path) > 2 and path[1] == "/" and path[0] in "abciow12":
         return path[2:]
@@ -249,11 +250,37 @@ def _convert_hunk(hunk: UHunk, first_mail_line: int) -> Hunk:
     )
 
 
+def _traditional_paths(source: str, target: str) -> tuple[str, str]:
+    """The paths of a diff without git's header (quilt, ``diff -u``), as
+    ``git apply`` and ``patch`` read them: such a diff never renames, so
+    the file is named by the ``+++`` side (the ``---`` side for a
+    deletion); one leading component is dropped when the two sides start
+    with different ones (``a/`` and ``b/``, ``linux.orig/`` and ``linux/``,
+    as ``-p1``), none when they share it (``mm/x.c.orig`` and ``mm/x.c``)."""
+    old, new = unquote_path(source, strip=False), unquote_path(target, strip=False)
+    if old == _NULL or new == _NULL:
+        name = old if new == _NULL else new
+        return (old, _strip_one(name)) if old == _NULL else (_strip_one(name), new)
+    old_first = old.lstrip("/").partition("/")[0]
+    new_first, slash, rest = new.lstrip("/").partition("/")
+    differ = old_first != new_first or new_first in ("a", "b")
+    name = rest if slash and rest and differ else new
+    return name, name
+
+
+def _strip_one(path: str) -> str:
+    """``path`` without its first component (``-p1``), when it has two."""
+    _head, slash, rest = path.lstrip("/").partition("/")
+    return rest if slash and rest else path
+
+
 def _convert_file(pfile: PatchedFile, first_mail_line: int) -> FileDiff:
     info = list(pfile.patch_info or [])
     git = any(x.startswith("diff --git ") for x in info)
-    old_path = unquote_path(pfile.source_file, git)
-    new_path = unquote_path(pfile.target_file, git)
+    if git:
+        old_path, new_path = unquote_path(pfile.source_file), unquote_path(pfile.target_file)
+    else:
+        old_path, new_path = _traditional_paths(pfile.source_file, pfile.target_file)
     is_new = old_path == _NULL
     is_deleted = new_path == _NULL
     ren_old, ren_new = _renamed(info)

@@ -23,7 +23,8 @@ from reviewpatch.subject import parse_subject
 from reviewpatch.thread import Thread, build_thread
 from reviewpatch.trailers import followup_trailers
 
-_DIFF = re.compile(r"^(?:diff --git a/|--- a/\S.*\n\+\+\+ b/)", re.MULTILINE)
+# a git diff, or a unified diff without git's header (quilt, ``diff -u``)
+_DIFF = re.compile(r"^(?:diff --git a/|--- \S.*\n\+\+\+ \S.*\n@@ -)", re.MULTILINE)
 _NOT_PATCH_WORDS = frozenset({"PULL", "ANNOUNCE", "ANNOUNCEMENT"})
 _MAX_TOTAL = 1000
 
