@@ -9,11 +9,23 @@ a pass that is quadratic, would take minutes and so overrun it clearly.
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
+
+from reviewpatch import review
+from reviewpatch.cli import Environment, main
+from reviewpatch.config import load_config, parse_limit
+from reviewpatch.errors import ConfigError
+from reviewpatch.findings import Report
+from reviewpatch.settings import Limits, Settings
 
 TIMEOUT = 20  # seconds; a linear pass over these inputs takes well under 1 s
 
@@ -254,3 +266,180 @@ def test_colouring_of_a_5_mb_line_is_linear() -> None:
         assert len(line_spans("a.c", hunk)) == 50_000
         """
     )
+
+
+# --- the documented limits: past one, the rest is reviewed and a note says
+# what was left out --------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+COVER3 = ROOT / "fixtures" / "threads" / "cover-3.mbox"
+
+
+def _patch_mail(number: int, files: int = 1, body_lines: int = 1, msgid: str = "") -> str:
+    """``[PATCH number/3]`` changing ``files`` files, each with a hunk of
+    ``body_lines`` added lines."""
+    diff = "".join(
+        f"diff --git a/f{n}.c b/f{n}.c\n--- a/f{n}.c\n+++ b/f{n}.c\n"
+        f"@@ -1 +1,{body_lines + 1} @@\n a\n" + "".join(f"+x{k};\n" for k in range(body_lines))
+        for n in range(files)
+    )
+    return (
+        f"From: A <a@example.org>\nSubject: [PATCH {number}/3] x: change {number}\n"
+        f"Message-ID: <{msgid or f'p{number}@example.org'}>\n"
+        f"Date: Mon, 3 Mar 2025 10:0{number}:00 +0000\n\n"
+        f"Change {number}.\n\nSigned-off-by: A <a@example.org>\n---\n{diff}"
+    )
+
+
+def _reply(number: int, body: str = "Looks fine.\n", msgid: str = "") -> str:
+    return (
+        f"From: R <r@example.org>\nSubject: Re: [PATCH 1/3] x: change 1\n"
+        f"Message-ID: <{msgid or f'r{number}@example.org'}>\nIn-Reply-To: <p1@example.org>\n"
+        f"Date: Mon, 3 Mar 2025 11:{number:02d}:00 +0000\n\n{body}"
+    )
+
+
+def _mbox(*mails: str) -> bytes:
+    return "".join(f"From x Mon Mar  3 10:00:00 2025\n{m}\n" for m in mails).encode()
+
+
+def _review(path: Path, *limits: str) -> Report:
+    settings = Settings()
+    for text in limits:
+        settings = replace(settings, limits=parse_limit(text, settings.limits))
+    return review(str(path), settings)
+
+
+def _rp002(report: Report) -> list[str]:
+    return [f.message for f in report.findings if f.rule_id == "RP002"]
+
+
+def test_limits_from_configuration_and_command_line(tmp_path: Path) -> None:
+    conf = tmp_path / ".reviewpatch.toml"
+    conf.write_text("[limits]\nmails = 50\nmail-bytes = 2_000\n")
+    settings = load_config(conf)
+    assert (settings.limits.mails, settings.limits.mail_bytes) == (50, 2000)
+    assert settings.limits.files == Limits().files
+    for bad in ("[limits]\nmailz = 3\n", "[limits]\nmails = 0\n", '[limits]\nmails = "3"\n'):
+        conf.write_text(bad)
+        with pytest.raises(ConfigError, match="limits.mail"):
+            load_config(conf)
+    assert parse_limit("files=1_000", Limits()).files == 1000
+    for bad in ("files", "files=", "files=-1", "nope=3", "files=1e3"):
+        with pytest.raises(ConfigError, match="--limit"):
+            parse_limit(bad, Limits())
+    conf.unlink()
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(stdin=io.BytesIO(b""), stdout=out, stderr=err, environ={}, cwd=tmp_path)
+    assert main([str(COVER3), "--limit", "mails=x"], env) == 2
+    assert err.getvalue().count("\n") == 1 and "--limit mails=x" in err.getvalue()
+    assert main([str(COVER3), "--limit", "files=1", "-q", "--fail-on", "error"], env) == 0
+
+
+def test_defaults_leave_real_series_alone() -> None:
+    limits = Limits()
+    assert limits.mails >= 5_000 and limits.files >= 5_000
+    assert limits.hunk_lines >= 50_000 and limits.line_bytes >= 20_000
+    assert limits.mail_bytes >= 5_000_000 and limits.decompressed_bytes >= 100_000_000
+    report = _review(COVER3)
+    assert _rp002(report) == [] and len(report.series.patches) == 3
+
+
+def test_mails_past_the_limit_keep_the_patches(tmp_path: Path) -> None:
+    path = tmp_path / "t.mbox"
+    replies = [_reply(n) for n in range(10)]
+    path.write_bytes(_mbox(*replies[:5], _patch_mail(1), _patch_mail(2), *replies[5:]))
+    report = _review(path, "mails=4")
+    assert [p.index for p in report.series.patches] == [1, 2]
+    (message,) = _rp002(report)
+    assert "limit mails" in message and "8 mail(s) were left out" in message
+    assert "r2@example.org" in message  # the first mail left out
+    assert all(p.skipped for p in report.series.problems)
+
+
+def test_a_mail_past_the_byte_limit_is_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "t.mbox"
+    path.write_bytes(_mbox(_patch_mail(1), _reply(1, "x" * 5000 + "\n"), _patch_mail(2)))
+    report = _review(path, "mail-bytes=3000")
+    assert [p.index for p in report.series.patches] == [1, 2]
+    (message,) = _rp002(report)
+    assert "t.mbox:2" in message and "r1@example.org" in message and "limit mail-bytes" in message
+
+
+def test_files_hunks_and_lines_past_their_limits(tmp_path: Path) -> None:
+    path = tmp_path / "t.mbox"
+    wide = _patch_mail(3).replace("+x0;", "+" + "y" * 300 + ";")
+    path.write_bytes(_mbox(_patch_mail(1, files=5), _patch_mail(2, body_lines=50), wide))
+    report = _review(path, "files=3", "hunk-lines=20", "line-bytes=200")
+    one, two, three = report.series.patches
+    assert [f.path for f in one.files] == ["f0.c", "f1.c", "f2.c"]
+    assert two.files == () and three.files == ()
+    messages = _rp002(report)
+    assert len(messages) == 3
+    assert "5 files" in messages[0] and "after f2.c" in messages[0] and "limit files" in messages[0]
+    assert "f0.c" in messages[1] and "51 lines" in messages[1] and "limit hunk-lines" in messages[1]
+    assert "f0.c" in messages[2] and "301 characters" in messages[2]
+    assert "patch 2/3" in messages[1] and "p2@example.org" in messages[1]
+
+
+def test_decompressed_bytes_past_the_limit(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "0001-a.patch").write_text(_patch_mail(1))
+    (folder / "0002-b.patch.gz").write_bytes(gzip.compress(_patch_mail(2).encode() * 50))
+    report = _review(folder, "decompressed-bytes=10000")
+    assert [p.index for p in report.series.patches] == [1]
+    (message,) = _rp002(report)
+    assert "0002-b.patch.gz" in message and "limit decompressed-bytes" in message
+    assert str(tmp_path) not in message
+
+
+# --- nothing lost -----------------------------------------------------------
+
+
+def test_a_truncated_patch_gz_in_a_directory_loses_nothing_else(tmp_path: Path) -> None:
+    folder = tmp_path / "outgoing"
+    folder.mkdir()
+    (folder / "0001-a.patch").write_text(_patch_mail(1))
+    (folder / "0002-b.patch.gz").write_bytes(gzip.compress(_patch_mail(2).encode())[:60])
+    (folder / "0003-c.patch.gz").write_bytes(gzip.compress(_patch_mail(3).encode()))
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(stdin=io.BytesIO(b""), stdout=out, stderr=err, environ={}, cwd=tmp_path)
+    code = main([str(folder), "--format", "json"], env)
+    assert code in (0, 1), err.getvalue()
+    doc = json.loads(out.getvalue())
+    assert [p["index"] for p in doc["series"]["patches"]] == [1, 3]
+    messages = [f["message"] for f in doc["findings"] if f["rule_id"] == "RP002"]
+    assert any("0002-b.patch.gz" in m and "gzip" in m for m in messages), messages
+
+
+def test_a_truncated_mbox_gz_is_reviewed_up_to_the_damage(tmp_path: Path) -> None:
+    whole = gzip.compress(_mbox(_patch_mail(1), _patch_mail(2), _patch_mail(3)))
+    path = tmp_path / "t.mbox.gz"
+    path.write_bytes(whole[: len(whole) - 40])
+    report = _review(path)
+    assert 1 in [p.index for p in report.series.patches]
+    assert any("t.mbox.gz" in m and "truncated" in m for m in _rp002(report))
+
+
+def test_a_damaged_mail_inside_an_mbox_loses_nothing_else(tmp_path: Path) -> None:
+    cut = _patch_mail(2, body_lines=3).rsplit("+x1;", 1)[0]  # the hunk ends early
+    path = tmp_path / "t.mbox"
+    path.write_bytes(_mbox(_patch_mail(1), cut, "\x00\xff garbage\n", _patch_mail(3)))
+    report = _review(path)
+    assert [p.index for p in report.series.patches] == [1, 3]
+    messages = _rp002(report)
+    assert any("patch 2/3" in m and "f0.c" in m for m in messages), messages
+    assert report.series.missing == ()
+
+
+def test_a_reply_with_the_patch_message_id_does_not_replace_the_patch(tmp_path: Path) -> None:
+    path = tmp_path / "t.mbox"
+    clash = _reply(1, "Applied, thanks.\n", msgid="p1@example.org")
+    path.write_bytes(_mbox(clash, _patch_mail(1), _patch_mail(2), _patch_mail(3)))
+    report = _review(path)
+    assert [p.index for p in report.series.patches] == [1, 2, 3]
+    assert report.series.patches[0].mail.subject.startswith("[PATCH 1/3]")
+    (problem,) = report.series.problems
+    assert problem.skipped and "p1@example.org" in problem.message
+    assert "Re: [PATCH 1/3]" in problem.message and "left out" in problem.message

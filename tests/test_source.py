@@ -12,7 +12,7 @@ import pytest
 import requests
 from publicinbox import PublicInbox
 
-from reviewpatch.errors import NoPatchError, NotFoundError, ParseError, UsageError
+from reviewpatch.errors import NoPatchError, NotFoundError, UsageError
 from reviewpatch.settings import Settings
 from reviewpatch.source import classify, load_source, parse_archive_url
 
@@ -133,11 +133,17 @@ def test_mbox_eml_and_gz_files(tmp_path: Path) -> None:
     assert b"single+typo@example.org" in eml.blobs[0].data
 
 
-def test_corrupt_gz_file_is_a_parse_error(tmp_path: Path) -> None:
+def test_corrupt_gz_file_gives_what_came_before_the_damage(tmp_path: Path) -> None:
     bad = tmp_path / "bad.mbox.gz"
-    bad.write_bytes(gzip.compress(MAIL * 20)[:30])
-    with pytest.raises(ParseError, match="bad.mbox.gz"):
+    bad.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 40)
+    with pytest.raises(NoPatchError, match="bad.mbox.gz: damaged gzip data"):
         load_source(str(bad), Settings())
+    whole = gzip.compress(MAIL * 200, compresslevel=0)
+    bad.write_bytes(whole[: len(whole) // 2])
+    data = load_source(str(bad), Settings())
+    assert MAIL in data.blobs[0].data and len(data.blobs[0].data) < len(MAIL * 200)
+    (problem,) = data.problems
+    assert "bad.mbox.gz: the gzip data ends early" in problem.message and not problem.skipped
 
 
 def test_empty_file_is_no_patch(tmp_path: Path) -> None:

@@ -78,9 +78,11 @@ def review(
         origin = blob.origin
         if data.kind not in ("msgid", "url", "stdin") and origin.startswith(source):
             origin = shown + origin[len(source) :]
-        got, bad = read_mails(blob.data, origin)
+        got, bad = read_mails(blob.data, origin, settings.limits.mail_bytes)
         mails.extend(got)
         problems.extend(bad)
+    for problem in data.problems:  # files of a directory that could not be read
+        problems.append(_shown_problem(problem, source, shown, data.kind))
     if not mails:
         detail = f": {problems[0].message}" if problems else ""
         raise NoPatchError(f"{source}: no mail could be read{detail}")
@@ -129,6 +131,17 @@ def _load_previous(
     return assemble_series(tuple(mails))
 
 
+def _shown_problem(problem: InputProblem, source: str, shown: str, kind: str) -> InputProblem:
+    """``problem`` naming its file as reports show it (never a local path)."""
+    if kind in ("msgid", "url", "stdin"):
+        return problem
+    return replace(
+        problem,
+        origin=problem.origin.replace(source, shown, 1),
+        message=problem.message.replace(source, shown, 1),
+    )
+
+
 _LIST_HEADERS = ("list-id", "archived-at", "x-mailing-list", "mailing-list")
 
 
@@ -167,9 +180,12 @@ def review_mails(
     earlier version among ``mails``, or ``vN`` of ``settings.compare_with``)."""
     from reviewpatch.isolate import isolate_series
     from reviewpatch.series import assemble_series
+    from reviewpatch.thread import limit_mails
 
     say = progress or (lambda _msg: None)
     selector = build_selector(settings)
+    mails, over = limit_mails(mails, settings.limits.mails)
+    problems += over
     say(f"assembling the series from {len(mails)} mail(s)")
     version = settings.version
     others: tuple[OtherSeries, ...] = ()
@@ -182,7 +198,12 @@ def review_mails(
         if iso.version is not None and version in (None, iso.version):
             mails, version, others = iso.mails, iso.version, iso.others
     series = assemble_series(
-        mails, version=version, problems=problems, archive_url=archive_url, others=others
+        mails,
+        version=version,
+        problems=problems,
+        archive_url=archive_url,
+        others=others,
+        limits=settings.limits,
     )
     since = _since(thread, series, say, previous, settings.compare_with)
     say(f"checking {len(series.patches)} patch(es) of v{series.version}")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NoReturn, TextIO
 
 from reviewpatch import __version__
-from reviewpatch.config import check_archive_url, find_config, load_config
+from reviewpatch.config import check_archive_url, find_config, load_config, parse_limit
 from reviewpatch.errors import ExitCode, ReviewpatchError, UsageError
 from reviewpatch.findings import Report, Severity
 from reviewpatch.settings import DEFAULT_ARCHIVE, Settings, SettingsChanges
@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument("-q", "--quiet", action="store_true", help="only findings and the summary")
     p.add_argument("-v", "--verbose", action="store_true", help="show evidence lines and progress")
+    p.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=VALUE",
+        help="raise or lower a limit on the input read: mails, mail-bytes, files, hunk-lines, "
+        "line-bytes, decompressed-bytes (repeatable)",
+    )
     return p
 
 
@@ -138,6 +145,11 @@ def _settings(args: argparse.Namespace, env: Environment) -> Settings:
         if found:
             settings = load_config(found, settings)
     changes = _option_changes(args)
+    limits = settings.limits
+    for text in args.limit or ():
+        limits = parse_limit(text, limits)
+    if limits != settings.limits:
+        changes["limits"] = limits
     if args.tree and not Path(args.tree).is_dir():
         raise UsageError(f"--tree {args.tree}: no such directory")
     return replace(settings, **changes)

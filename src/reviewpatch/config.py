@@ -14,6 +14,14 @@ Keys (unknown keys are errors)::
     timeout = 30
     retries = 3
 
+    [tool.reviewpatch.limits]       # how much input is read (see settings.Limits)
+    mails = 10000                   # mails per thread
+    mail-bytes = 10000000           # bytes per mail
+    files = 10000                   # files per patch
+    hunk-lines = 100000             # lines per hunk
+    line-bytes = 100000             # characters per diff line
+    decompressed-bytes = 268435456  # bytes of one gunzipped file
+
     [tool.reviewpatch.per-file-ignores]
     "Documentation/*" = ["RP3"]
 
@@ -31,6 +39,7 @@ __all__ = [
     "load_config",
     "settings_from_table",
     "check_archive_url",
+    "parse_limit",
     "CONFIG_KEYS",
 ]
 
@@ -44,7 +53,7 @@ from pathlib import Path
 
 from reviewpatch.errors import ConfigError
 from reviewpatch.findings import Severity
-from reviewpatch.settings import OptionValue, Settings, SettingsChanges
+from reviewpatch.settings import LIMIT_NAMES, Limits, OptionValue, Settings, SettingsChanges
 
 _TOML_SCALARS = (str, int, float, bool, datetime.datetime, datetime.date, datetime.time)
 
@@ -61,6 +70,7 @@ CONFIG_KEYS = (
     "per-file-ignores",
     "severity",
     "rules",
+    "limits",
 )
 
 
@@ -186,6 +196,12 @@ def settings_from_table(table: Mapping[str, object], base: Settings, origin: str
     if "retries" in table:
         changes["retries"] = int(_number(table["retries"], "retries", origin))
     changes.update(_rule_tables(table, origin))
+    if "limits" in table:
+        limits = _tables(table["limits"], "limits", origin)
+        current = base.limits
+        for name, value in limits.items():
+            current = _with_limit(current, name, value, f"{origin}: 'limits.{name}'")
+        changes["limits"] = current
     settings = replace(base, **changes)
     _check_codes(settings, origin)
     return settings
@@ -219,6 +235,29 @@ def _rule_tables(table: Mapping[str, object], origin: str) -> SettingsChanges:
             (name, _options(opts, f"rules.{name}", origin)) for name, opts in sorted(rules.items())
         )
     return changes
+
+
+def _with_limit(limits: Limits, name: str, value: object, where: str) -> Limits:
+    """``limits`` with the limit called ``name`` (``mail-bytes``) set to
+    ``value``, a positive whole number."""
+    field = dict(LIMIT_NAMES).get(name)
+    if field is None:
+        known = ", ".join(n for n, _ in LIMIT_NAMES)
+        raise ConfigError(f"{where}: no such limit (known: {known})")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: a limit must be a whole number of at least 1")
+    return replace(limits, **{field: value})
+
+
+def parse_limit(text: str, limits: Limits) -> Limits:
+    """``limits`` with one ``NAME=VALUE`` of ``--limit`` applied (``_`` and
+    ``,`` may group the digits: ``mail-bytes=20_000_000``)."""
+    name, equals, value = text.partition("=")
+    where = f"--limit {text}"
+    digits = value.strip().replace("_", "").replace(",", "")
+    if not equals or not digits.isdigit() or not digits.isascii():
+        raise ConfigError(f"{where}: give NAME=NUMBER, e.g. mails=20000")
+    return _with_limit(limits, name.strip(), int(digits), where)
 
 
 def _check_codes(settings: Settings, origin: str) -> None:

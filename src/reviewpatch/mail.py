@@ -125,12 +125,14 @@ def _starts_mail(lines: list[bytes], number: int) -> bool:
     return bool(_HEADER_LINE.match(following))
 
 
-def read_mails(data: bytes, origin: str) -> tuple[tuple[Mail, ...], tuple[InputProblem, ...]]:
+def read_mails(
+    data: bytes, origin: str, max_bytes: int | None = None
+) -> tuple[tuple[Mail, ...], tuple[InputProblem, ...]]:
     """Decode every mail in ``data`` (an mbox or one mail).
 
-    A mail that cannot be read becomes an ``InputProblem`` naming
-    ``origin:N`` (N counts from 1) and its Message-ID when one is visible;
-    the other mails are still returned.
+    A mail that cannot be read, or is longer than ``max_bytes``, becomes an
+    ``InputProblem`` naming ``origin:N`` (N counts from 1) and its
+    Message-ID when one is visible; the other mails are still returned.
     """
     stripped = data.lstrip(b"\xef\xbb\xbf").lstrip(b"\r\n")
     if not stripped.strip():
@@ -141,6 +143,13 @@ def read_mails(data: bytes, origin: str) -> tuple[tuple[Mail, ...], tuple[InputP
     people: dict[str, Person | None] = {}  # the mails of a thread share their Cc lists
     for number, chunk in enumerate(chunks, start=1):
         where = f"{origin}:{number}" if len(chunks) > 1 else origin
+        if max_bytes is not None and len(chunk) > max_bytes:
+            message = (
+                f"{where}: the mail is {len(chunk):,} bytes, over the limit of "
+                f"{max_bytes:,} bytes per mail (limit mail-bytes); it was not read"
+            )
+            problems.append(InputProblem(where, message, _visible_msgid(chunk), skipped=True))
+            continue
         try:
             mails.append(parse_mail(chunk, where, people))
         except ParseError as exc:

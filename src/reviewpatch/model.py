@@ -241,11 +241,14 @@ class Patch:
 @dataclass(frozen=True)
 class InputProblem:
     """A mail or file that could not be used, and why.  Kept so that one
-    broken mail never loses the rest of the series and is still reported."""
+    broken mail never loses the rest of the series and is still reported.
+    ``skipped`` marks input left out on purpose (past a limit, a mail that
+    repeats a patch's Message-ID) rather than damaged: a note."""
 
     origin: str
     message: str
     msgid: str | None = None
+    skipped: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ __all__ = [
     "diffstat_entries",
     "split_body",
     "BodyParts",
+    "limit_files",
 ]
 
 import re
@@ -35,6 +36,7 @@ from email.header import decode_header, make_header
 from reviewpatch.diff import is_diff_start, parse_diff
 from reviewpatch.errors import ParseError
 from reviewpatch.model import FileDiff, Mail, Patch, Person, Subject
+from reviewpatch.settings import Limits
 from reviewpatch.trailers import find_trailer_block, parse_trailer_block, person_from_value
 
 _FORMAT_PATCH_RE = re.compile(r"^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001\s*$")
@@ -306,3 +308,35 @@ def parse_patch(mail: Mail, subject: Subject) -> Patch:
         change_id=change,
         message_line=parts.message + 1,
     )
+
+
+def limit_files(
+    files: tuple[FileDiff, ...], limits: Limits
+) -> tuple[tuple[FileDiff, ...], tuple[str, ...]]:
+    """The files of a patch within ``limits`` (files per patch, lines per
+    hunk, characters per diff line), and one sentence per file or group of
+    files left out, naming the file and the limit."""
+    kept: list[FileDiff] = []
+    said: list[str] = []
+    for fd in files[: limits.files]:
+        longest = max((len(h.lines) for h in fd.hunks), default=0)
+        widest = max((len(ln.text) for h in fd.hunks for ln in h.lines), default=0)
+        if longest > limits.hunk_lines:
+            said.append(
+                f"the diff of {fd.path} has a hunk of {longest:,} lines, over the limit of "
+                f"{limits.hunk_lines:,} lines per hunk (limit hunk-lines); the file was not reviewed"
+            )
+        elif widest > limits.line_bytes:
+            said.append(
+                f"the diff of {fd.path} has a line of {widest:,} characters, over the limit of "
+                f"{limits.line_bytes:,} per line (limit line-bytes); the file was not reviewed"
+            )
+        else:
+            kept.append(fd)
+    if len(files) > limits.files:
+        said.append(
+            f"the patch changes {len(files):,} files, over the limit of {limits.files:,} files "
+            f"per patch (limit files); the {len(files) - limits.files:,} after "
+            f"{files[limits.files - 1].path} were not reviewed"
+        )
+    return tuple(kept), tuple(said)

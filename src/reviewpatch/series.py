@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 
 from reviewpatch.errors import NoPatchError, ParseError
 from reviewpatch.model import InputProblem, Mail, OtherSeries, Patch, Series, Subject, Trailer
-from reviewpatch.patch import parse_patch
+from reviewpatch.patch import limit_files, parse_patch
+from reviewpatch.settings import Limits
 from reviewpatch.subject import parse_subject
 from reviewpatch.thread import Thread, build_thread
 from reviewpatch.trailers import followup_trailers
@@ -202,16 +203,21 @@ def _fallback_cover(
     return _Candidate(parent, subject, thread.position(parent.msgid))
 
 
-def _parse(cand: _Candidate, problems: list[InputProblem]) -> Patch | None:
-    """parse_patch, turning a ParseError into an InputProblem."""
+def _parse(cand: _Candidate, problems: list[InputProblem], limits: Limits) -> Patch | None:
+    """parse_patch, turning a ParseError into an InputProblem; files past
+    ``limits`` are left out, each with an InputProblem."""
+    where = cand.mail.origin or cand.mail.msgid
+    if cand.subject.counter_explicit:
+        where += f" (patch {cand.subject.counter}/{cand.subject.total})"
     try:
-        return parse_patch(cand.mail, cand.subject)
+        patch = parse_patch(cand.mail, cand.subject)
     except ParseError as exc:
-        where = cand.mail.origin or cand.mail.msgid
-        if cand.subject.counter_explicit:
-            where += f" (patch {cand.subject.counter}/{cand.subject.total})"
         problems.append(InputProblem(where, exc.message, cand.mail.msgid))
         return None
+    files, said = limit_files(patch.files, limits)
+    for sentence in said:
+        problems.append(InputProblem(where, sentence, cand.mail.msgid, skipped=True))
+    return replace(patch, files=files) if said else patch
 
 
 def _replies(thread: Thread, heads: tuple[Mail, ...], stop: frozenset[str]) -> tuple[Mail, ...]:
@@ -254,19 +260,18 @@ def _unique(trailers: tuple[Trailer, ...]) -> tuple[Trailer, ...]:
 
 
 def _duplicate_problems(thread: Thread) -> list[InputProblem]:
-    """Mails repeating a Message-ID with different content."""
+    """Mails repeating a Message-ID with different content: the one kept
+    (the first, or the patch) and the one left out are named."""
     out = []
     for dup in thread.duplicates:
-        first = thread.get(dup.msgid)
-        if first is not None and (first.body, first.subject) != (dup.body, dup.subject):
-            out.append(
-                InputProblem(
-                    dup.origin or dup.msgid,
-                    f"{dup.origin or 'input'}: Message-ID <{dup.msgid}> repeated with "
-                    "different content; the first copy is used",
-                    dup.msgid,
-                )
+        kept = thread.get(dup.msgid)
+        if kept is not None and (kept.body, kept.subject) != (dup.body, dup.subject):
+            message = (
+                f"{dup.origin or 'input'}: Message-ID <{dup.msgid}> is also that of "
+                f"{kept.origin or 'another mail'} ({kept.subject!r}), which is used; "
+                f"this mail ({dup.subject!r}) was left out"
             )
+            out.append(InputProblem(dup.origin or dup.msgid, message, dup.msgid, skipped=True))
     return out
 
 
@@ -290,6 +295,7 @@ def _attach(
     choice: _Choice,
     stop: frozenset[str],
     problems: list[InputProblem],
+    limits: Limits,
 ) -> tuple[Patch | None, tuple[Patch, ...], set[str]]:
     """Parse the chosen mails and attach replies and follow-up trailers.
     Returns the cover, the patches and the Message-IDs used."""
@@ -300,7 +306,7 @@ def _attach(
     cover: Patch | None = None
     cover_trailers: tuple[Trailer, ...] = ()
     if choice.cover is not None:
-        cover = _parse(choice.cover, problems)
+        cover = _parse(choice.cover, problems, limits)
         heads = (choice.cover.mail, *dups.get(0, []))
         replies = _replies(thread, heads, stop)
         used.update(m.msgid for m in (*heads, *replies))
@@ -312,7 +318,7 @@ def _attach(
         heads = (cand.mail, *dups.get(cand.subject.counter, []))
         replies = _replies(thread, heads, stop)
         used.update(m.msgid for m in (*heads, *replies))
-        patch = _parse(cand, problems)
+        patch = _parse(cand, problems, limits)
         if patch is not None:
             credited = _news(patch, _unique(_trailers_of(replies) + cover_trailers))
             patches.append(replace(patch, replies=replies, followup_trailers=credited))
@@ -326,13 +332,15 @@ def assemble_series(
     problems: tuple[InputProblem, ...] = (),
     archive_url: str | None = None,
     others: tuple[OtherSeries, ...] = (),
+    limits: Limits | None = None,
 ) -> Series:
     """Assemble one version of the series found in ``mails``.
 
     Raises NoPatchError when there is no patch mail at all (or none of the
     requested version, or none that could be parsed).  A patch mail that
-    cannot be parsed becomes an InputProblem of the series.  ``others``
-    are the thread's other series (see ``reviewpatch.isolate``).
+    cannot be parsed becomes an InputProblem of the series, and so does
+    each file left out past ``limits``.  ``others`` are the thread's other
+    series (see ``reviewpatch.isolate``).
     """
     source = source_name(mails)
     thread = build_thread(mails)
@@ -346,7 +354,7 @@ def assemble_series(
     if choice.cover is None:
         choice = replace(choice, cover=_fallback_cover(thread, choice.patches, all_ids, chosen))
     stop = all_ids | ({choice.cover.mail.msgid} if choice.cover else frozenset())
-    cover, patches, used = _attach(thread, choice, stop, found)
+    cover, patches, used = _attach(thread, choice, stop, found, limits or Limits())
     if not patches:
         detail = f": {found[-1].message}" if found else ""
         raise NoPatchError(f"{source}: no usable patch of v{chosen}{detail}")

@@ -7,7 +7,14 @@ it; nothing reads the environment or files behind its back.
 
 from __future__ import annotations
 
-__all__ = ["Settings", "SettingsChanges", "DEFAULT_ARCHIVE", "OptionValue"]
+__all__ = [
+    "Settings",
+    "SettingsChanges",
+    "DEFAULT_ARCHIVE",
+    "OptionValue",
+    "Limits",
+    "LIMIT_NAMES",
+]
 
 import datetime
 from dataclasses import dataclass
@@ -28,6 +35,40 @@ OptionValue: TypeAlias = (
     | datetime.time
     | list["OptionValue"]
     | dict[str, "OptionValue"]
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of the input a review reads.  Past a limit the tool reviews
+    what it can and a note (RP002) names what it left out and the limit.
+
+    ``mails`` per thread (patch mails are kept first, then replies in input
+    order); ``mail_bytes`` per mail (a bigger mail is not read);
+    ``files`` per patch (the files after the limit are left out);
+    ``hunk_lines`` per hunk and ``line_bytes`` (characters) per diff line
+    (a file with a longer hunk or line is left out); ``decompressed_bytes``
+    of one gzip file (a bigger one is not read).  The defaults are far above
+    what real series need.
+    """
+
+    mails: int = 10_000
+    mail_bytes: int = 10_000_000
+    files: int = 10_000
+    hunk_lines: int = 100_000
+    line_bytes: int = 100_000
+    decompressed_bytes: int = 256 * 1024 * 1024
+
+
+# The names of the limits in configuration files and ``--limit NAME=VALUE``,
+# and their fields in ``Limits``.
+LIMIT_NAMES: tuple[tuple[str, str], ...] = (
+    ("mails", "mails"),
+    ("mail-bytes", "mail_bytes"),
+    ("files", "files"),
+    ("hunk-lines", "hunk_lines"),
+    ("line-bytes", "line_bytes"),
+    ("decompressed-bytes", "decompressed_bytes"),
 )
 
 
@@ -53,6 +94,8 @@ class Settings:
     Tree mode: ``tree`` is the path of a git checkout, or None.
 
     ``fail_on``: the lowest severity that makes the exit code 1.
+
+    ``limits``: how much of the input is read (see ``Limits``).
     """
 
     archive: str = DEFAULT_ARCHIVE
@@ -72,6 +115,7 @@ class Settings:
     rule_options: tuple[tuple[str, tuple[tuple[str, OptionValue], ...]], ...] = ()
     tree: str | None = None
     fail_on: Severity = Severity.WARNING
+    limits: Limits = Limits()
 
     def options_for(self, rule_name: str) -> dict[str, OptionValue]:
         """The options configured for one rule (by name)."""
@@ -102,3 +146,4 @@ class SettingsChanges(TypedDict, total=False):
     rule_options: tuple[tuple[str, tuple[tuple[str, OptionValue], ...]], ...]
     tree: str | None
     fail_on: Severity
+    limits: Limits

@@ -16,23 +16,24 @@ __all__ = ["Blob", "SourceData", "classify", "load_source", "parse_archive_url"]
 import os
 import sys
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from reviewpatch.errors import NoPatchError, ParseError, UsageError
+from reviewpatch.errors import NoPatchError, ReviewpatchError, UsageError
 from reviewpatch.fetch import (
     ArchiveClient,
     Cache,
     archive_base,
     canonical_base,
-    gunzip_bytes,
     message_url,
     normalize_msgid,
     read_git_config,
 )
+from reviewpatch.model import InputProblem
 from reviewpatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ _DIR_SUFFIXES = (".patch", ".eml", ".mbox", ".mbox.gz", ".patch.gz", ".eml.gz")
 _URL_SUFFIXES = frozenset({"T", "t", "raw", "t.mbox.gz", "t.atom", "f", "d", "s", "#R"})
 # Hosts that may be given without a scheme.
 _BARE_HOSTS = ("lore.kernel.org/", "patch.msgid.link/")
+# Compressed bytes handed to the inflater at a time.
+_GZIP_STEP = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,15 @@ class SourceData:
     """What a SOURCE yielded.  ``kind`` is one of ``stdin``, ``file``,
     ``directory``, ``maildir``, ``url``, ``msgid``.  ``msgid`` and
     ``archive_url`` (the archive's base URL, which links append a
-    Message-ID to) are set when the mails came from an archive."""
+    Message-ID to) are set when the mails came from an archive.
+    ``problems`` are the files of a directory that could not be read, or
+    read only in part (a truncated gzip file): the others are reviewed."""
 
     blobs: tuple[Blob, ...]
     msgid: str | None
     archive_url: str | None
     kind: str
+    problems: tuple[InputProblem, ...] = ()
 
 
 def classify(source: str) -> str:
@@ -123,10 +129,11 @@ def load_source(
     ``git config``) choose the archive for a bare Message-ID; ``sleep`` is
     the backoff between retries (default: time.sleep)."""
     kind = classify(source)
+    limit = settings.limits.decompressed_bytes
     if kind == "stdin":
-        return _from_stdin(stdin)
+        return _from_stdin(stdin, limit)
     if kind == "path":
-        return _from_path(source)
+        return _from_path(source, limit)
     if kind == "url":
         base, msgid = parse_archive_url(source)
     else:
@@ -176,20 +183,26 @@ def _from_archive(
     return SourceData(blobs=(Blob(url, data),), msgid=msgid, archive_url=client.base, kind=kind)
 
 
-def _from_stdin(stdin: BinaryIO | None) -> SourceData:
+def _from_stdin(stdin: BinaryIO | None, limit: int) -> SourceData:
     """Read all of stdin (gunzipped when it is gzip)."""
     stream = stdin if stdin is not None else sys.stdin.buffer
     try:
         data = stream.read()
     except OSError as exc:
         raise UsageError(f"<stdin>: cannot read: {exc.strerror or exc}") from exc
-    data = _decompress(data, "<stdin>", force=False)
-    if not data.strip():
-        raise NoPatchError("<stdin>: empty input")
-    return SourceData(blobs=(Blob("<stdin>", data),), msgid=None, archive_url=None, kind="stdin")
+    blob, problem = _blob(data, "<stdin>", False, limit)
+    if not blob.data.strip():
+        raise NoPatchError(problem.message if problem else "<stdin>: empty input")
+    return SourceData(
+        blobs=(blob,),
+        msgid=None,
+        archive_url=None,
+        kind="stdin",
+        problems=(problem,) if problem else (),
+    )
 
 
-def _from_path(source: str) -> SourceData:
+def _from_path(source: str, limit: int) -> SourceData:
     """Read a file, a maildir or a directory of patches."""
     path = Path(os.path.expanduser(source))
     if path.is_dir():
@@ -202,14 +215,35 @@ def _from_path(source: str) -> SourceData:
                 "mails in cur/ or new/" if kind == "maildir" else "*.patch, *.eml or *.mbox files"
             )
             raise NoPatchError(f"{source}: no {what}")
-        blobs = tuple(b for b in (_read_file(f, str(f)) for f in files) if b.data.strip())
-        if not blobs:
-            raise NoPatchError(f"{source}: every file is empty")
-        return SourceData(blobs=blobs, msgid=None, archive_url=None, kind=kind)
-    blob = _read_file(path, source)
+        return _from_files(source, files, kind, limit)
+    blob, problem = _read_file(path, source, limit)
     if not blob.data.strip():
-        raise NoPatchError(f"{source}: empty file")
-    return SourceData(blobs=(blob,), msgid=None, archive_url=None, kind="file")
+        raise NoPatchError(problem.message if problem else f"{source}: empty file")
+    problems = (problem,) if problem else ()
+    return SourceData(blobs=(blob,), msgid=None, archive_url=None, kind="file", problems=problems)
+
+
+def _from_files(source: str, files: tuple[Path, ...], kind: str, limit: int) -> SourceData:
+    """Read the files of a directory; one that cannot be read (or only in
+    part) is a problem of the review, not the end of it."""
+    blobs: list[Blob] = []
+    problems: list[InputProblem] = []
+    for path in files:
+        try:
+            blob, problem = _read_file(path, str(path), limit)
+        except ReviewpatchError as exc:
+            problems.append(InputProblem(str(path), exc.message))
+            continue
+        if problem is not None:
+            problems.append(problem)
+        if blob.data.strip():
+            blobs.append(blob)
+    if not blobs:
+        detail = f": {problems[0].message}" if problems else ""
+        raise NoPatchError(f"{source}: every file is empty or unreadable{detail}")
+    return SourceData(
+        blobs=tuple(blobs), msgid=None, archive_url=None, kind=kind, problems=tuple(problems)
+    )
 
 
 def _maildir_files(path: Path) -> tuple[Path, ...]:
@@ -245,18 +279,56 @@ def _listdir(folder: Path) -> list[Path]:
         raise UsageError(f"{folder}: cannot list directory: {exc.strerror or exc}") from exc
 
 
-def _read_file(path: Path, origin: str) -> Blob:
-    """The bytes of one file, gunzipped when it is gzip."""
+def _read_file(path: Path, origin: str, limit: int) -> tuple[Blob, InputProblem | None]:
+    """The bytes of one file, gunzipped when it is gzip (see ``_blob``)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{origin}: cannot read: {exc.strerror or exc}") from exc
-    return Blob(origin, _decompress(data, origin, force=path.name.lower().endswith(".gz")))
+    return _blob(data, origin, path.name.lower().endswith(".gz"), limit)
 
 
-def _decompress(data: bytes, origin: str, *, force: bool) -> bytes:
-    """Gunzip ``data`` when it starts with the gzip magic (or ``force`` and
-    it is not plain text already)."""
-    if data[:2] == b"\x1f\x8b" or (force and data and not data[:5].isascii()):
-        return gunzip_bytes(data, origin, error=ParseError)
-    return data
+def _blob(data: bytes, origin: str, gz_name: bool, limit: int) -> tuple[Blob, InputProblem | None]:
+    """``data`` as a Blob, gunzipped when it starts with the gzip magic (or
+    has a ``.gz`` name and is not plain text).  Damaged gzip data gives what
+    came out before the damage and a problem; more than ``limit`` bytes
+    out gives nothing and a problem."""
+    if not (data[:2] == b"\x1f\x8b" or (gz_name and data and not data[:5].isascii())):
+        return Blob(origin, data), None
+    out, trouble = _gunzip(data, limit)
+    if trouble is None:
+        return Blob(origin, out), None
+    if trouble == "limit":
+        message = (
+            f"{origin}: decompresses to more than {limit:,} bytes, the limit "
+            "(limit decompressed-bytes); the file was not read"
+        )
+        return Blob(origin, b""), InputProblem(origin, message, skipped=True)
+    if out.strip():
+        trouble += f"; the {len(out):,} bytes before the damage were read"
+    else:
+        trouble += "; nothing could be read"
+    return Blob(origin, out), InputProblem(origin, f"{origin}: {trouble}")
+
+
+def _gunzip(data: bytes, limit: int) -> tuple[bytes, str | None]:
+    """Inflate every gzip member of ``data``, at most ``limit`` bytes out.
+    Returns the bytes out and None, or what came out before the trouble
+    and a few words on it ("limit" when past the limit)."""
+    out = bytearray()
+    rest = data
+    while rest.strip(b"\0"):  # members, then maybe zero padding
+        inflater = zlib.decompressobj(wbits=31)
+        for start in range(0, len(rest), _GZIP_STEP):
+            try:
+                out += inflater.decompress(rest[start : start + _GZIP_STEP], limit + 1 - len(out))
+            except zlib.error:
+                return bytes(out), "damaged gzip data"
+            if len(out) > limit or inflater.unconsumed_tail:
+                return b"", "limit"
+            if inflater.eof:
+                break
+        if not inflater.eof:
+            return bytes(out), "the gzip data ends early (a truncated file)"
+        rest = inflater.unused_data
+    return bytes(out), None

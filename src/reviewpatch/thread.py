@@ -8,12 +8,16 @@ order, so the same input always gives the same order.
 
 from __future__ import annotations
 
-__all__ = ["Thread", "build_thread"]
+__all__ = ["Thread", "build_thread", "limit_mails"]
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from reviewpatch.model import Mail
+from reviewpatch.model import InputProblem, Mail
+from reviewpatch.subject import parse_subject
+
+_DIFF = re.compile(r"^(?:diff --git |--- \S.*\n\+\+\+ \S.*\n@@ -)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -132,15 +136,27 @@ def _break_cycles(parents: dict[str, str | None]) -> dict[str, str | None]:
     return fixed
 
 
+def _posts_patch(mail: Mail) -> bool:
+    """Whether ``mail`` posts a patch: no reply, and tagged or with a diff."""
+    subject = parse_subject(mail.subject)
+    return not subject.is_reply and (subject.is_patch or bool(_DIFF.search(mail.body)))
+
+
 def build_thread(mails: tuple[Mail, ...] | list[Mail]) -> Thread:
-    """Thread the mails.  A repeated Message-ID keeps the first mail; the
-    later ones go to ``Thread.duplicates``."""
+    """Thread the mails.  A repeated Message-ID keeps the first mail, or
+    the first that posts a patch when an earlier one does not (a reply sent
+    with the patch's Message-ID); the others go to ``Thread.duplicates``."""
     known: dict[str, Mail] = {}
     order: dict[str, int] = {}
     duplicates: list[Mail] = []
     for mail in mails:
-        if mail.msgid in known:
-            duplicates.append(mail)
+        first = known.get(mail.msgid)
+        if first is not None:
+            if _posts_patch(mail) and not _posts_patch(first):
+                known[mail.msgid] = mail  # a reply that took a patch's Message-ID loses it
+                duplicates.append(first)
+            else:
+                duplicates.append(mail)
             continue
         known[mail.msgid] = mail
         order[mail.msgid] = len(order)
@@ -164,3 +180,33 @@ def build_thread(mails: tuple[Mail, ...] | list[Mail]) -> Thread:
         parents=tuple(parents[m] for m in ordered),
         duplicates=tuple(duplicates),
     )
+
+
+def limit_mails(
+    mails: tuple[Mail, ...], limit: int
+) -> tuple[tuple[Mail, ...], tuple[InputProblem, ...]]:
+    """At most ``limit`` mails: the patch mails first, then the others in
+    input order; one InputProblem says how many were left out and names
+    the first of them."""
+    if len(mails) <= limit:
+        return mails, ()
+    posts = [_posts_patch(m) for m in mails]
+    patch_room, other_room = limit, max(limit - sum(posts), 0)
+    kept: list[Mail] = []
+    left: list[Mail] = []
+    for mail, post in zip(mails, posts):
+        if post and patch_room > 0:
+            kept.append(mail)
+            patch_room -= 1
+        elif not post and other_room > 0:
+            kept.append(mail)
+            other_room -= 1
+        else:
+            left.append(mail)
+    first = left[0]
+    message = (
+        f"{first.origin or 'input'}: the input holds {len(mails):,} mails, over the limit of "
+        f"{limit:,} mails per thread (limit mails); {len(left):,} mail(s) were left out, "
+        f"the first of them <{first.msgid}>"
+    )
+    return tuple(kept), (InputProblem(first.origin or first.msgid, message, first.msgid, True),)
