@@ -552,3 +552,29 @@ def test_a_setter_given_zero_in_the_partner_clears_what_it_set() -> None:
 
     hits = run(set_clear_asymmetry, make_series(make_patch(SETTER_ZERO)))
     assert not [h for h in hits if "INT_MAX" in h.message]
+
+
+KFPU_END = """\
+diff --git a/arch/loongarch/kernel/kfpu.c b/arch/loongarch/kernel/kfpu.c
+new file mode 100644
+--- /dev/null
++++ b/arch/loongarch/kernel/kfpu.c
+@@ -0,0 +1,11 @@
++void kernel_fpu_end(void)
++{
++	if (!this_cpu_read(in_kernel_fpu))
++		return;
++
++	if (!is_fpu_owner())
++		disable_fpu();
++
++	this_cpu_write(in_kernel_fpu, false);
++	preempt_enable();
++}
+"""
+
+
+def test_a_release_helper_shown_whole_may_return_before_releasing() -> None:
+    # nothing above the return takes what preempt_enable() gives back: the
+    # caller holds it, and the function's own test says whether to release
+    assert run(early_exit_skips_release, make_series(make_patch(KFPU_END))) == []

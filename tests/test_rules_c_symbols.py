@@ -792,3 +792,43 @@ def test_a_name_passed_to_a_pasting_macro_is_not_a_bare_use() -> None:
 
     hits = run(macro_call_mismatch, make_series(make_patch(BITOPS)))
     assert [(h.line, h.symbol) for h in hits] == [(59, "__set_bit")]
+
+
+ARCH_NUMA = """\
+diff --git a/arch/alpha/Kconfig b/arch/alpha/Kconfig
+--- a/arch/alpha/Kconfig
++++ b/arch/alpha/Kconfig
+@@ -540,12 +540,6 @@ config NR_CPUS
+ 	  MARVEL support can handle a maximum of 32 CPUs, all the others
+ 	  with working support have a maximum of 4 CPUs.
+ 
+-config NUMA
+-	bool "NUMA Support (EXPERIMENTAL)"
+-	depends on DISCONTIGMEM && BROKEN
+-	help
+-	  Say Y to compile the kernel to support NUMA.
+-
+ config NODES_SHIFT
+ 	int
+ 	default "7"
+diff --git a/mm/Kconfig b/mm/Kconfig
+--- a/mm/Kconfig
++++ b/mm/Kconfig
+@@ -66,5 +66,5 @@ config SPARSEMEM_MANUAL
+ 
+ config NEED_MULTIPLE_NODES
+-	def_bool y
++	def_bool NUMA
+ 	depends on DISCONTIGMEM || NUMA
+ 
+"""
+
+
+def test_an_architectures_own_option_removed_leaves_the_others_alone() -> None:
+    from reviewpatch.rules.c.config_symbol import undefined_config_symbol
+
+    hits = run(undefined_config_symbol, make_series(make_patch(ARCH_NUMA)))
+    assert hits == []  # mm/Kconfig's NUMA is defined by the other architectures
+    alpha = ARCH_NUMA.replace("mm/Kconfig", "arch/alpha/Kconfig.debug")
+    hits = run(undefined_config_symbol, make_series(make_patch(alpha)))
+    assert [h.symbol for h in hits] == ["CONFIG_NUMA"]

@@ -626,3 +626,14 @@ def test_likely_same_person_under_two_names() -> None:
     assert not likely_same_person(
         Person("John Smith", "js@a.org"), Person("John Paul Smithers", "jps@b.org")
     )
+
+
+def test_a_fixup_without_signoff_is_a_note() -> None:
+    from dataclasses import replace
+
+    patch = make_patch()
+    fixup = replace(patch, subject=replace(patch.subject, title="fixup! i2c: add a driver"))
+    (hit,) = run(tr.missing_signoff, fixup)
+    assert hit.severity is Severity.NOTE and "fixup" in hit.message
+    (plain,) = run(tr.missing_signoff, patch)
+    assert plain.severity is None

@@ -247,6 +247,8 @@ def no_changelog(ctx: RuleContext) -> Iterator[Hit]:
     series = ctx.series
     if series.version < 2:
         return
+    if all(p.subject.title.startswith(("fixup! ", "squash! ")) for p in series.patches):
+        return  # a fixup to fold into a patch under review, not a new version
     if series.cover is not None and has_changelog(series.cover.mail.body):
         return
     if any(has_changelog(_patch_text(p)) for p in series.patches):

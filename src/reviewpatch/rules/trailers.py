@@ -90,6 +90,10 @@ def _signed_above(patch: Patch) -> bool:
 _RFC_RE = re.compile(r"\bRFC\b")
 
 
+# "fixup! title" / "squash! title": a change to fold into an earlier patch
+_FIXUP_RE = re.compile(r"^(?:fixup|squash|amend)! ")
+
+
 def _is_rfc(patch: Patch) -> bool:
     """A request for comments, not for merging: ``[RFC PATCH]``, or RFC in
     the title ("RFC: ...", "(RFC only)")."""
@@ -121,6 +125,13 @@ def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
     patch = _patch(ctx)
     signoffs = signoff_trailers(patch)
     if not signoffs:
+        if _FIXUP_RE.match(patch.subject.title):
+            yield Hit(
+                "The fixup has no Signed-off-by; the patch it is squashed into carries "
+                "the sign-off.",
+                severity=Severity.NOTE,
+            )
+            return
         if _is_rfc(patch):
             yield Hit(
                 f"The RFC has no Signed-off-by; its author {shown(patch.author)} will have to "

@@ -157,6 +157,12 @@ def undefined_config_symbol(ctx: RuleContext) -> Iterator[Hit]:
         yield from _unknown_hits(ctx.patch, tree, known, defined)
 
 
+def _arch_dir(path: str) -> str | None:
+    """``arch/<name>/`` when ``path`` is in an architecture's directory."""
+    parts = path.split("/")
+    return f"arch/{parts[1]}/" if len(parts) > 2 and parts[0] == "arch" else None
+
+
 def _removed_hits(
     series: Series,
     index: int,
@@ -168,11 +174,16 @@ def _removed_hits(
     for use in _uses(series, index, gone):
         by_name.setdefault(use.name, []).append(use)
     for name in sorted(gone):
-        uses = by_name.get(name, [])
+        _, kconfig, line = removed[name]
+        arch = _arch_dir(kconfig)
+        uses = [u for u in by_name.get(name, []) if arch is None or u.path.startswith(arch)]
         outside = _tree_uses(tree, name, {u.path for u in uses}) if tree is not None else []
+        if arch is not None:
+            # another architecture's own Kconfig may define the option for
+            # the files outside this one's directory
+            outside = [o for o in outside if o[0].startswith(arch)]
         if not uses and not outside:
             continue
-        _, kconfig, line = removed[name]
         places = [f"{u.path}:{u.line.new_no}" for u in uses] + [f"{p}:{n}" for p, n, _ in outside]
         shown = ", ".join(places[:4]) + (f" and {len(places) - 4} more" if len(places) > 4 else "")
         first = next((u for u in uses if u.patch == index), None)

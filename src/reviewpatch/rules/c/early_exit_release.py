@@ -678,6 +678,8 @@ def _unlocked_below(fa: FlowAnalysis, fun: _Function, before: _Function | None) 
         e = leave.exit
         if e.kind != "return" or e.line.kind != "+" or _rewritten(leave, before):
             continue
+        if fun.view.pieces[leave.piece].head_visible:
+            continue  # nothing above the shown code takes it: the caller holds it
         unlock = _first_unlock(fun, leave)
         if unlock is None:
             continue
