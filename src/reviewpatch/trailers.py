@@ -24,65 +24,15 @@ from collections.abc import Sequence
 
 from reviewpatch.mail import parse_person
 from reviewpatch.model import Mail, Person, Trailer
+from reviewpatch.vocabulary import canonical_names, collected, person_names
 
-CANONICAL_NAMES: tuple[str, ...] = (
-    "Signed-off-by",
-    "Co-developed-by",
-    "Reviewed-by",
-    "Acked-by",
-    "Tested-by",
-    "Reported-by",
-    "Suggested-by",
-    "Cc",
-    "Fixes",
-    "Link",
-    "Closes",
-    "Requested-by",
-    "Reviewed-and-tested-by",
-    "Reported-and-tested-by",
-    "Debugged-by",
-    "Helped-by",
-    "Originally-by",
-    "Nacked-by",
-    "Message-ID",
-    "base-commit",
-    "change-id",
-    "prerequisite-patch-id",
-)
+CANONICAL_NAMES: tuple[str, ...] = canonical_names()
 _BY_LOWER = {name.lower(): name for name in CANONICAL_NAMES}
 
-PERSON_TRAILERS: frozenset[str] = frozenset(
-    {
-        "Signed-off-by",
-        "Co-developed-by",
-        "Reviewed-by",
-        "Acked-by",
-        "Tested-by",
-        "Reported-by",
-        "Suggested-by",
-        "Cc",
-        "Requested-by",
-        "Reviewed-and-tested-by",
-        "Reported-and-tested-by",
-        "Debugged-by",
-        "Helped-by",
-        "Originally-by",
-        "Nacked-by",
-    }
-)
+PERSON_TRAILERS: frozenset[str] = person_names()
 """Trailers whose value names a person."""
 
-REVIEW_TRAILERS: frozenset[str] = frozenset(
-    {
-        "Reviewed-by",
-        "Acked-by",
-        "Tested-by",
-        "Reviewed-and-tested-by",
-        "Nacked-by",
-        "Reported-by",
-        "Suggested-by",
-    }
-)
+REVIEW_TRAILERS: frozenset[str] = collected()
 """Trailers that count when a reviewer gives them in a reply (as b4
 collects them: the review tags, and who reported or suggested the change)."""
 

@@ -50,8 +50,9 @@ from reviewpatch.render.diffview import (
     safe_url,
 )
 from reviewpatch.rules.registry import RuleDoc
+from reviewpatch.vocabulary import vouching
 
-REVIEW_TRAILERS = frozenset({"reviewed-by", "acked-by", "tested-by"})
+REVIEW_TRAILERS = vouching()
 
 _SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
 _STATUS = {Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.NOTE: "notes"}

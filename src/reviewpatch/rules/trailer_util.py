@@ -41,69 +41,20 @@ from collections.abc import Iterator
 
 from reviewpatch.model import Mail, Patch, Person, Trailer
 from reviewpatch.trailers import person_from_value
+from reviewpatch.vocabulary import attesting, canonical_names, person_names, reported
 
 SIGNOFF = "signed-off-by"
 CODEVELOPED = "co-developed-by"
 
-KNOWN_TRAILERS: tuple[str, ...] = (
-    "Signed-off-by",
-    "Co-developed-by",
-    "Reviewed-by",
-    "Acked-by",
-    "Nacked-by",
-    "Tested-by",
-    "Reported-by",
-    "Reported-and-tested-by",
-    "Reviewed-and-tested-by",
-    "Suggested-by",
-    "Requested-by",
-    "Debugged-by",
-    "Bisected-by",
-    "Analyzed-by",
-    "Helped-by",
-    "Originally-by",
-    "Based-on-patch-by",
-    "Assisted-by",
-    "Cc",
-    "Fixes",
-    "Closes",
-    "Link",
-    "BugLink",
-    "Message-ID",
-    "Change-Id",
-    "Depends-on",
-    "base-commit",
-    "prerequisite-patch-id",
-)
+# the one vocabulary (reviewpatch.vocabulary), in the lower case the rules compare
+KNOWN_TRAILERS: tuple[str, ...] = canonical_names()
 
-PERSON_TRAILERS = frozenset(
-    {
-        "signed-off-by",
-        "co-developed-by",
-        "reviewed-by",
-        "acked-by",
-        "nacked-by",
-        "tested-by",
-        "reported-by",
-        "reported-and-tested-by",
-        "reviewed-and-tested-by",
-        "suggested-by",
-        "requested-by",
-        "debugged-by",
-        "bisected-by",
-        "analyzed-by",
-        "helped-by",
-        "originally-by",
-        "cc",
-    }
-)
+PERSON_TRAILERS = frozenset(name.lower() for name in person_names())
 
 # Trailers by which the person named vouches for the patch themselves.
-ATTESTING_TRAILERS = frozenset(
-    {"reviewed-by", "acked-by", "nacked-by", "tested-by", "reviewed-and-tested-by"}
-)
+ATTESTING_TRAILERS = attesting()
 
-REPORTED_TRAILERS = frozenset({"reported-by", "reported-and-tested-by"})
+REPORTED_TRAILERS = reported()
 
 _KNOWN_LOWER = frozenset(name.lower() for name in KNOWN_TRAILERS)
 
