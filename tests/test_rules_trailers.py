@@ -637,3 +637,25 @@ def test_a_fixup_without_signoff_is_a_note() -> None:
     assert hit.severity is Severity.NOTE and "fixup" in hit.message
     (plain,) = run(tr.missing_signoff, patch)
     assert plain.severity is None
+
+
+def test_trailer_lines_are_read_where_the_parser_found_the_message() -> None:
+    # a reply that carries its own version of a patch after "---": its own
+    # text above is not the commit message, and a misspelt tag in the
+    # carried message is found
+    from reviewpatch.patch import parse_patch
+
+    body = (
+        "On Monday A B wrote:\n> Reviewd-by: A B <a@b.org>\n\nTry this:\n\n---\n"
+        "From: C D <c@d.org>\nSubject: [PATCH] fix\n\nReal message.\n\n"
+        "Signed-off-by: C D <c@d.org>\nAcked-bу: E F <e@f.org>\n---\n"
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    who = Person("C D", "c@d.org")
+    mail = Mail("p1@x", "[PATCH] fix", who, "", None, (), body)
+    patch = parse_patch(mail, Subject(raw="[PATCH] fix", title="fix", is_patch=True))
+    from reviewpatch.rules.trailer_util import head_lines
+
+    lines = [text for _n, text in head_lines(patch)]
+    assert lines[0] == "Real message." and "Try this:" not in lines
+    assert "Signed-off-by: C D <c@d.org>" in lines

@@ -211,7 +211,10 @@ class Patch:
     text between ``---`` and the diff, less the diffstat; ``diffstat`` the
     diffstat lines.  ``replies`` are every mail in the thread below this
     patch; ``followup_trailers`` the review trailers given in those replies
-    (or in replies to the cover letter).
+    (or in replies to the cover letter).  ``message_line`` and
+    ``message_end`` are the body lines (1-based, the end excluded) that hold
+    the message and its trailer block, after any in-body headers and
+    before ``---`` or the diff (``message_end`` 0: not known).
     """
 
     mail: Mail
@@ -228,6 +231,7 @@ class Patch:
     base_commit: str | None = None
     change_id: str | None = None
     message_line: int = 1
+    message_end: int = 0
 
     @property
     def msgid(self) -> str:

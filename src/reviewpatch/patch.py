@@ -264,6 +264,7 @@ def _cover(mail: Mail, subject: Subject, lines: Sequence[str], parts: BodyParts)
         base_commit=base,
         change_id=change,
         message_line=parts.message + 1,
+        message_end=end + 1,
     )
 
 
@@ -307,6 +308,7 @@ def parse_patch(mail: Mail, subject: Subject) -> Patch:
         base_commit=base,
         change_id=change,
         message_line=parts.message + 1,
+        message_end=end + 1,
     )
 
 

@@ -241,11 +241,15 @@ def body_line(mail: Mail, number: int) -> str:
     return ""
 
 
-def head_lines(mail: Mail) -> Iterator[tuple[int, str]]:
-    """(number, text) of the body lines before the ``---`` separator or the
-    first ``diff --git`` line: the commit message and trailer block."""
-    for number, text in enumerate(mail.body.splitlines(), start=1):
-        if text.rstrip() == "---" or text.startswith("diff --git "):
+def head_lines(patch: Patch) -> Iterator[tuple[int, str]]:
+    """(number, text) of the body lines that hold the commit message and
+    its trailer block, as the patch parser found them (after in-body
+    headers, before ``---`` or the diff)."""
+    lines = patch.mail.body.split("\n")
+    end = patch.message_end - 1 if patch.message_end else len(lines)
+    for number in range(patch.message_line, end + 1):
+        text = lines[number - 1] if number <= len(lines) else ""
+        if not patch.message_end and (text.rstrip() == "---" or text.startswith("diff --git ")):
             return
         yield number, text
 
@@ -316,7 +320,7 @@ def signoff_trailers(patch: Patch) -> list[Trailer]:
     found = [t for t in patch.trailers if is_named(t, SIGNOFF)]
     if found:
         return found
-    for number, text in head_lines(patch.mail):
+    for number, text in head_lines(patch):
         match = _SIGNOFF_LINE_RE.match(text)
         if match:
             value = match.group(1)
@@ -333,7 +337,7 @@ def fixes_lines(patch: Patch) -> Iterator[tuple[int, str, str, str]]:
     parsed trailers, and Fixes: lines above ``---`` the trailer parser did
     not take (a wrapped tag can break the trailer block)."""
     parsed = {t.line: t for t in patch.trailers if is_named(t, "fixes")}
-    head = list(head_lines(patch.mail))
+    head = list(head_lines(patch))
     seen: set[int] = set()
     for i, (number, text) in enumerate(head):
         following = head[i + 1][1] if i + 1 < len(head) else ""

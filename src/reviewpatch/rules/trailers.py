@@ -511,7 +511,7 @@ def _misspelled_lines(patch: Patch, skip: set[int]) -> Iterator[Hit]:
     """Misspelled trailer names in the last paragraph before ``---`` that
     the trailer parser did not take for trailers."""
     block: list[tuple[int, str]] = []
-    for number, text in head_lines(patch.mail):
+    for number, text in head_lines(patch):
         if not text.strip():
             block = []
         else:
