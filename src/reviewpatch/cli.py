@@ -26,12 +26,13 @@ from reviewpatch import __version__
 from reviewpatch.config import check_archive_url, find_config, load_config, parse_limit
 from reviewpatch.errors import ExitCode, ReviewpatchError, UsageError
 from reviewpatch.findings import Report, Severity
+from reviewpatch.render import formats
 from reviewpatch.settings import DEFAULT_ARCHIVE, Settings, SettingsChanges
 
 if TYPE_CHECKING:
     import requests
 
-FORMATS = ("text", "json", "html", "reply", "sarif", "patchwork")
+FORMATS = formats()
 
 
 @dataclass
