@@ -210,6 +210,23 @@ def test_a_reply_carrying_a_patch_with_an_in_body_from_alone() -> None:
     assert parse_patch(make_mail(alone), subject()).message == "Real message."
 
 
+def test_a_note_above_the_message_and_a_first_dash_line() -> None:
+    # "Resending to add the maintainers.\n\n---\n\nmessage\nSoB\n---\nstat"
+    body = (
+        "Resending this patch to include the maintainers.\n\n---\n\n"
+        "Real message.\n\nSigned-off-by: C D <c@d.org>\n\n---\n x | 2 +-\n\n"
+        "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    patch = parse_patch(make_mail(body), subject())
+    assert patch.message == "Real message."
+    assert [t.value for t in patch.trailers] == ["C D <c@d.org>"]
+    # a sign-off above the first "---" keeps it the separator (notes below)
+    notes = body.replace(
+        "Resending this patch to include the maintainers.", "Msg.\n\nSigned-off-by: C D <c@d.org>"
+    )
+    assert parse_patch(make_mail(notes), subject()).message == "Msg."
+
+
 def test_broken_hunk_names_mail() -> None:
     body = "msg\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n"
     with pytest.raises(ParseError, match=r"test\.eml: diff of x: hunk '@@ -1,3 \+1,3 @@'"):

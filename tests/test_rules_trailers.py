@@ -637,6 +637,10 @@ def test_a_fixup_without_signoff_is_a_note() -> None:
     assert hit.severity is Severity.NOTE and "fixup" in hit.message
     (plain,) = run(tr.missing_signoff, patch)
     assert plain.severity is None
+    for title in ("[PATCH V7 16/16] DO-NOT_MERGE: cpufreq: rename", "[PATCH DNM] x: y"):
+        mail = replace(patch.mail, subject=title)
+        (hit,) = run(tr.missing_signoff, replace(patch, mail=mail))
+        assert hit.severity is Severity.NOTE, title
 
 
 def test_trailer_lines_are_read_where_the_parser_found_the_message() -> None:

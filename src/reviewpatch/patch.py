@@ -160,7 +160,24 @@ def _patch_start(lines: Sequence[str], limit: int) -> tuple[int, bool]:
     for i in range(limit):
         if _SCISSORS_RE.match(lines[i]) or _reply_patch_start(lines, i, limit):
             start = i + 1
+    if start == 0:
+        start = _preamble_end(lines, limit)
     return start, False
+
+
+def _preamble_end(lines: Sequence[str], limit: int) -> int:
+    """After a note above the commit message (``Resending to add the
+    maintainers.`` ``---`` message, sign-off, ``---``, diffstat): the line
+    after the first ``---`` when nothing above it signs off, and a sign-off
+    and a second ``---`` follow before the diff; else 0."""
+    dashes = [i for i in range(limit) if lines[i].rstrip() == "---"]
+    if len(dashes) < 2:
+        return 0
+    first, second = dashes[0], dashes[1]
+    signs = [i for i in range(limit) if lines[i].startswith("Signed-off-by: ")]
+    if not signs or signs[0] < first or not any(first < i < second for i in signs):
+        return 0
+    return first + 1
 
 
 def _reply_patch_start(lines: Sequence[str], i: int, limit: int) -> bool:

@@ -92,6 +92,10 @@ _RFC_RE = re.compile(r"\bRFC\b")
 
 # "fixup! title" / "squash! title": a change to fold into an earlier patch
 _FIXUP_RE = re.compile(r"^(?:fixup|squash|amend)! ")
+# "DO-NOT-MERGE: ...", "[PATCH DNM]", "(not for merging)"
+_NOT_FOR_MERGING_RE = re.compile(
+    r"\bdo[ _-]?not[ _-]?merge\b|\bDNM\b|\bnot[ _-]for[ _-]merg(?:e|ing)\b", re.IGNORECASE
+)
 
 
 def _is_rfc(patch: Patch) -> bool:
@@ -129,6 +133,12 @@ def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 "The fixup has no Signed-off-by; the patch it is squashed into carries "
                 "the sign-off.",
+                severity=Severity.NOTE,
+            )
+            return
+        if _NOT_FOR_MERGING_RE.search(patch.mail.subject):
+            yield Hit(
+                "The patch has no Signed-off-by, and its subject says it is not for merging.",
                 severity=Severity.NOTE,
             )
             return
