@@ -93,11 +93,15 @@ def test_mail_headers_are_linear() -> None:
 def test_subjects_are_linear() -> None:
     _bounded(
         """
-        from reviewpatch.subject import parse_subject, strip_reply_prefixes
+        from reviewpatch.render.reply import _REPLY_PREFIX, reply_subject
+        from reviewpatch.subject import _BARE_TAG, _REPLY, parse_subject, strip_reply_prefixes
         for s in SHAPES:
             for text in (s, "Re" + s + ": x", "[PATCH" + s + "] x", "PATCH" + s, "[" + s):
                 parse_subject(text)
                 strip_reply_prefixes(text)
+                reply_subject(text)
+                # the patterns as such, before any folding of blanks
+                _REPLY.match(text), _BARE_TAG.match(text), _REPLY_PREFIX.sub("", text)
         """
     )
 

@@ -16,7 +16,7 @@ from reviewpatch.model import Subject
 _REPLY = re.compile(r"^(?:re|aw|sv|antw|fwd?|fw)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?:\s*", re.IGNORECASE)
 _GROUP = re.compile(r"^\[([^\[\]]*)\]\s*")
 _BARE_TAG = re.compile(
-    r"^(PATCH(?:[-_]?[vV]\d+)?(?:\s+(?:[vV]\d+|\d+/\d+|RFC|RESEND))*)\s*(?::\s*|\s+)(?=\S)"
+    r"^(PATCH(?:[-_]?[vV]\d+)?(?:\s+(?:[vV]\d+|\d+/\d+|RFC|RESEND))*)(?:\s*+:\s*+|\s++)(?=\S)"
 )
 _VERSION = re.compile(r"^v(\d{1,4})$", re.IGNORECASE)
 _PATCH_WORD = re.compile(r"^PATCH(?:SET)?(?:[-_]?v(\d{1,4}))?$", re.IGNORECASE)

@@ -49,7 +49,7 @@ HTML_REJECTING_DOMAINS = (
 MBOX_FROM = "From reviewpatch Thu Jan  1 00:00:00 1970"
 
 _HEADER_JUNK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
-_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|fwd?)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fwd?)\s*(?:\[\d+\]\s*)?:\s*)+", re.IGNORECASE)
 
 
 def _header_text(text: str) -> str:
