@@ -578,3 +578,39 @@ def test_a_release_helper_shown_whole_may_return_before_releasing() -> None:
     # nothing above the return takes what preempt_enable() gives back: the
     # caller holds it, and the function's own test says whether to release
     assert run(early_exit_skips_release, make_series(make_patch(KFPU_END))) == []
+
+
+GET_IF_ACTIVE = """\
+diff --git a/drivers/clk/clk.c b/drivers/clk/clk.c
+--- a/drivers/clk/clk.c
++++ b/drivers/clk/clk.c
+@@ -338,13 +338,8 @@ static bool clk_core_is_enabled(struct clk_core *core)
+ 	 * to call it from other places.
+ 	 */
+-	if (core->rpm_enabled) {
+-		pm_runtime_get_noresume(core->dev);
+-		if (!pm_runtime_active(core->dev)) {
+-			ret = false;
+-			goto done;
+-		}
+-	}
++	if (clk_pm_runtime_get_if_active(core))
++		return false;
+ 
+ 	/*
+ 	 * This could be called with the enable lock held, or from atomic
+@@ -359,8 +354,7 @@ static bool clk_core_is_enabled(struct clk_core *core)
+ 
+ 	ret = core->ops->is_enabled(core->hw);
+ done:
+-	if (core->rpm_enabled)
+-		pm_runtime_put(core->dev);
++	clk_pm_runtime_put(core);
+ 
+ 	return ret;
+ }
+"""
+
+
+def test_a_return_on_the_acquisitions_own_outcome_replaces_a_goto() -> None:
+    assert run(early_exit_skips_release, make_series(make_patch(GET_IF_ACTIVE))) == []

@@ -916,11 +916,22 @@ def _replaced_gotos(new: _Function, old: _Function) -> Iterator[Hit]:
             if _nearer(new, leave, g.line.mail_line):
                 continue  # another new return follows the goto first: that one replaces it
             at = new.labels.get(g.label)
-            if at is None or _moved_below(new, old, leave, gone):
+            if at is None or _moved_below(new, old, leave, gone) or _tests_acquire(leave):
                 continue
             frees = [c for c in new.calls if c.pos > at and _is_release(c.site)]
             if frees:
                 yield _replaced_hit(new.view, leave, gone, frees[0])
+
+
+def _tests_acquire(leave: _Leave) -> bool:
+    """The return is taken on the outcome of an acquisition in its own
+    condition (``if (clk_pm_runtime_get_if_active(core)) return false;``):
+    when it leaves, nothing was taken."""
+    guards = leave.exit.guards
+    if not guards:
+        return False
+    names = re.findall(r"([A-Za-z_]\w*)\s*\(", guards[-1].text)
+    return any(is_acquire(n) for n in names)
 
 
 def _nearer(new: _Function, leave: _Leave, after: int) -> bool:
