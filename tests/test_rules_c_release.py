@@ -614,3 +614,37 @@ diff --git a/drivers/clk/clk.c b/drivers/clk/clk.c
 
 def test_a_return_on_the_acquisitions_own_outcome_replaces_a_goto() -> None:
     assert run(early_exit_skips_release, make_series(make_patch(GET_IF_ACTIVE))) == []
+
+
+THAW = """\
+diff --git a/kernel/freezer.c b/kernel/freezer.c
+--- a/kernel/freezer.c
++++ b/kernel/freezer.c
+@@ -198,14 +198,10 @@ static int __restore_freezer_state(struct task_struct *p, void *arg)
+ void __thaw_task(struct task_struct *p)
+ {
+-	unsigned long flags, flags2;
++	unsigned long flags;
+ 
+ 	spin_lock_irqsave(&freezer_lock, flags);
+ 	if (WARN_ON_ONCE(freezing(p)))
+ 		goto unlock;
+ 
+-	if (lock_task_sighand(p, &flags2)) {
+-		bool ret = task_call_func(p, __set_task_special, NULL);
+-		unlock_task_sighand(p, &flags2);
+-		if (ret)
+-			goto unlock;
+-	}
++	if (task_call_func(p, __restore_freezer_state, NULL))
++		goto unlock;
+ 
+ 	wake_up_state(p, TASK_FROZEN);
+ unlock:
+"""
+
+
+def test_a_goto_to_a_label_whose_code_the_diff_does_not_show() -> None:
+    # "unlock:" ends the hunk: what follows it is not shown, and an
+    # unchanged goto to it already leaves the same way
+    assert run(early_exit_skips_release, make_series(make_patch(THAW))) == []

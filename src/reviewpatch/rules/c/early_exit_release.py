@@ -497,7 +497,7 @@ def _already(fun: _Function, acq: _Call, rels: list[_Call], new: _Leave) -> bool
             continue
         if leave.pos <= acq.pos or (rels and leave.pos > max(r.pos for r in rels)):
             continue
-        if _conditional(acq, leave) or e.value.strip() in ("", "0"):
+        if _conditional(acq, leave) or e.kind == "return" and e.value.strip() in ("", "0"):
             continue
         if e.kind != new.exit.kind or e.kind == "goto" and e.label != new.exit.label:
             continue
@@ -538,13 +538,28 @@ def _told_by_value(fun: _Function, acq: _Call, rels: list[_Call], leave: _Leave)
     return False
 
 
+def _label_code_unseen(fun: _Function, at: int) -> bool:
+    """The label at file line ``at`` is followed by no call and no exit in
+    a shown piece whose end is not the function's: the code after it is
+    not in the diff."""
+    for p in fun.view.pieces:
+        if _pos(p.start) <= at <= _pos(p.end):
+            after = any(_pos(s.line) > at for s in p.sites) or any(
+                _pos(e.line) > at for e in p.exits
+            )
+            return not after and not p.end_visible
+    return False
+
+
 def _label_releases(fun: _Function, label: str, rels: list[_Call]) -> bool | None:
     """Whether the code after ``label`` releases: True or False when the
     label is in view; when it is not, False if another goto to it releases
     the object just before jumping (so the label does not), else None."""
     at = fun.labels.get(label)
     if at is not None:
-        return any(r.pos > at for r in rels)
+        if any(r.pos > at for r in rels):
+            return True
+        return None if _label_code_unseen(fun, at) else False
     for other in fun.leaves:
         if other.exit.kind == "goto" and other.exit.label == label:
             before = [r for r in rels if r.pos < other.pos and other.pos - r.pos <= 3]
