@@ -209,10 +209,10 @@ def download(
     make_sink: Callable[[], Sink],
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Answer:
-    """GET ``url`` once, the whole answer by ``deadline`` (a
-    ``monotonic()`` time), the body through a new ``make_sink()``, at most ``limit``
-    bytes on the wire.  Raises FetchError for a request that cannot be
-    made and CorruptArchiveError for an unacceptable body."""
+    """GET ``url`` once: the whole answer by ``deadline`` (a ``monotonic()``
+    time), the body through a new ``make_sink()``, at most ``limit`` bytes
+    on the wire.  Raises FetchError for a request that cannot be made and
+    CorruptArchiveError for an unacceptable body."""
     box: list[Answer | BaseException] = []
     cancel = threading.Event()
     attempt = _Attempt(session, url, dict(headers), deadline, limit, make_sink, monotonic, cancel)
@@ -276,7 +276,7 @@ class _Attempt:
         if declared is not None and declared > self.limit:
             raise CorruptArchiveError(
                 f"{self.url}: the archive announces {declared} bytes, more than the "
-                f"{self.limit} a thread may have"
+                f"{self.limit} an answer may have"
             )
         sink = self.make_sink()
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
