@@ -137,7 +137,8 @@ _COVER_EXPECTED = 4  # patches from which a missing cover letter is a warning
 
 
 _VERSION_ARROW = re.compile(
-    r"\bv\d+\s*(?:->|-->|=>|\u2192|\u2026|\.{2,3}|to)\s*v\d+\b", re.IGNORECASE
+    r"\bv\d+(?:\s?\[\d{1,3}\])?\s*(?:->|-->|=>|\u2192|\u2026|\.{2,3}|to)\s*v\d+\b",
+    re.IGNORECASE,
 )
 _VERSION_HEAD = re.compile(r"^[\s\-*#\[(>]*(?:patch\s)?v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
 # "This v2 just has a few spelling fixes.": a sentence about this version
