@@ -626,6 +626,10 @@ def test_likely_same_person_under_two_names() -> None:
     assert not likely_same_person(
         Person("John Smith", "js@a.org"), Person("John Paul Smithers", "jps@b.org")
     )
+    assert likely_same_person(
+        Person("shuah", "shuah@kernel.org"), Person("Shuah Khan", "skhan@linuxfoundation.org")
+    )
+    assert not likely_same_person(Person("john", "jd@x.org"), Person("John Smith", "js@y.org"))
 
 
 def test_a_fixup_without_signoff_is_a_note() -> None:

@@ -136,6 +136,9 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
     if min(len(wa), len(wb)) >= 2 and wa[0] == wb[0] and wa[-1] == wb[-1]:
         return True  # "Vinicius Petrucci" and "Vinicius Tavares Petrucci"
     short, full = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    one = a if short is wa else b
+    if len(short) == 1 and short[0] == full[0] and _mailbox(one) == short[0]:
+        return True  # "shuah <shuah@...>" and "Shuah Khan"
     if set(short) <= set(full):
         locals_ = [p.key.split("@")[0] for p in (a, b) if p.key]
         return any(all(w in local for w in full) for local in locals_)
