@@ -27,6 +27,8 @@ _DIRECTIVE_RE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
 _TOKEN_RE = re.compile(r"\s*(\|\||&&|[!()]|[A-Za-z_]\w*|\d\w*|\S)")
 _CONFIG_TESTS = ("IS_ENABLED", "IS_BUILTIN", "IS_MODULE", "IS_REACHABLE")
 _MAX_NEST = 32
+# conditional blocks followed per line; deeper ones count as their outer ones
+_MAX_BLOCKS = 64
 
 
 @dataclass(frozen=True)
@@ -157,35 +159,40 @@ def _joined(lines: list[str], i: int) -> tuple[str, int]:
 
 def line_conditions(lines: list[str]) -> tuple[tuple[Block, ...], ...]:
     """For each line (comments already blanked), the conditional blocks
-    it sits in, outermost first."""
+    it sits in, outermost first.  Lines in the same blocks share one tuple,
+    and blocks nested deeper than ``_MAX_BLOCKS`` are left out (their
+    lines count as inside the outer ones only): time and memory stay
+    linear in the number of lines."""
     out: list[tuple[Block, ...]] = []
     stack: list[tuple[int, Formula, Formula]] = []  # (group, branch cond, taken so far)
     groups = 0
+    here: tuple[Block, ...] = ()
     i = 0
     while i < len(lines):
         m = _DIRECTIVE_RE.match(lines[i])
         if m is None:
-            out.append(tuple(Block(g, c) for g, c, _ in stack))
+            out.append(here)
             i += 1
             continue
         text, nxt = _joined(lines, i)
         m = _DIRECTIVE_RE.match(text)
         assert m is not None
         kind, arg = m.group(1), m.group(2)
-        here = tuple(Block(g, c) for g, c, _ in stack)
+        at = here
         if kind in ("if", "ifdef", "ifndef"):
             groups += 1
-            f = pp_formula(kind, arg)
+            f = pp_formula(kind, arg) if len(stack) < _MAX_BLOCKS else TRUE
             stack.append((groups, f, f))
         elif kind == "elif" and stack:
             g, _, taken = stack.pop()
-            f = pp_formula("if", arg)
+            f = pp_formula("if", arg) if len(stack) < _MAX_BLOCKS else TRUE
             stack.append((g, conj(neg(taken), f), disj(taken, f)))
         elif kind == "else" and stack:
             g, _, taken = stack.pop()
             stack.append((g, neg(taken), TRUE))
         elif kind == "endif" and stack:
             stack.pop()
-        out.extend([here] * (nxt - i))
+        here = tuple(Block(g, c) for g, c, _ in stack[:_MAX_BLOCKS])
+        out.extend([at] * (nxt - i))
         i = nxt
     return tuple(out)

@@ -315,14 +315,9 @@ def nacked(ctx: RuleContext) -> Iterator[Hit]:
         if is_named(t, "nacked-by") and who not in said:
             said.add(who)
             yield Hit(f"{trailer_text(t)} was given in a reply ({_source(t)}).")
+    tagged = {t.origin_msgid for t in patch.followup_trailers if is_named(t, "nacked-by")}
     for reply in patch.replies:
-        if reply.sender.key in said:
-            continue
-        if any(
-            is_named(t, "nacked-by")
-            for t in patch.followup_trailers
-            if t.origin_msgid == reply.msgid
-        ):
+        if reply.sender.key in said or reply.msgid in tagged:
             continue
         line = _nak_line(reply.body)
         if line is not None:

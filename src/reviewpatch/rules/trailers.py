@@ -28,7 +28,7 @@ from email.utils import parsedate_to_datetime
 
 from reviewpatch.findings import Confidence, Severity
 from reviewpatch.model import Patch, Person, Trailer
-from reviewpatch.rules.registry import Hit, RuleContext, rule
+from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 from reviewpatch.rules.trailer_util import (
     CODEVELOPED,
     PERSON_TRAILERS,
@@ -557,6 +557,7 @@ def _after_closes_convention(date: str) -> bool:
     name="reported-by-without-closes",
     severity=Severity.WARNING,
     confidence=Confidence.MEDIUM,
+    scope=Scope.SERIES,
 )
 def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
     """A Reported-by should be followed by a Closes: (or Link:) to the
@@ -581,20 +582,18 @@ def reported_by_without_closes(ctx: RuleContext) -> Iterator[Hit]:
         Signed-off-by: Jane Doe <jane@example.org>
         (Leave the link out only when the report is not public.)
     """
-    patch = _patch(ctx)
-    for t in _unlinked_reports(patch):
-        first = next(
-            p.index
-            for p in ctx.series.patches
-            if any(trailer_text(x) == trailer_text(t) for x in _unlinked_reports(p))
-        )
-        again = first != patch.index
-        yield Hit(
-            f"{trailer_text(t)} is not followed by a Closes: link to the report"
-            + (f" (as in patch {first})." if again else "."),
-            mail_line=t.line or None,
-            severity=Severity.NOTE if again else None,  # one report, one warning per series
-        )
+    first: dict[str, int] = {}  # each report's first patch: one warning per series
+    for patch in ctx.series.patches:
+        for t in _unlinked_reports(patch):
+            text = trailer_text(t)
+            again = first.setdefault(text, patch.index) != patch.index
+            yield Hit(
+                f"{text} is not followed by a Closes: link to the report"
+                + (f" (as in patch {first[text]})." if again else "."),
+                patch_index=patch.index,
+                mail_line=t.line or None,
+                severity=Severity.NOTE if again else None,
+            )
 
 
 _UPSTREAM_RE = re.compile(
@@ -618,15 +617,13 @@ def _unlinked_reports(patch: Patch) -> list[Trailer]:
     the upstream commit's)."""
     if not _after_closes_convention(patch.mail.date) or _backport(patch):
         return []
-    trailers = patch.trailers
-    out = []
-    for i, t in enumerate(trailers):
-        if not is_named(t, *REPORTED_TRAILERS):
+    out: list[Trailer] = []
+    run: list[Trailer] = []  # consecutive reports, waiting for what follows them
+    for t in patch.trailers:
+        if is_named(t, *REPORTED_TRAILERS):
+            run.append(t)
             continue
-        j = i + 1
-        while j < len(trailers) and is_named(trailers[j], *REPORTED_TRAILERS):
-            j += 1
-        if j < len(trailers) and is_named(trailers[j], "closes", "link", "buglink"):
-            continue
-        out.append(t)
-    return out
+        if run and not is_named(t, "closes", "link", "buglink"):
+            out += run
+        run = []
+    return out + run

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 import re
+from functools import lru_cache
 
 PAIR_WORDS: tuple[tuple[str, str], ...] = (
     ("get", "put"),
@@ -160,13 +161,19 @@ _RESULT = frozenset(
 _SPLIT_RE = re.compile(r"_+")
 
 
+@lru_cache(maxsize=256)
+def _forms(prefixes: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The names ``prefixes`` match exactly, and the starts of their
+    variants (``spin_lock_``) and families (``of_find_``)."""
+    starts = tuple(p if p.endswith("_") else p + "_" for p in prefixes)
+    return frozenset(prefixes), starts
+
+
 def _named_as(name: str, prefixes: tuple[str, ...]) -> bool:
     """``name`` is one of ``prefixes`` or a variant of one (``_irq``,
     ``_nested``); a prefix ending in ``_`` names a family (``of_find_``)."""
-    return any(
-        name == p or name.startswith(p + "_") or p.endswith("_") and name.startswith(p)
-        for p in prefixes
-    )
+    exact, starts = _forms(prefixes)
+    return name in exact or name.startswith(starts)
 
 
 # words that make a member of a reference-taking family (``of_get_``,
@@ -190,6 +197,7 @@ def _value_getter(name: str) -> bool:
     return name.startswith(_RESULT_PREFIXES) and bool(set(name.split("_")) & _VALUE_WORDS)
 
 
+@lru_cache(maxsize=8192)  # pure, called for every call site
 def known_pair(acquire: str) -> bool:
     """Whether ``acquire`` is the taking half of a pair known by name (not
     an initialiser of one: ``spin_lock_init``; not a family member that
@@ -212,6 +220,7 @@ def _by_words(acquire: str, release: str) -> bool:
     return len(diff) == 1 and diff[0] in PAIR_WORDS
 
 
+@lru_cache(maxsize=8192)  # pure, called for every call site
 def releases(acquire: str, release: str) -> bool:
     """Whether a call of ``release`` undoes one of ``acquire``."""
     if acquire in _ALLOC or acquire.startswith(("kmem_cache_alloc", "kmalloc_")):
@@ -219,6 +228,7 @@ def releases(acquire: str, release: str) -> bool:
     return _named(acquire, release) or _by_words(acquire, release)
 
 
+@lru_cache(maxsize=8192)  # pure, called for every call site
 def is_acquire(name: str) -> bool:
     """Whether ``name`` looks like an acquisition (worth looking for its
     release): not an initialiser (``spin_lock_init``), nor the releasing
@@ -235,6 +245,7 @@ def is_acquire(name: str) -> bool:
     return any(w in {a for a, _ in PAIR_WORDS} for w in words[1:] or words)
 
 
+@lru_cache(maxsize=8192)  # pure, called for every call site
 def is_lock(name: str) -> bool:
     """A lock (or a scope such as preemption or interrupts off) that a
     function takes and releases itself, unconditionally (not a trylock)."""
@@ -257,6 +268,7 @@ def lock_of(release: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)  # pure, called for every call site
 def by_result(acquire: str) -> bool:
     """Whether the object an acquisition takes is the value it returns."""
     if _value_getter(acquire):
