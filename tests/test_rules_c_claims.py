@@ -534,3 +534,14 @@ def test_a_test_before_a_gap_matches_the_same_test_on_the_other_side():
     # both sides: audit_set_context() runs in the same cases before and after
     series = make_series(make_patch(AUDIT_RENAME, "Rename the calls. No functional change."))
     assert _code_run(nfc_claim_changes_behaviour, series) == []
+
+
+def test_a_sentence_saying_the_call_may_now_be_skipped_explains_it() -> None:
+    from reviewpatch.rules.c.claims import explanation
+
+    message = (
+        "Notice though that there is a functional change here: it's now possible\n"
+        "to continue the notifier code without executing raw3270_activate_view().\n"
+    )
+    assert explanation(message, "raw3270_activate_view", []) is not None
+    assert explanation("Call raw3270_activate_view() earlier.", "raw3270_activate_view", []) is None

@@ -208,6 +208,15 @@ def contradicts(claims: Iterable[MessageClaim], symbol: str) -> MessageClaim | N
     return None
 
 
+# a sentence that says the call may now be skipped
+_SKIP_ACK_RE = re.compile(
+    r"\bwithout\s+(?:executing|calling|running|invoking|doing)\b"
+    r"|\bno\s+longer\s+(?:call|calls|called|run|runs|executes?|invoked?)\b"
+    r"|\b(?:is|are|gets?)\s+(?:now\s+)?skipped\b",
+    re.IGNORECASE,
+)
+
+
 def explanation(message: str, symbol: str, words: Iterable[str]) -> str | None:
     """The paragraph (quoted from its first sentence that names ``symbol``)
     that names ``symbol`` and one of ``words`` (the flags or the condition
@@ -223,6 +232,10 @@ def explanation(message: str, symbol: str, words: Iterable[str]) -> str | None:
         if n not in wanted and (n.isupper() and len(n) >= 4 or "_" in n.strip("_") and len(n) >= 6)
     ]
     for para in _paragraphs(message):
+        for sentence in _sentences(para):
+            # "it's now possible to continue ... without executing foo()"
+            if _names(sentence, symbol) and _SKIP_ACK_RE.search(sentence):
+                return sentence if len(sentence) <= 240 else sentence[:237] + "..."
         if not _names(para, symbol) or not any(_names(para, w) for w in wanted):
             continue
         if _REASON_RE.search(para) or _GATE_RE.search(para):
