@@ -205,3 +205,19 @@ def test_a_cover_letter_sent_without_0_n_heads_its_numbered_patches() -> None:
         assert series.version == 2 and series.others == ()
     # and from a file
     assert len(review_mails(mails, Settings()).series.patches) == 3
+
+
+def test_unlabelled_patches_under_a_labelled_cover_with_another_total_join_it() -> None:
+    # "[PATCH v2 memory-model 0/3]" above "[PATCH memory-model 1/4]".."4/4"
+    cover = _mail("c2@x", "[PATCH v2 mm 0/3] updates", diff=False)
+    patches = [
+        _mail(f"q{i}@x", f"[PATCH mm {i}/4] part {i}", "c2@x", minute=i) for i in (1, 2, 3, 4)
+    ]
+    mails = _mails(cover, *patches)
+    series = review_mails(mails, Settings(), msgid="c2@x").series
+    assert series.version == 2 and [p.msgid for p in series.patches] == [
+        "q1@x",
+        "q2@x",
+        "q3@x",
+        "q4@x",
+    ]

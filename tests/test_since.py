@@ -84,3 +84,33 @@ def test_hostile_review_text_is_escaped_in_html(tmp_path: Path) -> None:
     out = io.StringIO()
     out.write(render_text(review(str(path), Settings(offline=True))))
     assert "\x1b" not in out.getvalue()
+
+
+def test_a_request_followed_in_another_patch_is_not_reported_as_ignored(tmp_path: Path) -> None:
+    # v2 keeps the quoted lines in the patch reviewed, but a new patch 2/2
+    # changes the same file: the fix may be there, so no warning
+    text = PROMISE.read_text(encoding="utf-8")
+    text = text.replace("Subject: [PATCH v2] misc:", "Subject: [PATCH v2 1/2] misc:")
+    extra = (
+        "From fix-2@example.org Mon Sep 17 00:00:00 2001\n"
+        "From: Jane Doe <jane@example.org>\n"
+        "Subject: [PATCH v2 2/2] misc: foo: allocate foo with devm_kzalloc()\n"
+        "Date: Mon, 3 Mar 2025 10:31:00 +0000\n"
+        "Message-ID: <fix-2@example.org>\n"
+        "In-Reply-To: <bad-promised-change-missing-v1@example.org>\n\n"
+        "As asked in review.\n\nSigned-off-by: Jane Doe <jane@example.org>\n---\n"
+        "diff --git a/drivers/misc/foo.c b/drivers/misc/foo.c\n"
+        "--- a/drivers/misc/foo.c\n+++ b/drivers/misc/foo.c\n"
+        "@@ -40,3 +40,3 @@ static int foo_probe(struct platform_device *pdev)\n"
+        "-\tfoo = kzalloc(sizeof(*foo), GFP_KERNEL);\n"
+        "+\tfoo = devm_kzalloc(&pdev->dev, sizeof(*foo), GFP_KERNEL);\n"
+        " \tif (!foo)\n \t\treturn -ENOMEM;\n-- \n2.47.0\n\n"
+    )
+    path = tmp_path / "split.mbox"
+    path.write_text(text + extra, encoding="utf-8")
+    report = review(str(path), Settings(offline=True, compare_with="v1"))
+    assert report.series.version == 2 and len(report.series.patches) == 2
+    assert [f for f in report.findings if f.rule_id == "RP205" and f.severity.value != "note"] == []
+    assert report.since is not None
+    verdicts = [f.verdict.value for f in report.since.follow_through]
+    assert "not_addressed" not in verdicts

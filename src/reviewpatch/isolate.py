@@ -90,7 +90,7 @@ class _Walk:
             if up is None or _sender(up.mail) != _sender(item.mail):
                 root = top.mail.msgid
             elif up.is_cover:
-                root = up.mail.msgid if up.subject.total == item.subject.total else top.mail.msgid
+                root = up.mail.msgid if _heads(up, item) else top.mail.msgid
             elif up.numbering() != item.numbering() or up.subject.version != item.subject.version:
                 root = top.mail.msgid
             else:
@@ -118,6 +118,16 @@ class _Walk:
         return found
 
 
+def _heads(cover: _Sent, item: _Sent) -> bool:
+    """Whether ``cover`` heads the patch ``item`` that answers it: the same
+    ``N/M`` total, or a patch without a version label under a cover letter
+    with one (``[PATCH v2 foo 0/3]`` above ``[PATCH foo 1/4]``: the labels
+    went wrong, the thread says they belong together)."""
+    if cover.subject.total == item.subject.total:
+        return True
+    return cover.subject.version_explicit and not item.subject.version_explicit
+
+
 def _members(walk: _Walk, head: _Sent) -> tuple[set[str], str | None]:
     """The patch mails of ``head``'s series, and its cover letter's id."""
     root = walk.root(head)
@@ -126,11 +136,8 @@ def _members(walk: _Walk, head: _Sent) -> tuple[set[str], str | None]:
         return {head.mail.msgid}, None
     members = {head.mail.msgid}
     for item in walk.sent.values():
-        if (
-            _sender(item.mail) == _sender(head.mail)
-            and item.numbering() == head.numbering()
-            and walk.root(item) == root
-        ):
+        same = item.numbering() == head.numbering() or head.is_cover or item.is_cover
+        if _sender(item.mail) == _sender(head.mail) and same and walk.root(item) == root:
             members.add(item.mail.msgid)
     return members, cover.mail.msgid if cover is not None else None
 

@@ -116,7 +116,12 @@ def _candidates(thread: Thread) -> tuple[_Candidate, ...]:
             and subject.counter >= 1
             and subject.counter_explicit
             and up.subject.counter_explicit
-            and (up.subject.total == subject.total or up.mail.msgid in prose)
+            and (
+                up.subject.total == subject.total
+                or up.mail.msgid in prose
+                or up.subject.version_explicit
+                and not subject.version_explicit
+            )
             and (up.subject.counter == 0 or up.mail.msgid in relabelled)
             and up.subject.version != subject.version
         ):
