@@ -221,3 +221,17 @@ def test_unlabelled_patches_under_a_labelled_cover_with_another_total_join_it() 
         "q3@x",
         "q4@x",
     ]
+
+
+def test_patches_answering_a_cover_letter_the_archive_lacks_stay_together() -> None:
+    # v3 patches answer their cover letter (not in the archive) and name the
+    # v2 cover in References: they are still one series
+    old = _series_of(2, "o", "PATCH v2")
+    texts = []
+    for i in (1, 2, 3):
+        mail = _mail(f"n{i}@x", f"[PATCH v3 {i}/3] part {i}", "gone@x", minute=40 + i)
+        texts.append(mail.replace("References: <gone@x>", "References: <o-0@x> <gone@x>"))
+    mails = _mails(*old, *texts)
+    series = review_mails(mails, Settings(), msgid="n2@x").series
+    assert series.version == 3 and [p.msgid for p in series.patches] == ["n1@x", "n2@x", "n3@x"]
+    assert [o.msgid for o in series.others] == ["o-0@x"]

@@ -39,6 +39,10 @@ class Isolation:
     others: tuple[OtherSeries, ...] = ()
 
 
+# the root of patches that answer a mail the thread does not hold
+_MISSING = "missing:"
+
+
 @dataclass(frozen=True)
 class _Sent:
     """A patch mail and its parsed subject."""
@@ -87,7 +91,11 @@ class _Walk:
                 break
             parent = self.thread.parent_id(top.mail.msgid)
             up = self.sent.get(parent) if parent is not None else None
-            if up is None or _sender(up.mail) != _sender(item.mail):
+            missing = top.mail.in_reply_to
+            if missing and missing not in self.thread:
+                # the cover letter they all answer is not in the archive
+                root = _MISSING + missing
+            elif up is None or _sender(up.mail) != _sender(item.mail):
                 root = top.mail.msgid
             elif up.is_cover:
                 root = up.mail.msgid if _heads(up, item) else top.mail.msgid
@@ -131,7 +139,8 @@ def _heads(cover: _Sent, item: _Sent) -> bool:
 def _members(walk: _Walk, head: _Sent) -> tuple[set[str], str | None]:
     """The patch mails of ``head``'s series, and its cover letter's id."""
     root = walk.root(head)
-    cover = walk.sent[root] if walk.sent[root].is_cover else None
+    found = walk.sent.get(root)
+    cover = found if found is not None and found.is_cover else None
     if not head.subject.counter_explicit and cover is None:
         return {head.mail.msgid}, None
     members = {head.mail.msgid}
