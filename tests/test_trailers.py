@@ -216,3 +216,24 @@ def test_a_bracketed_note_over_two_lines_stays_in_the_block():
         ("Signed-off-by", "Peter Zijlstra"),
         ("Signed-off-by", "Sami Tolvanen"),
     ]
+
+
+def test_a_tag_name_in_prose_without_an_address_is_not_given() -> None:
+    from reviewpatch.model import Mail, Person
+    from reviewpatch.trailers import followup_trailers
+
+    body = (
+        "Nice.  Please add my\n"
+        "Acked-by: or Suggested-by: to the portions of the patches you see fit.\n\n"
+        "Acked-by: Alan Stern <stern@rowland.harvard.edu>\n"
+    )
+    mail = Mail(
+        "r@x",
+        "Re: [PATCH 0/9] x",
+        Person("Alan Stern", "stern@rowland.harvard.edu"),
+        "",
+        None,
+        (),
+        body,
+    )
+    assert [t.value for t in followup_trailers(mail)] == ["Alan Stern <stern@rowland.harvard.edu>"]

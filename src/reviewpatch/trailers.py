@@ -193,8 +193,9 @@ def _pasted_commit(lines: list[str], index: int) -> bool:
 def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
     """The trailers a reply gives (``REVIEW_TRAILERS``: Reviewed-by,
     Acked-by, Tested-by, Nacked-by, Reported-by, ...), each on its own
-    unquoted line, outside any diff, before the ``-- `` signature and
-    before a commit the reply pastes whole (``From:``/``Subject:``)."""
+    unquoted line with a name and address, outside any diff, before the
+    ``-- `` signature and before a commit the reply pastes whole
+    (``From:``/``Subject:``)."""
     out: list[Trailer] = []
     in_diff = False
     lines = mail.body.split("\n")
@@ -218,11 +219,14 @@ def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
         if not match or canonical_name(match.group(1)) not in REVIEW_TRAILERS:
             continue
         name, value = canonical_name(match.group(1)), (match.group(2) or "").strip()
+        person = person_from_value(value)
+        if person is None:
+            continue  # prose ("my Acked-by: or Suggested-by: to the portions ..."), no tag
         out.append(
             Trailer(
                 name=name,
                 value=value,
-                person=person_from_value(value),
+                person=person,
                 origin_msgid=mail.msgid,
                 line=index + 1,
                 raw=line.rstrip(),
