@@ -237,3 +237,16 @@ def test_a_tag_name_in_prose_without_an_address_is_not_given() -> None:
         body,
     )
     assert [t.value for t in followup_trailers(mail)] == ["Alan Stern <stern@rowland.harvard.edu>"]
+
+
+def test_an_indented_tag_counts_when_it_names_the_sender() -> None:
+    from reviewpatch.model import Mail, Person
+    from reviewpatch.trailers import followup_trailers
+
+    marco = Person("Marco Elver", "elver@google.com")
+    body = (
+        "> Can I have your Tested-by?\n\nOf course,\n\n  Tested-by: Marco Elver <elver@google.com>\n\n"
+        "The applied commit:\n\n    Reviewed-by: Ann Other <ann@example.org>\n"
+    )
+    mail = Mail("r@x", "Re: [PATCH v4 0/5] x", marco, "", None, (), body)
+    assert [t.value for t in followup_trailers(mail)] == ["Marco Elver <elver@google.com>"]

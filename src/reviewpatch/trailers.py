@@ -190,6 +190,17 @@ def _pasted_commit(lines: list[str], index: int) -> bool:
     return any(ln.startswith("Subject: ") for ln in lines[index + 1 : index + 3])
 
 
+def _own(person: Person, sender: Person) -> bool:
+    """The tag names its sender ("  Tested-by: Marco Elver <elver@...>"
+    indented in Marco's own reply is his)."""
+    if person.key and person.key == sender.key:
+        return True
+    return (
+        bool(person.name.strip())
+        and person.name.strip().casefold() == sender.name.strip().casefold()
+    )
+
+
 def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
     """The trailers a reply gives (``REVIEW_TRAILERS``: Reviewed-by,
     Acked-by, Tested-by, Nacked-by, Reported-by, ...), each on its own
@@ -213,8 +224,6 @@ def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
         if in_diff and (_diff_line(line) or not line.strip()):
             continue
         in_diff = False
-        if line[:1].isspace():
-            continue  # indented: a pasted commit's trailers, not the sender's own
         match = _TRAILER_RE.match(line.strip())
         if not match or canonical_name(match.group(1)) not in REVIEW_TRAILERS:
             continue
@@ -222,6 +231,8 @@ def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
         person = person_from_value(value)
         if person is None:
             continue  # prose ("my Acked-by: or Suggested-by: to the portions ..."), no tag
+        if line[:1].isspace() and not _own(person, mail.sender):
+            continue  # indented: a pasted commit's trailers, not the sender's own
         out.append(
             Trailer(
                 name=name,
