@@ -114,3 +114,19 @@ def test_a_request_followed_in_another_patch_is_not_reported_as_ignored(tmp_path
     assert report.since is not None
     verdicts = [f.verdict.value for f in report.since.follow_through]
     assert "not_addressed" not in verdicts
+
+
+def test_a_tag_kept_over_a_renamed_include_is_no_rework(tmp_path: Path) -> None:
+    bad = ROOT / "fixtures" / "rules" / "trailer-carried-after-change"
+    text = (bad / "bad-reviewed-tag-kept-over-a-rework.mbox").read_text(encoding="utf-8")
+    # the same thread where v2 only adds a blank line: the tag still holds
+    v2 = text.index("[PATCH v2]")
+    head, tail = text[:v2], text[v2:]
+    for line in ("+\tfoo->ready = true;\n", "+\tfoo->state = FOO_IDLE;\n", "+\tfoo_start(foo);\n"):
+        tail = tail.replace(line, "", 1)
+    tail = tail.replace("+40,15 @@", "+40,13 @@", 1).replace("+\t}\n", "+\t}\n+\n", 1)
+    path = tmp_path / "rebase.mbox"
+    path.write_text(head + tail, encoding="utf-8")
+    report = review(str(path), Settings(offline=True))
+    assert report.since is not None
+    assert [f for f in report.findings if f.rule_id == "RP114"] == []

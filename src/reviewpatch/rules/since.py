@@ -15,12 +15,14 @@ __all__ = [
 from collections.abc import Iterator
 
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.model import Trailer
 from reviewpatch.rules.registry import Hit, RuleContext, Scope, rule
 from reviewpatch.rules.trailer_util import trailer_text
 from reviewpatch.versions.model import (
     AuditKind,
     EvidenceKind,
     FollowThrough,
+    Interdiff,
     Stance,
     Verdict,
 )
@@ -39,9 +41,10 @@ def trailer_carried_after_change(ctx: RuleContext) -> Iterator[Hit]:
         or given with ``--compare-with``).  When the patch keeps a
         Reviewed-by, Acked-by or Tested-by that the previous version had
         (or got in a reply), while its code changed beyond a rebase (the
-        interdiff changes added or removed lines, not only context and line
-        numbers), and the changelog does not say the reviewer saw the
-        change, it reports the trailer with the files whose code changed.
+        interdiff changes at least three added or removed code lines, blank
+        and ``#include`` lines aside, not only context and line numbers),
+        and the changelog does not say the reviewer saw the change, it
+        reports the trailer.
     Why it matters
         A review tag vouches for the code that was reviewed; carried over a
         rework, it claims a review nobody gave.
@@ -55,9 +58,13 @@ def trailer_carried_after_change(ctx: RuleContext) -> Iterator[Hit]:
     since = ctx.since
     if since is None:
         return
+    diffs = {d.new.index: d for d in since.interdiffs}
     for audit in since.audit:
         if audit.kind is not AuditKind.CARRIED_AFTER_CHANGE or not _mine(ctx, audit.new.index):
             continue
+        diff = diffs.get(audit.new.index)
+        if diff is not None and _real_changes(diff) < _REWORK_LINES:
+            continue  # a rebase, an include renamed, a blank line: not a rework
         message = (
             f"{trailer_text(audit.trailer)} was given on v{audit.old.version}, but the patch "
             f"changed since: {audit.detail}"
@@ -70,6 +77,34 @@ def trailer_carried_after_change(ctx: RuleContext) -> Iterator[Hit]:
             )
             continue
         yield Hit(message + "; ask the reviewer to confirm it, or drop it")
+
+
+# changed code lines (blank lines and #include lines aside) that make a rework
+_REWORK_LINES = 3
+
+
+def _real_changes(diff: Interdiff) -> int:
+    """Code lines the patch adds or removes in one version and not in the
+    other, blank lines and ``#include`` lines aside."""
+    count = 0
+    for f in diff.files:
+        for line in f.lines:
+            if len(line) < 2 or line[0] not in "+-" or line[1] not in "+-":
+                continue
+            if line.startswith(("--- ", "+++ ")):
+                continue  # file headers of the two diffs
+            code = line[2:].strip()
+            if code and not code.startswith("#include"):
+                count += 1
+    return count
+
+
+def _still_named(ctx: RuleContext, trailer: Trailer) -> bool:
+    """The trailer's person is still named in the patch's mail text (a
+    trailer block broken by a prose line hides it from the parser)."""
+    if ctx.patch is None or trailer.person is None or not trailer.person.email:
+        return False
+    return trailer.person.email.casefold() in ctx.patch.mail.body.casefold()
 
 
 @rule(id="RP115", name="trailer-dropped", severity=Severity.NOTE)
@@ -96,7 +131,7 @@ def trailer_dropped(ctx: RuleContext) -> Iterator[Hit]:
         return
     for audit in since.audit:
         dropped = audit.kind is AuditKind.DROPPED and audit.explanation is None
-        if dropped and _mine(ctx, audit.new.index):
+        if dropped and _mine(ctx, audit.new.index) and not _still_named(ctx, audit.trailer):
             yield Hit(
                 f"{trailer_text(audit.trailer)} of v{audit.old.version} is not in this "
                 f"version, and the changelog does not say why: {audit.detail}"
