@@ -253,3 +253,7 @@ def test_a_ping_that_quotes_the_patch_is_not_a_patch() -> None:
     for body, want in ((quoted, False), (resent, True)):
         mail = Mail("p@x", "[PING][PATCH] uapi: define AT_HWCAP3", who, "", None, (), body)
         assert is_patch_mail(mail, parse_subject(mail.subject)) is want
+    # an answer that quotes the patch under the patch's own subject
+    answer = "On Monday A wrote:\n> > Signed-off-by: A <a@b.org>\n> > +++ b/x\n\nLooks odd.\n"
+    mail = Mail("r@x", "[PATCH] power: add a handler", who, "", "p@x", ("p@x",), answer)
+    assert not is_patch_mail(mail, parse_subject(mail.subject))

@@ -26,6 +26,7 @@ from reviewpatch.trailers import followup_trailers
 
 # a git diff, or a unified diff without git's header (quilt, ``diff -u``)
 _DIFF = re.compile(r"^(?:diff --git a/|--- \S.*\n\+\+\+ \S.*\n@@ -)", re.MULTILINE)
+_QUOTED_DIFF = re.compile(r"^>[> ]{0,8}(?:diff --git a/|\+\+\+ b/)", re.MULTILINE)
 _NOT_PATCH_WORDS = frozenset({"PULL", "ANNOUNCE", "ANNOUNCEMENT"})
 _MAX_TOTAL = 1000
 
@@ -71,6 +72,8 @@ def is_patch_mail(mail: Mail, subject: Subject) -> bool:
         return False
     if any(word.upper() == "PING" for word in subject.prefixes) and not _DIFF.search(mail.body):
         return False  # a reminder that quotes the patch, not the patch
+    if mail.in_reply_to and not _DIFF.search(mail.body) and _QUOTED_DIFF.search(mail.body):
+        return False  # an answer that quotes a patch under the patch's own subject
     return subject.is_patch or bool(_DIFF.search(mail.body))
 
 
