@@ -637,6 +637,9 @@ def test_likely_same_person_under_two_names() -> None:
         Person("shuah", "shuah@kernel.org"), Person("Shuah Khan", "skhan@linuxfoundation.org")
     )
     assert not likely_same_person(Person("john", "jd@x.org"), Person("John Smith", "js@y.org"))
+    assert likely_same_person(
+        Person("cy_huang", "u0084500@gmail.com"), Person("ChiYuan Huang", "cy_huang@richtek.com")
+    )
 
 
 def test_a_fixup_without_signoff_is_a_note() -> None:

@@ -121,6 +121,10 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
         return False
     if same_name(a, b):
         return True
+    for x, y in ((a, b), (b, a)):
+        letters = "".join(c for c in x.name.casefold() if c.isalpha())
+        if len(letters) >= 5 and letters == _mailbox(y):
+            return True  # "cy_huang <u0084500@...>" and "ChiYuan Huang <cy_huang@...>"
     wa, wb = _words(a.name), _words(b.name)
     if not wa or not wb:
         return _nameless_match(a, b)
