@@ -110,6 +110,7 @@ def test_no_cover_letter():
         "v1\u2026v2:\n   - Use def_bool",
         "Updates since the last version [1]\n- Simplified allocation tagging macros;",
         "v1[1] -> v2:\n - Split the patch",
+        "In this v2 the\nfollowing changes have been introduced compared to v1 of this series:",
         "This is the fourth version of this series, in this version the changes\nare restricted",
         "Her I'm sending the second version of the patch that changes buffer_locked",
     ],
