@@ -140,7 +140,12 @@ _VERSION_ARROW = re.compile(
     r"\bv\d+(?:\s?\[\d{1,3}\])?\s*(?:->|-->|=>|\u2192|\u2026|\.{2,3}|to)\s*v\d+\b",
     re.IGNORECASE,
 )
-_VERSION_HEAD = re.compile(r"^[\s\-*#\[(>]*(?:patch\s)?v\d+[\])]?\s*(?::|-\s|$)", re.IGNORECASE)
+_VERSION_HEAD = re.compile(
+    r"^[\s\-*#\[(>]*(?:patch\s)?v\d+[\])]?\s*(?:(?:changes?|changelog|updates?)\s*)?(?::|-\s|$)",
+    re.IGNORECASE,
+)
+# "This replaces" above a link to the version it replaces
+_REPLACES = re.compile(r"\b(?:replaces|supersedes|replacement\s+for)\b", re.IGNORECASE)
 # "This v2 just has a few spelling fixes.": a sentence about this version
 # or "v2 is updated to account for feedback from ..." opening a line
 _THIS_VERSION = re.compile(
@@ -212,7 +217,13 @@ def has_changelog(text: str) -> bool:
     """Whether ``text`` has a changelog section: "Changes in v2", "v1 -> v2",
     "Changes since v1", "Changelog", "v2:", "Since v1:", or a link to the
     previous version that says what it is."""
-    return any(_is_log_line(line) for line in text.splitlines())
+    lines = text.splitlines()
+    if any(_is_log_line(line) for line in lines):
+        return True
+    return any(
+        _REPLACES.search(line) and any(_URL.search(x) for x in lines[i : i + 4])
+        for i, line in enumerate(lines)
+    )
 
 
 def _patch_text(patch: Patch) -> str:
