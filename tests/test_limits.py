@@ -185,7 +185,6 @@ def test_series_assembly_of_hostile_lines_is_linear() -> None:
     )
 
 
-@pytest.mark.skip(reason="RP203's changelog patterns backtrack over blanks (rules/series.py)")
 def test_changelog_detection_is_linear() -> None:
     _bounded(
         """
@@ -359,6 +358,8 @@ def test_mails_past_the_limit_keep_the_patches(tmp_path: Path) -> None:
     assert "limit mails" in message and "8 mail(s) were left out" in message
     assert "r2@example.org" in message  # the first mail left out
     assert all(p.skipped for p in report.series.problems)
+    # a limit reached is said as a note, not a warning about the input
+    assert {f.severity.value for f in report.findings if f.rule_id == "RP002"} == {"note"}
 
 
 def test_a_mail_past_the_byte_limit_is_left_out(tmp_path: Path) -> None:

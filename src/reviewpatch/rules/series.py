@@ -162,7 +162,7 @@ _LOG_HEAD = re.compile(
     re.IGNORECASE,
 )
 _LOG_TAIL = re.compile(
-    r"^\s*[:\])=\-]*\s*$|.*\bv\d+\b|.*:\s*$"
+    r"^[\s:\])=\-]*$|.*\bv\d+\b|.*:\s*$"
     r"|\s*(?:since|from|vs\.?|compared\s+(?:to|with))\s+(?:the\s+)?"
     r"(?:previous|last|prior|earlier|original)\b",
     re.IGNORECASE,
