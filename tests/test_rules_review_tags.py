@@ -137,6 +137,25 @@ def test_sender_mismatch_test_system_tag_sent_by_its_domain_is_a_note():
     assert hit.severity is None
 
 
+def test_sender_mismatch_list_address_and_decorated_value() -> None:
+    kdevops = Person("kdevops", "kdevops@lists.linux.dev")
+    luis = Person("Luis Chamberlain", "mcgrof@kernel.org")
+    patch = make_patch(followups=[given("Tested-by", kdevops, luis)])
+    (hit,) = run_series(rt.followup_trailer_sender_mismatch, series_of(patch))
+    assert hit.severity is Severity.NOTE
+    nadav = Person("Nadav Amit", "nadav.amit@gmail.com")
+    odd = Trailer(
+        "Acked-by",
+        "Nadav Amit <nadav.amit@gmail.com <mailto:nadav.amit@gmail.com>>",
+        Person("Nadav Amit", "nadav.amit@gmail.com <mailto:nadav.amit@gmail.com"),
+        "r@x",
+        3,
+        given_by=nadav,
+    )
+    patch = make_patch(followups=[odd])
+    assert run_series(rt.followup_trailer_sender_mismatch, series_of(patch)) == []
+
+
 def test_sender_mismatch_quiet_cases():
     followups = [
         given("Reviewed-by", JOE, Person("JOE SMITH", "Joe@Example.org")),

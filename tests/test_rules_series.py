@@ -112,6 +112,7 @@ def test_no_cover_letter():
         "v1[1] -> v2:\n - Split the patch",
         "In this v2 the\nfollowing changes have been introduced compared to v1 of this series:",
         " - v5 changes:\n   - add changes for cpuidle-qcom-spm",
+        "Since RFC, relevant architectures have added p?d_leaf accessors so no",
         "This replaces\n\nhttps://lore.kernel.org/linux-pm/1929404.tdWV9SEqCh@rjwysocki.net/",
         "This is the fourth version of this series, in this version the changes\nare restricted",
         "Her I'm sending the second version of the patch that changes buffer_locked",

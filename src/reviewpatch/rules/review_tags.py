@@ -178,6 +178,18 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if same_address(t.person, t.given_by) or is_relay(t.given_by):
             continue
+        if t.given_by.key and t.given_by.key in t.value.casefold():
+            continue  # the sender's own address, in a value a mail client decorated
+        if t.person.key.rpartition("@")[2].startswith("lists."):
+            yield Hit(
+                f"{trailer_text(t)} names a mailing list or a test system's list, sent by "
+                f"{shown(t.given_by)}{' in <' + t.origin_msgid + '>' if t.origin_msgid else ''}.",
+                patch_index=indexes[0] if len(indexes) == 1 else None,
+                series_wide=len(indexes) != 1,
+                severity=Severity.NOTE,
+                confidence=Confidence.LOW,
+            )
+            continue
         index = indexes[0] if len(indexes) == 1 else None
         where = f" in <{t.origin_msgid}>" if t.origin_msgid else ""
         if likely_same_person(t.person, t.given_by):

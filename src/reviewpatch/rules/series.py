@@ -154,7 +154,10 @@ _THIS_VERSION = re.compile(
     r"|was\s+updated|was\s+rebased)\b",
     re.IGNORECASE,
 )
-_SINCE = re.compile(r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+v\d+\b", re.IGNORECASE)
+_SINCE = re.compile(
+    r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+(?:v\d+|(?:the\s+)?rfc)\b",
+    re.IGNORECASE,
+)
 _LOG_HEAD = re.compile(
     r"^[\s\-*#\[(]*(?:summary\s+of\s+)?(?:changes?|changed|changelogs?|change\s*logs?|updates?"
     r"|change\s+history"
