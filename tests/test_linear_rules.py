@@ -4,27 +4,7 @@ or backtracked, and must finish within the timeout (no timing asserted)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
-import pytest
-
-TIMEOUT = 30  # seconds; linear passes over these inputs take about a second
-
-
-def _bounded(code: str) -> None:
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(code)],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"still running after {TIMEOUT} s: a pass is not linear")
-    assert done.returncode == 0, done.stderr[-2000:]
+from test_limits import _bounded  # a child Python with a timeout
 
 
 def test_a_trailer_value_of_100000_word_characters() -> None:
