@@ -146,3 +146,32 @@ def test_real_threads_from_a_real_archive_match_b4(
         for p in doc["series"]["patches"]
     }
     assert got == expected
+
+
+def test_the_previous_version_is_found_by_searching_the_archive(
+    real_archive: PublicInbox, tmp_path: Path
+) -> None:
+    # the v4 thread does not hold v3: the archive's search (title and
+    # author) finds it, and the review compares with it
+    import requests
+
+    probe = requests.get(f"{real_archive.base_url}/?q=s:initrd&x=A", timeout=30)
+    code, out, err = run(
+        [
+            ROOTS["initrd-v4"],
+            "--archive",
+            real_archive.base_url,
+            "--cache-dir",
+            str(tmp_path),
+            "--format",
+            "json",
+        ],
+        tmp_path,
+    )
+    assert code in (0, 1), err
+    since = json.loads(out)["since"]
+    if probe.status_code != 200:  # an archive without search: no comparison, no failure
+        assert since is None
+        return
+    assert since is not None and since["version"] == 3
+    assert [p["status"] for p in since["patches"]] == ["unchanged", "changed", "unchanged"]

@@ -276,3 +276,15 @@ def test_sniffer_needs_a_whole_first_line_start() -> None:
         sniffer.finish()
     with pytest.raises(CorruptArchiveError, match="empty"):
         MboxSniffer("x", 100).finish()
+
+
+# --- search: a hint, never a failure ------------------------------------------
+
+
+def test_a_search_the_archive_cannot_answer_gives_nothing(tmp_path: Path) -> None:
+    for fault in (Fault(status=501, body=b"no search"), Fault(status=500, body=b"")):
+        with serve_faults({"&x=A": [fault]}) as server:
+            assert client(server, tmp_path).search('s:"x" f:a@b') is None
+    with serve_faults({"&x=A": [Fault(body=b"<feed/>")]}) as server:
+        assert client(server, tmp_path).search('s:"x"') == b"<feed/>"
+        assert client(server, tmp_path, offline=True).search('s:"x"') is None

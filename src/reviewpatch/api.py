@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import requests
 
     from reviewpatch.csource.code import SeriesCode
+    from reviewpatch.fetch import ArchiveClient
     from reviewpatch.kernel.protocol import KernelTree
     from reviewpatch.versions.model import VersionReport
 
@@ -90,6 +91,8 @@ def review(
     previous = None
     if settings.compare_with and not _VERSION_RE.fullmatch(settings.compare_with):
         previous = _load_previous(settings.compare_with, settings, session, progress)
+    elif settings.compare_with is None and data.msgid and data.archive_url:
+        previous = _search_previous(tuple(mails), data.msgid, data.archive_url, settings, session)
     return review_mails(
         tuple(mails),
         settings,
@@ -103,6 +106,64 @@ def review(
 
 
 _VERSION_RE = re.compile(r"[vV]?\d{1,4}")
+
+
+def _search_previous(
+    mails: tuple[Mail, ...],
+    msgid: str,
+    base: str,
+    settings: Settings,
+    session: requests.Session | None,
+) -> Series | None:
+    """The previous version of the series ``msgid`` belongs to, found by
+    searching the archive (the series title and its author) when the
+    thread holds no earlier version; None when there is none, the archive
+    has no search or anything fails (the review goes on without it)."""
+    from reviewpatch.atom import search_hits
+    from reviewpatch.fetch import message_url
+    from reviewpatch.isolate import isolate_series
+    from reviewpatch.mail import read_mails
+    from reviewpatch.series import assemble_series
+    from reviewpatch.subject import parse_subject
+    from reviewpatch.versions import previous_candidates, search_query
+
+    iso = isolate_series(mails, msgid)
+    if iso.version is None or iso.version < 2 or settings.offline:
+        return None
+    if any((s := parse_subject(m.subject)).is_patch and s.version < iso.version for m in mails):
+        return None  # the thread holds it
+    try:
+        series = assemble_series(iso.mails, version=iso.version)
+        client = _client(base, settings, session)
+        feed = client.search(search_query(series))
+        if feed is None:
+            return None
+        found = previous_candidates(series, search_hits(feed))
+        if not found:
+            return None
+        best = found[0]
+        thread, _ = read_mails(client.thread_mbox(best.msgid), message_url(base, best.msgid))
+        old = isolate_series(thread, best.msgid)
+        return assemble_series(old.mails, version=old.version or best.version)
+    except ReviewpatchError:
+        return None
+
+
+def _client(base: str, settings: Settings, session: requests.Session | None) -> ArchiveClient:
+    import requests
+
+    from reviewpatch.fetch import ArchiveClient, Cache
+
+    return ArchiveClient(
+        session=session or requests.Session(),
+        base_url=base,
+        cache=Cache.from_settings(settings),
+        timeout=settings.timeout,
+        retries=settings.retries,
+        offline=settings.offline,
+        refresh=settings.refresh,
+        max_age=settings.cache_max_age,
+    )
 
 
 def _load_previous(

@@ -58,7 +58,7 @@ from reviewpatch.download import (
     download,
     gunzip_bytes,
 )
-from reviewpatch.errors import CorruptArchiveError, FetchError, NotFoundError
+from reviewpatch.errors import CorruptArchiveError, FetchError, NotFoundError, ReviewpatchError
 from reviewpatch.settings import DEFAULT_ARCHIVE, Settings
 
 if TYPE_CHECKING:
@@ -181,6 +181,31 @@ class ArchiveClient:
             return cached
         self._store(mid, "thread", data)
         return data
+
+    def search(self, query: str) -> bytes | None:
+        """The Atom feed of the archive's search for ``query`` (one attempt
+        within ``timeout``), or None: offline, an archive without search
+        (HTTP 501) or any other failure (a search is a hint, never a
+        reason to stop the review)."""
+        if self.offline:
+            return None
+        url = f"{self.base}/?q={quote(query, safe='')}&x=A"
+        self.progress(f"searching {url}")
+        try:
+            answer = download(
+                self.session,
+                url,
+                headers={"User-Agent": self.agent, "Accept-Encoding": "gzip"},
+                deadline=self.monotonic() + self.timeout,
+                limit=self.max_bytes,
+                make_sink=lambda: Collect(url, self.max_bytes),
+                monotonic=self.monotonic,
+            )
+        except ReviewpatchError:
+            return None
+        if answer.problem is not None or answer.status != 200:
+            return None
+        return answer.data
 
     def raw(self, msgid: str) -> bytes:
         """The one mail ``msgid`` as the archive stores it."""
