@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from reviewpatch.api import review_mails
+from reviewpatch.errors import ReviewpatchError
 from reviewpatch.isolate import isolate_series
 from reviewpatch.mail import read_mails
 from reviewpatch.model import Mail
@@ -235,3 +239,47 @@ def test_patches_answering_a_cover_letter_the_archive_lacks_stay_together() -> N
     series = review_mails(mails, Settings(), msgid="n2@x").series
     assert series.version == 3 and [p.msgid for p in series.patches] == ["n1@x", "n2@x", "n3@x"]
     assert [o.msgid for o in series.others] == ["o-0@x"]
+
+
+_SUBJECTS = st.sampled_from(
+    [
+        "[PATCH] fix",
+        "[PATCH 0/2] cover",
+        "[PATCH 1/2] one",
+        "[PATCH 2/2] two",
+        "[PATCH v2 0/3] cover",
+        "[PATCH v2 1/3] one",
+        "[PATCH 2/3] two",
+        "[PATCH V3]: bugfix",
+        "Re: [PATCH 1/2] one",
+        "[PING][PATCH] fix",
+        "discussion",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(_SUBJECTS, st.integers(min_value=-1, max_value=12), st.booleans()),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(min_value=0, max_value=11),
+)
+def test_any_thread_shape_isolates_without_failing(
+    shape: list[tuple[str, int, bool]], pick: int
+) -> None:
+    texts = []
+    for n, (subject, parent, diff) in enumerate(shape):
+        up = f"m{parent}@x" if 0 <= parent < n or parent > n else None  # forward refs too
+        texts.append(_mail(f"m{n}@x", subject, up, "Jane Doe", diff, n))
+    mails = _mails(*texts)
+    msgid = f"m{pick % len(shape)}@x"
+    iso = isolate_series(mails, msgid)
+    assert set(m.msgid for m in iso.mails) <= {m.msgid for m in mails}
+    try:
+        report = review_mails(mails, Settings(), msgid=msgid)
+    except ReviewpatchError:
+        return
+    assert report.series.patches or report.series.cover is not None
