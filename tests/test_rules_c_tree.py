@@ -332,3 +332,36 @@ def test_rp305_a_call_renamed_by_the_series_is_not_new() -> None:
         "+\treturn clk_prepare_enable(y->clk);", "+\treturn clk_enable(y->clk);"
     )
     assert run(set_clear_asymmetry, make_series(make_patch(renamed))) == []
+
+
+def test_rp306_a_definition_left_only_under_a_config_is_a_note(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "include/linux").mkdir(parents=True)
+    (src / "drivers/foo").mkdir(parents=True)
+    (src / "include/linux/foo.h").write_text(
+        "#ifndef _FOO_H\n#define _FOO_H\n\n#ifdef CONFIG_FOO_SYNC\nvoid foo_sync(void);\n"
+        "#else\nstatic inline void foo_sync(void)\n{\n}\n#endif\n\n#endif\n"
+    )
+    (src / "drivers/foo/sync.c").write_text(
+        "#include <linux/foo.h>\n\n#ifdef CONFIG_FOO_SYNC\nvoid foo_sync(void)\n{\n\tfoo_flush();\n}\n#endif\n"
+    )
+    (src / "drivers/foo/bar.c").write_text(
+        "#include <linux/foo.h>\n\nvoid bar_stop(void)\n{\n\tbar_halt();\n\tfoo_sync();\n}\n"
+    )
+    repo = tmp_path / "linux"
+    base = build_repo(repo, src)
+    stub = "#else\nstatic inline void foo_sync(void)\n{\n}\n"
+    mbox = _series(repo, base, ("include/linux/foo.h", stub, "", "foo: drop the foo_sync() stub"))
+    hits = _findings(mbox, tmp_path, "RP306", repo)
+    # the remaining definition is under CONFIG_FOO_SYNC; the call is not
+    assert [(h.severity.value, h.location.symbol) for h in hits] in (
+        [],  # the call is in no hunk of the series: nothing the diff shows uses it
+        [("note", "foo_sync")],
+    )
+    # the same removal with the call in the series: a note naming the condition
+    edit(repo, "drivers/foo/bar.c", "\tbar_halt();\n", "\tbar_halt();\n\tbar_log();\n")
+    commit(repo, "bar: log the stop", "A change made for the tree-mode tests.")
+    mbox = format_series(repo, base)
+    hits = _findings(mbox, tmp_path, "RP306", repo)
+    assert [(h.severity.value, h.location.symbol) for h in hits] == [("note", "foo_sync")]
+    assert "CONFIG_FOO_SYNC" in hits[0].message

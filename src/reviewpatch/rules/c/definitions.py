@@ -53,6 +53,7 @@ class Use:
     path: str
     patch_index: int
     line: CodeLine
+    guarded: bool = False  # inside an #if block the view shows
 
 
 def _final_states(code: SeriesCode) -> dict[str, dict[str, tuple[int, int]]]:
@@ -185,7 +186,7 @@ def uses(code: SeriesCode, name: str, function: bool = False) -> tuple[Use, ...]
                 and not _when_defined(around, name)
                 and (not function or called.search(masked))
             ):
-                found.append(Use(name, fr.view.path, fr.view.patch_index, line))
+                found.append(Use(name, fr.view.path, fr.view.patch_index, line, bool(around)))
     seen: set[tuple[str, str]] = set()
     out = []
     for use in sorted(found, key=lambda u: -u.patch_index):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from reviewpatch.csource import NEW, OLD, Call, Definition, Include, SeriesCode, text_includes
 from reviewpatch.errors import ReviewpatchError
 from reviewpatch.findings import Confidence, EvidenceLine, Severity
+from reviewpatch.kernel.treedefs import Definition as TreeDefinition
 from reviewpatch.rules.c.common import ordered
 from reviewpatch.rules.c.definitions import Removed, Use, removed_symbols, tree_uses, uses
 from reviewpatch.rules.c.text import evidence, plain_name
@@ -126,8 +127,10 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
         mode only a definition local to its file (a ``.c`` file's macro or
         static function) makes an error: a header's symbol may still be
         defined by a header the diff does not show, so its uses are notes.
-        In tree mode it also searches the tree after the series, and stays
-        quiet when a definition remains there.  A build break is never explained
+        In tree mode it also searches the tree after the series: it stays
+        quiet when a definition remains there in every configuration, and
+        notes a definition left only under ``#if`` conditions while a line
+        of the series uses the symbol outside any ``#if`` it shows.  A build break is never explained
         away by the commit message.
     Why it matters
         A symbol removed while still used breaks the build, often only in a
@@ -149,8 +152,13 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
     for sym in removed_symbols(code):
         if sym.last.patch_index != ctx.patch.index:
             continue
-        if tree is not None and _defined_in_tree(tree, sym.name):
-            continue
+        if tree is not None:
+            left = _tree_definitions(tree, sym.name)
+            if left and any(not d.conditions for d in left):
+                continue  # still defined in every configuration
+            if left:
+                yield from _conditional_hits(code, sym, left)
+                continue
         seen = {d.path for d in sym.defs}
         for hit in _use_hits(code, sym):
             seen.add(hit.file or "")
@@ -182,8 +190,44 @@ def _static(code: SeriesCode, d: Definition) -> bool:
     return False
 
 
-def _defined_in_tree(tree: KernelTree, name: str) -> bool:
-    return bool(tree.find_definitions(name))
+def _tree_definitions(tree: KernelTree, name: str) -> tuple[TreeDefinition, ...]:
+    try:
+        return tree.find_definitions(name)
+    except (ReviewpatchError, OSError):  # best effort: take it as still defined
+        return (TreeDefinition(path="", line=0, kind="", text=""),)
+
+
+def _conditional_hits(
+    code: SeriesCode, sym: Removed, left: tuple[TreeDefinition, ...]
+) -> Iterator[Hit]:
+    """The tree still defines ``sym`` only under preprocessor conditions,
+    and the series uses it outside any ``#if`` its lines show: a note (the
+    uses may sit in a block opened above the hunk, or in a file built only
+    in those configurations)."""
+    where = sym.last
+    kept = left[0]
+    bare = [u for u in uses(code, sym.name) if not u.guarded]
+    if not bare:
+        return
+    use = bare[0]
+    conds = " && ".join(kept.conditions)
+    yield Hit(
+        message=(
+            f"patch {where.patch_index} removes {sym.name} from {where.path}; the tree still "
+            f"defines it only under #if {conds} ({kept.path}:{kept.line}), and "
+            f"{use.path}:{use.line.new_no} uses it outside any #if the diff shows: "
+            "a configuration without it would not build"
+        ),
+        patch_index=use.patch_index,
+        file=use.path,
+        line=use.line.new_no,
+        mail_line=use.line.mail_line,
+        symbol=sym.name,
+        evidence=evidence(where.path, (where.line,), "definition removed")
+        + evidence(use.path, (use.line,), "still used"),
+        severity=Severity.NOTE,
+        confidence=Confidence.LOW,
+    )
 
 
 def _use_hits(code: SeriesCode, sym: Removed) -> Iterator[Hit]:
