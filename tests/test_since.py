@@ -62,11 +62,12 @@ def test_compare_with_another_thread_in_every_format() -> None:
 
 
 def test_the_cli_flag_and_a_promise_not_kept(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([str(PROMISE), "--compare-with", "v1", "--format", "json"])
+    code = main([str(PROMISE), "--compare-with", "v1", "--format", "json", "--fail-on", "note"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 1
     rp205 = [f for f in doc["findings"] if f["rule_id"] == "RP205"]
-    assert len(rp205) == 1 and rp205[0]["severity"] == "warning"
+    assert len(rp205) == 1 and rp205[0]["severity"] == "note"
+    assert rp205[0]["confidence"] == "medium"
     assert "Right, will fix in v2." in rp205[0]["message"]
     requests = doc["since"]["patches"][0]["requests"]
     assert [r["verdict"] for r in requests] == ["not_addressed"]

@@ -32,7 +32,7 @@ def _mine(ctx: RuleContext, index: int) -> bool:
     return ctx.patch is not None and ctx.patch.index == index
 
 
-@rule(id="RP114", name="trailer-carried-after-change", severity=Severity.WARNING)
+@rule(id="RP114", name="trailer-carried-after-change", severity=Severity.NOTE)
 def trailer_carried_after_change(ctx: RuleContext) -> Iterator[Hit]:
     """A review trailer of the previous version kept although the code changed.
 
@@ -45,6 +45,8 @@ def trailer_carried_after_change(ctx: RuleContext) -> Iterator[Hit]:
         and ``#include`` lines aside, not only context and line numbers),
         and the changelog does not say the reviewer saw the change, it
         reports the trailer.
+        A note: authors often keep a tag over changes the reviewer agreed
+        to, which only the thread's humans know.
     Why it matters
         A review tag vouches for the code that was reviewed; carried over a
         rework, it claims a review nobody gave.
@@ -72,11 +74,12 @@ def trailer_carried_after_change(ctx: RuleContext) -> Iterator[Hit]:
         if audit.explanation:
             yield Hit(
                 message + f"; the changelog says: {audit.explanation!r}",
-                severity=Severity.NOTE,
                 confidence=Confidence.LOW,
             )
             continue
-        yield Hit(message + "; ask the reviewer to confirm it, or drop it")
+        yield Hit(
+            message + "; ask the reviewer to confirm it, or drop it", confidence=Confidence.MEDIUM
+        )
 
 
 # changed code lines (blank lines and #include lines aside) that make a rework
@@ -168,7 +171,7 @@ def trailer_from_previous_version(ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
-@rule(id="RP205", name="request-not-addressed", severity=Severity.WARNING, scope=Scope.PATCH)
+@rule(id="RP205", name="request-not-addressed", severity=Severity.NOTE, scope=Scope.PATCH)
 def request_not_addressed(ctx: RuleContext) -> Iterator[Hit]:
     """A change a reviewer asked for on the previous version is not in this one.
 
@@ -179,8 +182,10 @@ def request_not_addressed(ctx: RuleContext) -> Iterator[Hit]:
         checks this version: did the quoted code change, does the message
         hold what was asked, did a promised split arrive.  A request the
         author promised to follow, whose quoted lines are still here
-        unchanged, is a warning; one that was neither promised nor done,
-        or done in part, is a note.  Declined requests, questions and
+        unchanged, is a note of medium confidence; one that was neither
+        promised nor done, or done in part, a note of low confidence (the
+        requests and promises are read from English, and a request can be
+        met in another way than the reviewer wrote: a reviewer checks).  Declined requests, questions and
         remarks are not reported (the report lists them with their
         verdicts).
     Why it matters
@@ -224,6 +229,5 @@ def _request_hit(item: FollowThrough, old: int) -> Hit:
             EvidenceLine(text=e.text, label=e.kind.value, mail_line=e.mail_line)
             for e in item.evidence[:6]
         ),
-        severity=None if loud else Severity.NOTE,
         confidence=Confidence.MEDIUM if loud else Confidence.LOW,
     )
