@@ -338,3 +338,32 @@ def test_question_answered_no() -> None:
     assert item.request.kind is RequestKind.QUESTION
     assert item.responses[0].stance is Stance.ANSWER
     assert item.verdict is Verdict.UNCLEAR and "a question" in item.reason
+
+
+def test_a_bot_report_is_no_review_request() -> None:
+    from reviewpatch.model import Mail, Person
+    from reviewpatch.versions.requests import _from_a_bot
+
+    rob = Person("Rob Herring (Arm)", "robh@kernel.org")
+    bot = Mail(
+        "b@x",
+        "Re: [PATCH v5 1/5] x",
+        rob,
+        "",
+        "p@x",
+        ("p@x",),
+        "\nMy bot found errors running 'make dt_binding_check' on your patch:\n",
+    )
+    human = Mail(
+        "h@x",
+        "Re: [PATCH v5 1/5] x",
+        rob,
+        "",
+        "p@x",
+        ("p@x",),
+        "> +  foo: bar\n\nPlease drop this.\n",
+    )
+    robot = Mail(
+        "r@x", "Re: [PATCH] x", Person("kernel test robot", "lkp@intel.com"), "", None, (), "Hi,\n"
+    )
+    assert _from_a_bot(bot) and _from_a_bot(robot) and not _from_a_bot(human)

@@ -207,9 +207,23 @@ def extract_requests(series: Series) -> tuple[Request, ...]:
     for patch in series.all_patches:
         lines = _patch_lines(patch)
         for reply in patch.replies:
-            if not is_author(reply, patch, series):
+            if not is_author(reply, patch, series) and not _from_a_bot(reply):
                 out.extend(_requests_of(series, patch, reply, lines))
     return tuple(out)
+
+
+# a build or check bot's report ("My bot found errors running 'make
+# dt_binding_check'", the kernel test robot): its findings are for the
+# author to fix, not review requests with quoted lines to follow
+_BOT_TEXT = ("My bot found errors", "kernel test robot", "This is a semi-automated message")
+
+
+def _from_a_bot(reply: Mail) -> bool:
+    name = reply.sender.name.casefold() if reply.sender else ""
+    if "robot" in name.split() or name.endswith(" bot") or "-bot" in name:
+        return True
+    head = reply.body[:4000]
+    return any(marker in head for marker in _BOT_TEXT)
 
 
 def stance_of(text: str, question: bool) -> tuple[Stance, str, RequestKind | None, bool]:
