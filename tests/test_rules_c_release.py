@@ -648,3 +648,42 @@ def test_a_goto_to_a_label_whose_code_the_diff_does_not_show() -> None:
     # "unlock:" ends the hunk: what follows it is not shown, and an
     # unchanged goto to it already leaves the same way
     assert run(early_exit_skips_release, make_series(make_patch(THAW))) == []
+
+
+TRYLOCK_RETRY = """\
+diff --git a/drivers/cpufreq/qcom-cpufreq-hw.c b/drivers/cpufreq/qcom-cpufreq-hw.c
+--- a/drivers/cpufreq/qcom-cpufreq-hw.c
++++ b/drivers/cpufreq/qcom-cpufreq-hw.c
+@@ -283,6 +283,19 @@ static void qcom_lmh_dcvs_notify(struct qcom_cpufreq_data *data)
+ 	struct dev_pm_opp *opp;
+ 	unsigned int freq;
+ 
++retry:
++	if (unlikely(!down_read_trylock(&policy->rwsem))) {
++		mutex_lock(&data->throttle_lock);
++		if (data->cancel_throttle) {
++			mutex_unlock(&data->throttle_lock);
++			return;
++		}
++
++		mutex_unlock(&data->throttle_lock);
++		schedule();
++		goto retry;
++	}
+ 	/*
+ 	 * Get the h/w throttled frequency, normalize it using the
+ 	 * registered opp table and use it to calculate thermal pressure.
+@@ -318,7 +331,7 @@ static void qcom_lmh_dcvs_notify(struct qcom_cpufreq_data *data)
+ 				 msecs_to_jiffies(10));
+ 
+ out:
+-	mutex_unlock(&data->throttle_lock);
++	up_read(&policy->rwsem);
+ }
+ 
+"""
+
+
+def test_a_return_inside_the_branch_of_a_failed_trylock() -> None:
+    hits = run(early_exit_skips_release, make_series(make_patch(TRYLOCK_RETRY)))
+    assert not [h for h in hits if "rwsem" in h.message]

@@ -132,6 +132,8 @@ def _conditional(acq: _Call, leave: _Leave) -> bool:
     test = guards[-1]
     if acq.site.callee in test.text or acq.site.callee in test.via:
         return True
+    if "trylock" in acq.site.callee and any(acq.site.callee in g.text for g in guards):
+        return True  # inside the branch of a failed trylock: nothing taken there
     result = _norm(acq.site.assigned)
     return bool(result) and _mentions(test.text, result)
 
