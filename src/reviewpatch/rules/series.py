@@ -183,7 +183,8 @@ _CHANGES_ARE = re.compile(
     r"|\bchanges?\s+(?:since|from|in|vs\.?|against|over|compared\s+to)\s+v\d+\b"
     # prose: "in this version the changes are ...", "the second version of
     # the patch, which ..."
-    r"|\bin\s+this\s+(?:version|revision|iteration|spin|posting|v\d+)\b"
+    r"|\bin\s+this\s+(?:version|revision|iteration|spin|posting|post|v\d+)\b"
+    r"|^\s*[-*]?\s*address(?:ed|ing)\s+(?:the\s+)?(?:comments|review|feedback)\b"
     r"|\bcompared\s+(?:to|with)\s+v\d+\b"
     r"|\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|new)\s+version\s+of\s+"
     r"(?:the|this|my)\s+(?:patch|series|patchset|patch\s+set)\b",
