@@ -115,6 +115,7 @@ def test_no_cover_letter():
         "Since RFC, relevant architectures have added p?d_leaf accessors so no",
         "Made following changes in this post:\nAddressed comments given by Jonathan.",
         "Addressed comments given by Dmitry and Jonathan for foo.c.",
+        "This is version 3 of the patch. Changes:\n* fix Documentation/atomic_bitops.txt",
         "This replaces\n\nhttps://lore.kernel.org/linux-pm/1929404.tdWV9SEqCh@rjwysocki.net/",
         "This is the fourth version of this series, in this version the changes\nare restricted",
         "Her I'm sending the second version of the patch that changes buffer_locked",

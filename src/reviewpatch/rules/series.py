@@ -185,6 +185,7 @@ _CHANGES_ARE = re.compile(
     # the patch, which ..."
     r"|\bin\s+this\s+(?:version|revision|iteration|spin|posting|post|v\d+)\b"
     r"|^\s*[-*]?\s*address(?:ed|ing)\s+(?:the\s+)?(?:comments|review|feedback)\b"
+    r"|\b(?:version|revision)\s+\d+\b[^:]{0,80}\bchanges?\s*:\s*$"
     r"|\bcompared\s+(?:to|with)\s+v\d+\b"
     r"|\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|new)\s+version\s+of\s+"
     r"(?:the|this|my)\s+(?:patch|series|patchset|patch\s+set)\b",
