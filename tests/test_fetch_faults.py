@@ -281,10 +281,16 @@ def test_sniffer_needs_a_whole_first_line_start() -> None:
 # --- search: a hint, never a failure ------------------------------------------
 
 
-def test_a_search_the_archive_cannot_answer_gives_nothing(tmp_path: Path) -> None:
-    for fault in (Fault(status=501, body=b"no search"), Fault(status=500, body=b"")):
-        with serve_faults({"&x=A": [fault]}) as server:
-            assert client(server, tmp_path).search('s:"x" f:a@b') is None
+def test_a_search_the_archive_cannot_answer_gives_no_feed_and_says_why(tmp_path: Path) -> None:
+    with serve_faults({"&x=A": [Fault(status=501, body=b"no search")]}) as server:
+        got = client(server, tmp_path).search('s:"x" f:a@b')
+    assert (got.feed, got.unsupported) == (None, True)
+    assert got.problem == "the archive has no search (HTTP 501)"
+    with serve_faults({"&x=A": [Fault(status=500, body=b"")]}) as server:
+        got = client(server, tmp_path).search('s:"x" f:a@b')
+    assert (got.feed, got.unsupported) == (None, False)
+    assert got.problem is not None and got.problem.startswith("the search failed")
     with serve_faults({"&x=A": [Fault(body=b"<feed/>")]}) as server:
-        assert client(server, tmp_path).search('s:"x"') == b"<feed/>"
-        assert client(server, tmp_path, offline=True).search('s:"x"') is None
+        assert client(server, tmp_path).search('s:"x"').feed == b"<feed/>"
+        offline = client(server, tmp_path, offline=True).search('s:"x"')
+        assert offline.feed is None and offline.problem == "not searched (--offline)"

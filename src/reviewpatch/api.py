@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from reviewpatch.csource.code import SeriesCode
     from reviewpatch.fetch import ArchiveClient
     from reviewpatch.kernel.protocol import KernelTree
-    from reviewpatch.versions.model import VersionReport
+    from reviewpatch.versions.model import PreviousSearch, VersionReport
 
 Progress = Callable[[str], None]
 
@@ -89,10 +89,13 @@ def review(
         raise NoPatchError(f"{source}: no mail could be read{detail}")
     meta = (("source", shown), ("kind", data.kind))
     previous = None
+    history = None
     if settings.compare_with and not _VERSION_RE.fullmatch(settings.compare_with):
         previous = _load_previous(settings.compare_with, settings, session, progress)
     elif settings.compare_with is None and data.msgid and data.archive_url:
-        previous = _search_previous(tuple(mails), data.msgid, data.archive_url, settings, session)
+        previous, history = _search_previous(
+            tuple(mails), data.msgid, data.archive_url, settings, session
+        )
     return review_mails(
         tuple(mails),
         settings,
@@ -102,6 +105,7 @@ def review(
         meta=meta,
         msgid=data.msgid,
         previous=previous,
+        history=history,
     )
 
 
@@ -114,39 +118,57 @@ def _search_previous(
     base: str,
     settings: Settings,
     session: requests.Session | None,
-) -> Series | None:
+) -> tuple[Series | None, PreviousSearch | None]:
     """The previous version of the series ``msgid`` belongs to, found by
-    searching the archive (the series title and its author) when the
-    thread holds no earlier version; None when there is none, the archive
-    has no search or anything fails (the review goes on without it)."""
-    from reviewpatch.atom import search_hits
+    searching the archive (change-id, title and author, patch-ids) when
+    the thread holds no earlier version, and how the search went (None
+    when no search was due: a first version, or one whose thread holds
+    the earlier one).  Nothing here fails the review."""
     from reviewpatch.fetch import message_url
     from reviewpatch.isolate import isolate_series
     from reviewpatch.mail import read_mails
     from reviewpatch.series import assemble_series
     from reviewpatch.subject import parse_subject
-    from reviewpatch.versions import previous_candidates, search_query
+    from reviewpatch.versions import find_previous
+    from reviewpatch.versions.model import PreviousSearch
 
     iso = isolate_series(mails, msgid)
-    if iso.version is None or iso.version < 2 or settings.offline:
-        return None
+    if iso.version is None or iso.version < 2:
+        return None, None
     if any((s := parse_subject(m.subject)).is_patch and s.version < iso.version for m in mails):
-        return None  # the thread holds it
+        return None, None  # the thread holds it
+    shown = _shown_archive(base)
+    if settings.offline:
+        return None, PreviousSearch((), None, "the archive was not searched (--offline)", shown)
     try:
         series = assemble_series(iso.mails, version=iso.version)
-        client = _client(base, settings, session)
-        feed = client.search(search_query(series))
-        if feed is None:
-            return None
-        found = previous_candidates(series, search_hits(feed))
-        if not found:
-            return None
-        best = found[0]
+    except ReviewpatchError:
+        return None, None
+    client = _client(base, settings, session)
+    outcome = replace(find_previous(series, client.search), archive=shown)
+    best = outcome.found
+    if best is None:
+        return None, outcome
+    try:
         thread, _ = read_mails(client.thread_mbox(best.msgid), message_url(base, best.msgid))
         old = isolate_series(thread, best.msgid)
-        return assemble_series(old.mails, version=old.version or best.version)
-    except ReviewpatchError:
-        return None
+        return assemble_series(old.mails, version=old.version or best.version), outcome
+    except ReviewpatchError as exc:
+        why = " ".join(str(exc).split())[:200]
+        return None, replace(
+            outcome, problem=f"the thread of v{best.version} could not be read: {why}"
+        )
+
+
+def _shown_archive(base: str) -> str:
+    """The archive as reports name it: its URL without credentials."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(base)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _client(base: str, settings: Settings, session: requests.Session | None) -> ArchiveClient:
@@ -235,10 +257,12 @@ def review_mails(
     meta: tuple[tuple[str, str], ...] = (),
     msgid: str | None = None,
     previous: Series | None = None,
+    history: PreviousSearch | None = None,
 ) -> Report:
     """Review already-decoded mails (the pure part of the pipeline).
     ``previous`` is the version to compare with (default: the newest
-    earlier version among ``mails``, or ``vN`` of ``settings.compare_with``)."""
+    earlier version among ``mails``, or ``vN`` of ``settings.compare_with``);
+    ``history`` says how the archive was searched for it."""
     from reviewpatch.isolate import isolate_series
     from reviewpatch.series import assemble_series
     from reviewpatch.thread import limit_mails
@@ -277,6 +301,7 @@ def review_mails(
             options=settings.options_for,
             code_factory=lambda: _analyse(series, tree),
             since=since,
+            history=history,
         )
     rules_run = tuple(r.id for r in all_rules() if selector.is_selected(r.id, r.name))
     mode = f"tree ({seen})" if seen else "hunk"

@@ -8,13 +8,25 @@ not well-formed gives no hits rather than an error."""
 
 from __future__ import annotations
 
-__all__ = ["search_hits"]
+__all__ = ["SearchResult", "search_hits"]
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 _NS = "{http://www.w3.org/2005/Atom}"
 _MAX_HITS = 200
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The archive's answer to one search: the Atom ``feed``, or None and
+    the ``problem`` (one line); ``unsupported`` when the archive has no
+    search at all (public-inbox answers HTTP 501 without Xapian)."""
+
+    feed: bytes | None
+    problem: str | None = None
+    unsupported: bool = False
 
 
 def _text(entry: ET.Element, path: str) -> str:

@@ -32,7 +32,7 @@ from reviewpatch.settings import OptionValue
 
 if TYPE_CHECKING:
     from reviewpatch.csource.code import SeriesCode
-    from reviewpatch.versions.model import VersionReport
+    from reviewpatch.versions.model import PreviousSearch, VersionReport
 
 INTERNAL_ERROR_ID = "RP000"
 INTERNAL_ERROR_NAME = "internal-error"
@@ -172,11 +172,13 @@ def run_rules(
     options: Callable[[str], Mapping[str, OptionValue]],
     code_factory: Callable[[], SeriesCode] | None = None,
     since: VersionReport | None = None,
+    history: PreviousSearch | None = None,
 ) -> tuple[Finding, ...]:
     """Run every selected rule: series-scope rules once, patch-scope rules
     once per patch.  ``code_factory`` builds the C analysis, once, only when
     a selected rule needs it; ``since`` is the comparison with the previous
-    version, when there is one."""
+    version, when there is one; ``history`` how the archive was searched
+    for it."""
     selected = [r for r in rules if selector.is_selected(r.id, r.name)]
     code: SeriesCode | None = None
     findings: list[Finding] = []
@@ -190,11 +192,11 @@ def run_rules(
         ctx_code = code if spec.needs_code else None
         opts = options(spec.name)
         if spec.scope is Scope.SERIES:
-            ctx = RuleContext(series, None, opts, ctx_code, since)
+            ctx = RuleContext(series, None, opts, ctx_code, since, history)
             findings += _run_one(spec, ctx, selector)
             continue
         for patch in series.patches:
-            ctx = RuleContext(series, patch, opts, ctx_code, since)
+            ctx = RuleContext(series, patch, opts, ctx_code, since, history)
             findings += _run_one(spec, ctx, selector)
     return sort_findings(findings)
 

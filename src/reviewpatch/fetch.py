@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from reviewpatch import __version__
+from reviewpatch.atom import SearchResult
 from reviewpatch.cache import Cache, CacheLookup, default_cache_dir, normalize_msgid
 from reviewpatch.download import (
     MAX_MBOX_BYTES,
@@ -119,6 +120,12 @@ def _no_progress(_message: str) -> None:
     """The default progress callback: say nothing."""
 
 
+def _short(text: str, limit: int = 200) -> str:
+    """``text`` on one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 @dataclass(frozen=True)
 class ArchiveClient:
     """A public-inbox client with a verified cache.
@@ -182,13 +189,13 @@ class ArchiveClient:
         self._store(mid, "thread", data)
         return data
 
-    def search(self, query: str) -> bytes | None:
+    def search(self, query: str) -> SearchResult:
         """The Atom feed of the archive's search for ``query`` (one attempt
-        within ``timeout``), or None: offline, an archive without search
-        (HTTP 501) or any other failure (a search is a hint, never a
-        reason to stop the review)."""
+        within ``timeout``), or why there is none: ``--offline``, an
+        archive without search (HTTP 501) or any other failure.  A search
+        is a hint, never a reason to stop the review: nothing is raised."""
         if self.offline:
-            return None
+            return SearchResult(None, "not searched (--offline)")
         url = f"{self.base}/?q={quote(query, safe='')}&x=A"
         self.progress(f"searching {url}")
         try:
@@ -201,11 +208,14 @@ class ArchiveClient:
                 make_sink=lambda: Collect(url, self.max_bytes),
                 monotonic=self.monotonic,
             )
-        except ReviewpatchError:
-            return None
+        except ReviewpatchError as exc:
+            return SearchResult(None, f"the search failed: {_short(str(exc))}")
+        if answer.status == 501:
+            return SearchResult(None, "the archive has no search (HTTP 501)", unsupported=True)
         if answer.problem is not None or answer.status != 200:
-            return None
-        return answer.data
+            why = answer.problem or f"HTTP {answer.status}"
+            return SearchResult(None, f"the search failed: {_short(why)}")
+        return SearchResult(answer.data)
 
     def raw(self, msgid: str) -> bytes:
         """The one mail ``msgid`` as the archive stores it."""

@@ -50,7 +50,7 @@ from reviewpatch.settings import OptionValue
 
 if TYPE_CHECKING:
     from reviewpatch.csource.code import SeriesCode
-    from reviewpatch.versions.model import VersionReport
+    from reviewpatch.versions.model import PreviousSearch, VersionReport
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Use instead", "Options")
 
@@ -83,13 +83,15 @@ class RuleContext:
     ``options`` holds this rule's options from the configuration.  ``code``
     is the C analysis of the series (``reviewpatch.csource``), set only for
     rules declared with ``needs_code=True``.  ``since`` compares the series
-    with its previous version, when the review found one."""
+    with its previous version, when the review found one; ``history`` says
+    how the archive was searched for it (None: no search was due)."""
 
     series: Series
     patch: Patch | None = None
     options: Mapping[str, OptionValue] = field(default_factory=dict)
     code: SeriesCode | None = None
     since: VersionReport | None = None
+    history: PreviousSearch | None = None
 
     def option(self, name: str, default: OptionValue) -> OptionValue:
         """This rule's option ``name`` from the configuration, else ``default``."""

@@ -1,11 +1,13 @@
 """Rules on the series against its previous version (``ctx.since``, see
 ``reviewpatch.versions``): trailers carried over a change, reviews dropped
 without a word, trailers the unchanged patches inherit, and review
-requests the new version did not follow."""
+requests the new version did not follow; and a note when no previous
+version could be found to compare with."""
 
 from __future__ import annotations
 
 __all__ = [
+    "previous_version_not_compared",
     "request_not_addressed",
     "trailer_carried_after_change",
     "trailer_dropped",
@@ -230,4 +232,57 @@ def _request_hit(item: FollowThrough, old: int) -> Hit:
             for e in item.evidence[:6]
         ),
         confidence=Confidence.MEDIUM if loud else Confidence.LOW,
+    )
+
+
+@rule(
+    id="RP206",
+    name="previous-version-not-compared",
+    severity=Severity.NOTE,
+    confidence=Confidence.HIGH,
+    scope=Scope.SERIES,
+)
+def previous_version_not_compared(ctx: RuleContext) -> Iterator[Hit]:
+    """A second or later version reviewed without its previous version.
+
+    What it does
+        For a series labelled v2 or later with nothing to compare with, says
+        why: the input holds no earlier version and no archive was searched
+        (a file, or ``--offline``), the archive has no search (public-inbox
+        without Xapian answers HTTP 501), a search failed, or the archive
+        was searched by change-id, by title and author and by patch-id and
+        holds no earlier version.
+    Why it matters
+        What changed since the last version, which review trailers carry
+        over and whether the last review was followed are only checked
+        against the previous version; a report without that comparison
+        should say so rather than look complete.
+    Example
+        [PATCH v3 0/4] foo: ... reviewed from a file: v3 with no earlier
+        version in the input
+    Use instead
+        Give the previous version with ``--compare-with`` (a Message-ID,
+        URL or file), or review by Message-ID from an archive with search.
+    """
+    series = ctx.series
+    if series.version < 2 or ctx.since is not None:
+        return
+    head = f"v{series.version} is reviewed without v{series.version - 1}"
+    history = ctx.history
+    if history is None:
+        why = "the input holds no earlier version and no archive was searched"
+    elif history.problem is not None:
+        where = f" at {history.archive}" if history.archive else ""
+        why = f"the input holds no earlier version and {history.problem}{where}"
+        if history.found is not None:
+            why = (
+                f"v{history.found.version} was found ({history.found.reason}) but {history.problem}"
+            )
+    else:
+        how = ", ".join(history.searched) or "nothing"
+        where = f"the archive at {history.archive}" if history.archive else "the archive"
+        why = f"{where} was searched by {how} and holds no earlier version of it"
+    yield Hit(
+        message=f"{head}: {why}; --compare-with names the version to compare with",
+        series_wide=True,
     )

@@ -49,6 +49,11 @@ The parts, each usable alone:
     The archive query for earlier versions, and the hits
     ``(msgid, subject, author, date)`` that may be one (same normalised
     title or change-id, lower version, same author), newest first.
+``history_queries(series)``, ``find_previous(series, search) -> PreviousSearch``
+    Every search for earlier versions, strongest first (change-id, title
+    and author, patch-ids of the first patches), and the search itself
+    through the caller's search function: the best candidate, what was
+    searched, and the problem that stopped it.
 
 Limits: everything is read from the mails.  Requests are found only under
 quoted lines of the patch (a top-posted review, or one quoting only other
@@ -73,14 +78,22 @@ __all__ = [
     "follow_through",
     "thread_versions",
     "search_query",
+    "history_queries",
     "previous_candidates",
+    "find_previous",
     "DEFAULT_MAX_LINES",
 ]
 
 from reviewpatch.model import Series
 from reviewpatch.versions.carry import audit_trailers, carried_trailers, collected_trailers
 from reviewpatch.versions.followthrough import follow_through
-from reviewpatch.versions.history import previous_candidates, search_query, thread_versions
+from reviewpatch.versions.history import (
+    find_previous,
+    history_queries,
+    previous_candidates,
+    search_query,
+    thread_versions,
+)
 from reviewpatch.versions.interdiff import DEFAULT_MAX_LINES, interdiff, interdiffs
 from reviewpatch.versions.mapping import map_series
 from reviewpatch.versions.model import VersionReport

@@ -35,6 +35,7 @@ __all__ = [
     "FollowThrough",
     "VersionPair",
     "PreviousCandidate",
+    "PreviousSearch",
     "VersionReport",
 ]
 
@@ -377,6 +378,20 @@ class PreviousCandidate:
     version: int
     counter: int
     reason: str
+
+
+@dataclass(frozen=True)
+class PreviousSearch:
+    """How the review looked for the previous version in the archive:
+    what it matched on (``searched``: "change-id", "title and author",
+    "patch-id"), the best candidate it ``found``, and the ``problem`` that
+    stopped it (no search, a failed search, a thread that could not be
+    fetched), each None when there is none."""
+
+    searched: tuple[str, ...]
+    found: PreviousCandidate | None
+    problem: str | None
+    archive: str = ""
 
 
 @dataclass(frozen=True)
