@@ -94,7 +94,7 @@ def review(
         previous = _load_previous(settings.compare_with, settings, session, progress)
     elif settings.compare_with is None and data.msgid and data.archive_url:
         previous, history = _search_previous(
-            tuple(mails), data.msgid, data.archive_url, settings, session
+            tuple(mails), data.msgid, data.archive_url, settings, session, progress
         )
     return review_mails(
         tuple(mails),
@@ -118,6 +118,7 @@ def _search_previous(
     base: str,
     settings: Settings,
     session: requests.Session | None,
+    progress: Progress | None = None,
 ) -> tuple[Series | None, PreviousSearch | None]:
     """The previous version of the series ``msgid`` belongs to, found by
     searching the archive (change-id, title and author, patch-ids) when
@@ -144,7 +145,7 @@ def _search_previous(
         series = assemble_series(iso.mails, version=iso.version)
     except ReviewpatchError:
         return None, None
-    client = _client(base, settings, session)
+    client = _client(base, settings, session, progress)
     outcome = replace(find_previous(series, client.search), archive=shown)
     best = outcome.found
     if best is None:
@@ -171,12 +172,17 @@ def _shown_archive(base: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def _client(base: str, settings: Settings, session: requests.Session | None) -> ArchiveClient:
+def _client(
+    base: str,
+    settings: Settings,
+    session: requests.Session | None,
+    progress: Progress | None = None,
+) -> ArchiveClient:
     import requests
 
     from reviewpatch.fetch import ArchiveClient, Cache
 
-    return ArchiveClient(
+    client = ArchiveClient(
         session=session or requests.Session(),
         base_url=base,
         cache=Cache.from_settings(settings),
@@ -186,6 +192,7 @@ def _client(base: str, settings: Settings, session: requests.Session | None) -> 
         refresh=settings.refresh,
         max_age=settings.cache_max_age,
     )
+    return client if progress is None else replace(client, progress=progress)
 
 
 def _load_previous(
