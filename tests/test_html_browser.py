@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 from htmlfactory import SAMPLE_DOCS, sample_report
+from test_followthrough_render import hostile_since_thread, quoting_thread
 from test_render_html import HOSTILE_MBOX, SAMPLE_MBOX, hostile_report
 
 from reviewpatch.findings import Report
 from reviewpatch.render.html import render_html
 from reviewpatch.render.jsonreport import render_json
+from reviewpatch.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -210,6 +212,35 @@ def test_hostile_fixture_runs_no_script(browser: Any, tmp_path: Path) -> None:
     try:
         _assert_no_script_ran(opened)
         assert opened.page.locator(".finding").count() == len(report.findings)
+    finally:
+        opened.close()
+
+
+def test_review_requests_show_their_quoted_lines_as_text(browser: Any, tmp_path: Path) -> None:
+    """The lines a review request of the previous version quotes are text
+    above the reviewer's words: markup in them stays text, runs nothing."""
+    from reviewpatch.api import review
+
+    report = review(str(hostile_since_thread(tmp_path)), Settings(offline=True))
+    opened = Opened(browser, render_html(report), tmp_path / "since.html")
+    try:
+        _assert_no_script_ran(opened)
+        quote = opened.page.locator("table.requests pre.quoted")
+        assert quote.count() == 1 and quote.is_visible()
+        assert quote.inner_text().split("\n") == [
+            "> +\t\t/* ?[2J<script>alert(1)</script> */",
+            "> +\t\tkfree(foo);",
+        ]
+        assert opened.page.locator("table.requests script").count() == 0
+        cell = opened.page.locator("table.requests td").first.inner_text()
+        assert "please ?[31m<script>alert(2)</script> drop this kfree()" in cell
+    finally:
+        opened.close()
+    report = review(str(quoting_thread(tmp_path)), Settings(offline=True))
+    opened = Opened(browser, render_html(report), tmp_path / "quoting.html")
+    try:
+        lines = opened.page.locator("pre.quoted").inner_text().split("\n")
+        assert lines[0] == "> [...]" and len(lines) == 7
     finally:
         opened.close()
 

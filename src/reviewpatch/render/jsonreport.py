@@ -22,8 +22,7 @@ Format (``format_version`` 1)::
                             "reason", "interdiff": [str],
                             "interdiff_truncated", "carried_trailers": [str],
                             "requests": [{request}]}],
-               "requests": [{"reviewer", "msgid", "request", "answer",
-                             "verdict", "reason", "evidence": [str]}]},
+               "requests": [{request}]},
      "summary": {"error": n, "warning": n, "note": n, "total": n},
      "rules_run": ["RP101", ...],
      "findings": [{"rule_id", "rule_name", "severity", "confidence",
@@ -31,6 +30,20 @@ Format (``format_version`` 1)::
                    "mail_line", "symbol", "explained", "original_severity",
                    "evidence": [{"text", "kind", "file", "old_no", "new_no",
                                  "mail_line", "label"}]}]}
+
+A ``{request}`` (a review request on the previous version and its
+follow-through; the top-level ``since.requests`` are those on the cover
+letter or on no patch of this version)::
+
+    {"reviewer", "request_msgid", "file": str | null, "quoted": [str],
+     "request", "answer", "promise_msgid": str | null, "verdict", "reason",
+     "evidence": [str]}
+
+``request_msgid`` is the reply that asked, ``file`` the path of the diff
+lines it quotes, ``quoted`` the lines it sits under (a diff line with its
+``+``, ``-`` or space marker), ``promise_msgid`` the author's reply that
+promised it, ``verdict`` one of addressed, not_addressed, partly, declined
+and unclear.
 """
 
 from __future__ import annotations
@@ -198,9 +211,12 @@ def _since(report: Report) -> JSONObject | None:
 def _request(r: RequestView) -> JSONObject:
     return {
         "reviewer": r.reviewer,
-        "msgid": r.msgid,
+        "request_msgid": r.request_msgid,
+        "file": r.file,
+        "quoted": list(r.quoted),
         "request": r.request,
         "answer": r.answer,
+        "promise_msgid": r.promise_msgid,
         "verdict": r.verdict,
         "reason": r.reason,
         "evidence": list(r.evidence),

@@ -6,13 +6,18 @@ To the author, Cc everyone the patch went to.  The body quotes with ``> ``
 only what carries findings -- the commit message lines concerned, or the
 hunk header and the few diff lines leading to the concerned one -- and
 writes each finding as plain text right below, wrapped at 72 columns.
-Findings with no place in the mail come first, after the attribution.
+Findings with no place in the mail come first, after the attribution,
+preceded by the review requests of the previous version that this one
+did not visibly follow (``replybody.is_open``): those made on a patch in
+the draft answering its successor, the others (on the cover letter, on no
+patch, on a patch without successor) in the draft answering the
+series-wide findings, with a line counting the requests addressed.
 Date and Message-ID only when a date is given (the CLI gives the current
 one), so the output is otherwise deterministic.  The body is built by
 ``replybody``.  ``render_reply_command`` is ``--format reply``: one draft,
-or an mbox of one draft per patch with findings; with ``attach_report`` the
-HTML report goes along as report.html and lists that reject HTML parts are
-dropped (with a warning).  Mail content is hostile: header values lose
+or an mbox of one draft per patch with findings or open requests; with
+``attach_report`` the HTML report goes along as report.html and lists that
+reject HTML parts are dropped (with a warning).  Mail content is hostile: header values lose
 control characters and anything that reads as an RFC 2047 encoded word.
 """
 
@@ -37,7 +42,8 @@ from email.policy import default as default_policy
 from reviewpatch.errors import UsageError
 from reviewpatch.findings import Finding, Report, Severity
 from reviewpatch.model import Patch, Person
-from reviewpatch.render.replybody import reply_body
+from reviewpatch.render.replybody import FollowUp, is_open, reply_body
+from reviewpatch.render.sinceview import RequestView, SinceView, since_view
 
 HTML_REJECTING_DOMAINS = (
     "vger.kernel.org",
@@ -130,6 +136,49 @@ def _home_index(report: Report) -> int | None:
     return patches[0].index if patches else None
 
 
+def _open(requests: tuple[RequestView, ...]) -> tuple[RequestView, ...]:
+    return tuple(r for r in requests if is_open(r))
+
+
+def _own_requests(view: SinceView, index: int) -> tuple[RequestView, ...]:
+    """The requests placed at this version's patch ``index``."""
+    since = view.of(index) if index else None
+    return since.requests if since is not None else ()
+
+
+def _unplaced(view: SinceView) -> tuple[RequestView, ...]:
+    """The requests no patch of this version answers: on the cover
+    letter, on no patch, or on a patch this version does not have."""
+    return view.general + tuple(r for p in view.dropped for r in p.requests)
+
+
+def _follow_up(report: Report, index: int, include_series: bool) -> FollowUp | None:
+    """What the draft answering patch ``index`` says of the review of the
+    previous version: the open requests placed at it, and with
+    ``include_series`` the open ones no patch answers (``_unplaced``) and
+    the count of requests addressed."""
+    view = since_view(report)
+    if view is None:
+        return None
+    requests = _open(_own_requests(view, index))
+    summary = ""
+    if include_series:
+        requests = _open(_unplaced(view)) + requests
+        every = [r for p in view.patches for r in p.requests] + list(view.general)
+        if every:
+            done = sum(r.verdict == "addressed" for r in every)
+            declined = sum(r.verdict == "declined" for r in every)
+            noun = "review request" if len(every) == 1 else "review requests"
+            summary = (
+                f"{done} of {len(every)} {noun} on v{view.version} "
+                f"addressed in v{report.series.version}"
+                + (f", {declined} declined." if declined else ".")
+            )
+    if not requests and not summary:
+        return None
+    return FollowUp(view.version, report.series.version, requests, summary)
+
+
 def _set_body(msg: EmailMessage, body: str) -> None:
     """Plain 8bit UTF-8, as kernel mail is sent; quoted-printable only for a
     line over RFC 5322's 998-octet limit.  Never base64."""
@@ -181,7 +230,7 @@ def render_reply(
         msg["In-Reply-To"] = own
         refs = [r for r in (_msgid(x) for x in patch.mail.references) if r and r != own]
         msg["References"] = " ".join(dict.fromkeys(refs + [own]))
-    body = reply_body(patch, findings, signoff)
+    body = reply_body(patch, findings, signoff, _follow_up(report, patch.index, include_series))
     _set_body(msg, body)
     if html_attachment is not None:
         msg.add_attachment(html_attachment, subtype="html", charset="utf-8", filename="report.html")
@@ -207,6 +256,11 @@ def _draft_msgid(date: str, replied: str, reviewer: Person | None) -> str:
 def _targets(report: Report, which: str) -> list[int]:
     if which.strip().lower() == "all":
         wanted = {f.location.patch_index for f in _worth_saying(report.findings)}
+        view = since_view(report)
+        if view is not None:
+            wanted.update(p.index for p in view.patches if _open(p.requests))
+            if _open(_unplaced(view)):
+                wanted.add(None)
         home = _home_index(report)
         if None in wanted and home is not None:
             wanted.add(home)

@@ -4,8 +4,9 @@ every format (text, JSON, HTML, reply)."""
 
 from __future__ import annotations
 
-__all__ = ["PatchSince", "RequestView", "SinceView", "since_view"]
+__all__ = ["PatchSince", "QUOTED_MAX", "RequestView", "SinceView", "since_view"]
 
+import re
 from dataclasses import dataclass
 
 from reviewpatch.findings import Report
@@ -15,18 +16,37 @@ from reviewpatch.versions.model import (
     Interdiff,
     PatchPair,
     PatchStatus,
+    QuotedLine,
+    QuoteSource,
+    Stance,
     VersionReport,
 )
+
+QUOTED_MAX = 20  # quoted lines kept per request: the last ones, nearest its words
+# C0 controls but tab and newline, DEL, C1 controls, bidi overrides
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
 class RequestView:
-    """One review request of the previous version and its follow-through."""
+    """One review request of the previous version and its follow-through.
+
+    ``request_msgid`` is the reply that asked; ``file`` the path of the diff
+    lines it quotes (None when it quotes none); ``quoted`` the lines it sits
+    under as the mail showed them (a diff line with its ``+``/``-``/space
+    marker; the last QUOTED_MAX); ``promise`` the sentence of the author's
+    first promise and ``promise_msgid`` the reply holding it (``""`` and
+    None without a promise).  Mail text with control characters replaced
+    by ``?``, not escaped: each renderer escapes it for its own format."""
 
     reviewer: str
-    msgid: str
+    request_msgid: str
+    file: str | None
+    quoted: tuple[str, ...]
     request: str
     answer: str
+    promise: str
+    promise_msgid: str | None
     verdict: str
     reason: str
     evidence: tuple[str, ...]
@@ -70,19 +90,38 @@ class SinceView:
         return tuple(p for p in self.patches if p.index is None)
 
 
+def _safe(text: str) -> str:
+    """No terminal control sequence and no bidi override survives."""
+    return _CONTROL.sub("?", text)
+
+
 def _one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(_safe(text).split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _quoted(line: QuotedLine) -> str:
+    text = _safe(line.text.rstrip())
+    text = text if len(text) <= 200 else text[:197] + "..."
+    if line.source is QuoteSource.DIFF and line.kind is not None:
+        return line.kind.value + text
+    return text
 
 
 def _request(item: FollowThrough) -> RequestView:
     r = item.request
     answers = [x.sentence for x in item.responses]
+    promise = next((x for x in item.responses if x.stance is Stance.PROMISE), None)
+    paths = [q.path for q in r.quoted if q.source is QuoteSource.DIFF and q.path]
     return RequestView(
-        reviewer=r.reviewer.name or r.reviewer.email,
-        msgid=r.msgid,
+        reviewer=_one_line(r.reviewer.name or r.reviewer.email, 100),
+        request_msgid=r.msgid,
+        file=_safe(paths[-1]) if paths else None,
+        quoted=tuple(_quoted(q) for q in r.quoted[-QUOTED_MAX:]),
         request=_one_line(r.text),
         answer=_one_line(answers[0]) if answers else "",
+        promise=_one_line(promise.sentence) if promise else "",
+        promise_msgid=promise.msgid if promise else None,
         verdict=item.verdict.value,
         reason=_one_line(item.reason, 300),
         evidence=tuple(_one_line(e.text) for e in item.evidence[:4]),
