@@ -413,6 +413,46 @@ def test_a_call_swapped_for_another_on_the_same_argument_is_in_doubt() -> None:
     assert "calls irq_shutdown() on the same argument instead" in ch.doubt(lost=True)
 
 
+FOLDED = """\
+ static void y_cache_free(struct y_cache *mc)
+ {
+-	while (mc->nobjs)
+-		kmem_cache_free(mc->slab, mc->objects[--mc->nobjs]);
+-}
+-
+-static void y_cache_free_page(struct y_cache *mc)
+-{
+-	while (mc->nobjs)
+-		free_page((unsigned long)mc->objects[--mc->nobjs]);
++	while (mc->nobjs) {
++		if (mc->slab)
++			kmem_cache_free(mc->slab, mc->objects[--mc->nobjs]);
++		else
++			free_page((unsigned long)mc->objects[--mc->nobjs]);
++	}
+ }
+ 
+ static void y_caches_free(struct y_vcpu *vcpu)
+ {
+ 	y_cache_free(&vcpu->desc_cache);
+-	y_cache_free_page(&vcpu->page_cache);
++	y_cache_free(&vcpu->page_cache);
+ }
+"""
+
+
+def test_two_helpers_folded_into_one_that_picks_by_a_test_are_in_doubt() -> None:
+    """kmem_cache_free() no longer runs for a cache without a slab: there
+    the folded helper calls free_page() on the same object (through a
+    cast), a call the old code also made, for the other cache."""
+    series = make_series(make_patch(_diff("arch/y/mmu.c", 1080, FOLDED)))
+    changes = flow_of(analyse_series(series)).changes(1)
+    lost = [c for c in changes if c.callee == "kmem_cache_free" and c.comparison.lost]
+    assert lost
+    for ch in lost:
+        assert "calls free_page() on the same argument instead" in ch.doubt(lost=True)
+
+
 def test_a_call_dropped_in_a_case_with_nothing_in_its_place_is_not_in_doubt() -> None:
     body = SUSPEND.replace("irq_shutdown(desc);", 'pr_info("kept\\n");')
     series = make_series(make_patch(_diff("kernel/irq/y_pm.c", 85, body)))

@@ -160,15 +160,19 @@ def _added_in_case(
     new: dict[str, list[Occurrence]],
     old: dict[str, list[Occurrence]],
     fits: Callable[[Site], bool],
+    *,
+    known: bool = False,
+    other_than: str = "",
 ) -> str:
     """The first callee (by name) that the patch adds, with a site that
     ``fits`` and can run in the case where the compared call no longer
-    runs."""
+    runs.  With ``known``, a callee the old code also called counts when
+    the patch adds this call of it (a line the patch adds)."""
     if lost is None:
         return ""
     case: Formula | None = None  # the witness is made only when a site fits
     for callee in sorted(new):
-        if callee in old or callee.startswith(REST):
+        if (callee in old and not known) or callee.startswith(REST) or callee == other_than:
             continue
         for o in new[callee]:
             if o.site is None or o.site.line.kind != "+" or not fits(o.site):
@@ -260,10 +264,25 @@ def _local_state(w: Witness, before: Formula, sites: tuple[Occurrence, ...]) -> 
 _TRIVIAL_ARGS = frozenset({"", "0", "1", "NULL", "true", "false", "-1"})
 
 
+# a leading cast: ``(unsigned long)x``, ``(void *)p``, ``(struct foo *)q``
+_CAST_RE = re.compile(
+    r"\(\s*(?:(?:const|volatile|struct|union|enum|unsigned|signed)\s+)*\w+\s*\**\s*\)"
+)
+
+
 def _arg_keys(site: Site | None) -> set[str]:
+    """The arguments of a call as keys to compare with another call's: no
+    blanks, no leading ``&``, no leading cast (``free_page((unsigned long)
+    p)`` works on the ``p`` that ``kmem_cache_free(c, p)`` does)."""
     if site is None:
         return set()
-    keys = {"".join(a.split()).lstrip("&") for a in site.args}
+    keys = set()
+    for arg in site.args:
+        arg = arg.strip()
+        m = _CAST_RE.match(arg)
+        if m is not None and m.end() < len(arg):
+            arg = arg[m.end() :]
+        keys.add("".join(arg.split()).lstrip("&"))
     return {k for k in keys if k not in _TRIVIAL_ARGS and not k.isdigit()}
 
 
@@ -286,7 +305,10 @@ def _swapped(
     def fits(site: Site) -> bool:
         return not site.in_condition and not _valued(site) and bool(args & _arg_keys(site))
 
-    return _added_in_case(solver, lost, new, old, fits)
+    # the other call may be one the old code made elsewhere: two helpers
+    # folded into one that picks kmem_cache_free() or free_page() by a test
+    name = occs[0].site.callee if occs and occs[0].site is not None else ""
+    return _added_in_case(solver, lost, new, old, fits, known=True, other_than=name)
 
 
 def _built(w: Witness, root: str, options: frozenset[str]) -> str:
