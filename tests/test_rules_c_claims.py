@@ -545,3 +545,20 @@ def test_a_sentence_saying_the_call_may_now_be_skipped_explains_it() -> None:
     )
     assert explanation(message, "raw3270_activate_view", []) is not None
     assert explanation("Call raw3270_activate_view() earlier.", "raw3270_activate_view", []) is None
+
+
+def test_a_finding_located_in_another_patch_s_lines_is_about_the_patch_as_a_whole():
+    """A flow finding of patch 2 whose case lies in a helper an earlier
+    patch added (kvm memory caches moved to common code, then used by the
+    arm64 and mips patches) is shown on patch 2 without a line, never
+    under patch 1's lines."""
+    from reviewpatch.flow.analysis import flow_of
+    from reviewpatch.rules.c.common import hit_at
+
+    series = make_series(make_patch(_seed_v16_diff(True), SEED_MESSAGE))
+    changes = flow_of(analyse_series(series)).changes(1)
+    occ = next(o for ch in changes for o in (*ch.new, *ch.old) if o.site is not None)
+    here = hit_at(occ, "m", "f", (), patch=1)
+    assert (here.patch_index, here.file) == (1, occ.piece.path) and here.line is not None
+    there = hit_at(occ, "m", "f", (), patch=2)
+    assert (there.patch_index, there.file, there.line, there.mail_line) == (2, None, None, None)

@@ -221,9 +221,23 @@ def hit_at(
     severity: Severity | None = None,
     confidence: Confidence | None = None,
     explained: bool = False,
+    patch: int | None = None,
 ) -> Hit:
     """A finding at the line of ``occ`` (its new-side line, or old-side for
-    an occurrence of the old code)."""
+    an occurrence of the old code).  When ``patch`` is given and ``occ``
+    lies in another patch of the series (a helper an earlier patch added,
+    inlined into this patch's code), the finding is about ``patch`` as a
+    whole: it must not be shown under another patch's lines."""
+    if patch is not None and occ.piece.patch_index != patch:
+        return Hit(
+            message=message,
+            patch_index=patch,
+            symbol=symbol,
+            evidence=ordered(evidence),
+            severity=severity,
+            confidence=confidence,
+            explained=explained,
+        )
     line = occ.site.line if occ.site is not None else occ.piece.end
     side = "old" if occ.piece.side == "old" else "new"
     return Hit(

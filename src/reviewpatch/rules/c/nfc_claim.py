@@ -41,10 +41,17 @@ def _within(claim: MessageClaim, w: Witness) -> bool:
     )
 
 
-def _site(ch: Change, lost: bool) -> Occurrence:
+def _site(ch: Change, lost: bool, patch: int) -> Occurrence:
+    """Where to show the finding: a call site of this patch, the new one
+    first (a site in another patch's lines only when there is none)."""
     occs = ch.new if not lost or ch.new else ch.old
     direct = [o for o in occs if o.site is not None]
-    return (direct or list(occs))[0]
+    ranked = sorted(direct or list(occs), key=lambda o: o.piece.patch_index != patch)
+    if ranked[0].piece.patch_index != patch:
+        other = [o for o in (*ch.new, *ch.old) if o.piece.patch_index == patch]
+        if other:
+            return other[0]
+    return ranked[0]
 
 
 @rule(
@@ -103,7 +110,7 @@ def nfc_claim_changes_behaviour(ctx: RuleContext) -> Iterator[Hit]:
     real = [ch for ch in changes if not ch.pseudo and reportable(fa, ch)]
     cut = [ch for ch in real if ch.comparison.verdict is Verdict.CUT]
     if cut:
-        yield _cut_hit(claim, where, cut)
+        yield _cut_hit(claim, where, cut, ctx.patch.index)
     for ch in real or [ch for ch in changes if ch.pseudo]:
         for lost, w in ((True, ch.comparison.lost), (False, ch.comparison.gained)):
             if w is None or _within(claim, w) or _explained(ctx, ch, w):
@@ -137,16 +144,16 @@ _SERIES_RE = re.compile(
 _COVER_SCOPE = " (the cover letter does not say that the claim covers every patch)"
 
 
-def _cut_hit(claim: MessageClaim, where: str, cut: list[Change]) -> Hit:
+def _cut_hit(claim: MessageClaim, where: str, cut: list[Change], patch: int) -> Hit:
     names = ", ".join(f"{ch.callee}()" for ch in cut[:_MAX_NAMED])
     more = f" and {len(cut) - _MAX_NAMED} more" if len(cut) > _MAX_NAMED else ""
     msg = (
         f'{where} says "{claim.sentence}"; the conditions of {names}{more} changed, and '
         "comparing them was cut short (over the solver's budget): check them by hand"
     )
-    occ = _site(cut[0], True)
+    occ = _site(cut[0], True, patch)
     evidence = [occurrence_evidence(o, "after") for o in cut[0].new[:1]]
-    return hit_at(occ, msg, cut[0].callee, evidence, severity=Severity.NOTE)
+    return hit_at(occ, msg, cut[0].callee, evidence, severity=Severity.NOTE, patch=patch)
 
 
 def _explained(ctx: RuleContext, ch: Change, w: Witness) -> bool:
@@ -186,7 +193,7 @@ def _group_hit(
     guard = new_guards(first)
     if guard:
         msg += f" ({first.callee}() is now under if ({guard}))"
-    occ = _site(first, lost)
+    occ = _site(first, lost, ctx.patch.index)
     evidence = [occurrence_evidence(o, "before") for o in first.old[:1]]
     evidence += [occurrence_evidence(o, "after") for o in first.new[:1]]
     severity = None
@@ -201,4 +208,12 @@ def _group_hit(
         severity, confidence = Severity.NOTE, Confidence.LOW
         msg += "; the claim is limited to a case, which the diff cannot check"
     symbol = real[0].callee if real else first.callee[1:]
-    return hit_at(occ, msg, symbol, evidence, severity=severity, confidence=confidence)
+    return hit_at(
+        occ,
+        msg,
+        symbol,
+        evidence,
+        severity=severity,
+        confidence=confidence,
+        patch=ctx.patch.index,
+    )
