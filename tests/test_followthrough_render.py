@@ -314,3 +314,19 @@ def test_the_html_shows_the_last_quoted_lines(tmp_path: Path) -> None:
 )
 def test_promised(sentence: str, clause: str | None) -> None:
     assert promised(sentence) == clause
+
+
+def test_requests_on_a_patch_this_version_has_no_successor_for_are_shown(seed: Report) -> None:
+    """The seed's requests were made on v15 10/11, which v16 11/18 does not
+    follow: the HTML lists them under that patch of v15 with their quoted
+    lines, and the text report under its [v15 10/11] heading."""
+    from reviewpatch.render.text import render_text
+
+    page = render_html(seed)
+    dropped = page[page.index('<section id="dropped">') :]
+    dropped = dropped[: dropped.index("</section>")]
+    assert "Review request on v15" in dropped and 'class="quoted"' in dropped
+    assert "Ada Couprie Diaz" in dropped
+    text = render_text(seed)
+    tail = text[text.index("[v15 10/11]") :]
+    assert "review by Ada Couprie Diaz" in tail

@@ -4,6 +4,8 @@ hand-made threads (one per branch)."""
 
 from __future__ import annotations
 
+import pytest
+
 from test_versions_support import (
     AUTHOR,
     FIXTURES,
@@ -367,3 +369,18 @@ def test_a_bot_report_is_no_review_request() -> None:
         "r@x", "Re: [PATCH] x", Person("kernel test robot", "lkp@intel.com"), "", None, (), "Hi,\n"
     )
     assert _from_a_bot(bot) and _from_a_bot(robot) and not _from_a_bot(human)
+
+
+@pytest.mark.parametrize(
+    ("answer", "stance"),
+    [
+        ("No, I will not change that: the lock is held by the caller.", "decline"),
+        ("I won't rename it, the name matches the hardware manual.", "decline"),
+        ("Right, I will change that in v2.", "promise"),
+        ("I don't think we need the check at all, will drop it.", "promise"),
+    ],
+)
+def test_a_negated_promise_is_a_decline(answer: str, stance: str) -> None:
+    from reviewpatch.versions.requests import stance_of
+
+    assert stance_of(answer, question=False)[0].value == stance

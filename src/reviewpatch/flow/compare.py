@@ -161,21 +161,30 @@ def _added_in_case(
     old: dict[str, list[Occurrence]],
     fits: Callable[[Site], bool],
     *,
-    known: bool = False,
-    other_than: str = "",
+    branches_of: tuple[Occurrence, ...] = (),
 ) -> str:
     """The first callee (by name) that the patch adds, with a site that
     ``fits`` and can run in the case where the compared call no longer
-    runs.  With ``known``, a callee the old code also called counts when
-    the patch adds this call of it (a line the patch adds)."""
+    runs.  A callee the old code also called counts only for a call the
+    patch adds in the other branch of a test that now picks between it and
+    one of ``branches_of`` (the compared call's new sites): ``if (mc->slab)
+    kmem_cache_free(...); else free_page(...);``."""
     if lost is None:
         return ""
     case: Formula | None = None  # the witness is made only when a site fits
     for callee in sorted(new):
-        if (callee in old and not known) or callee.startswith(REST) or callee == other_than:
+        if callee.startswith(REST):
             continue
         for o in new[callee]:
             if o.site is None or o.site.line.kind != "+" or not fits(o.site):
+                continue
+            if callee in old and not any(
+                b.holder == o.holder
+                and b.site is not None
+                and b.site.callee != callee
+                and solver.satisfiable(conj(b.local, o.local)) is False
+                for b in branches_of
+            ):
                 continue
             if case is None:
                 case = conj(*(atom_formula(lit) for lit in lost.literals))
@@ -308,7 +317,7 @@ def _swapped(
     # the other call may be one the old code made elsewhere: two helpers
     # folded into one that picks kmem_cache_free() or free_page() by a test
     name = occs[0].site.callee if occs and occs[0].site is not None else ""
-    return _added_in_case(solver, lost, new, old, fits, known=True, other_than=name)
+    return _added_in_case(solver, lost, new, old, fits, branches_of=tuple(new.get(name, ())))
 
 
 def _built(w: Witness, root: str, options: frozenset[str]) -> str:

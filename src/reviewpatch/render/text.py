@@ -125,7 +125,7 @@ def _since(out: _Out, since: PatchSince | None, requests: tuple[RequestView, ...
         out.add(f"    since{where}: {since.status} ({clean(since.reason)})")
         for text in since.carried:
             out.add(out.style("ok", f"    + {clean(text)}   (carried: the patch is unchanged)"))
-        requests = since.requests
+        requests = since.requests + requests
         if out.options.verbose:
             for line in since.interdiff:
                 out.add(out.style("dim", f"        {clean(line)}"))
@@ -138,8 +138,15 @@ def _since(out: _Out, since: PatchSince | None, requests: tuple[RequestView, ...
 
 
 def _patch(
-    out: _Out, patch: Patch, findings: tuple[Finding, ...], since: SinceView | None = None
+    out: _Out,
+    patch: Patch,
+    findings: tuple[Finding, ...],
+    since: SinceView | None = None,
+    first: bool = False,
 ) -> None:
+    """One patch; the requests on no patch of the previous version (its
+    cover letter) go with the ``first`` one shown (the cover letter, else
+    patch 1)."""
     label = "cover" if patch.index == 0 else f"{patch.index}/{patch.subject.total}"
     out.add(out.style("head", f"[{label}] {clean(patch.subject.title)}"))
     if not out.options.quiet:
@@ -149,10 +156,11 @@ def _patch(
         for t in patch.followup_trailers:
             out.add(out.style("ok", f"    + {_trailer_line(t, True)}"))
         if since is not None:
+            general = since.general if first else ()
             if patch.index == 0:
-                _since(out, None, since.general)
+                _since(out, None, general)
             else:
-                _since(out, since.of(patch.index))
+                _since(out, since.of(patch.index), general)
     if not findings and not out.options.quiet:
         out.add(out.style("ok", "    no findings"))
     for f in findings:
@@ -173,11 +181,11 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
             _finding(out, f)
         out.add()
     since = since_view(report)
-    for patch in series.all_patches:
+    for n, patch in enumerate(series.all_patches):
         found = report.for_patch(patch.index)
         if options.quiet and not found:
             continue
-        _patch(out, patch, found, since)
+        _patch(out, patch, found, since, first=n == 0)
         out.add()
     if since is not None and not options.quiet:
         for gone in since.dropped:

@@ -86,7 +86,13 @@ _DECLINE = re.compile(
     r"^no\b[,.!]|\bI(?:'d| would) (?:rather not|prefer not|prefer to keep|rather keep)\b"
     r"|\bI don't think (?:so|it(?:'s| is) (?:needed|necessary|worth)|we need|that's needed)\b"
     r"|\b(?:keep|leave) (?:it|this|that|them) (?:as is|as it is|this way|unchanged)\b"
-    r"|\bI disagree\b|\bnot (?:going|planning) to (?:change|do)\b|\bwon't (?:change|do|fix)\b",
+    r"|\bI disagree\b|\bnot (?:going|planning) to (?:change|do)\b|\bwon't (?:change|do|fix)\b"
+    r"|\b(?:I|we) ?(?:will not|shall not|won't|'ll not|am not going to|'m not going to)\b",
+    re.IGNORECASE,
+)
+# "I will not change that": the words of a promise, negated
+_NEGATED = re.compile(
+    r"\b(?:I|we) ?(?:will not|shall not|won't|'ll not|am not going to|'m not going to)\b",
     re.IGNORECASE,
 )
 _BLANKET = re.compile(
@@ -235,7 +241,7 @@ def stance_of(text: str, question: bool) -> tuple[Stance, str, RequestKind | Non
     for sentence in sentences(text):
         if _DEFER.search(sentence):
             defer = defer or sentence
-        elif _PROMISE.search(sentence):
+        elif _PROMISE.search(sentence) and not _NEGATED.search(sentence):
             promises.append(sentence)
         elif _DECLINE.search(sentence) and not question:
             decline = decline or sentence
