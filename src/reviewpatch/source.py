@@ -24,15 +24,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from reviewpatch.errors import NoPatchError, ReviewpatchError, UsageError
-from reviewpatch.fetch import (
-    ArchiveClient,
-    Cache,
-    archive_base,
-    canonical_base,
-    message_url,
-    normalize_msgid,
-    read_git_config,
-)
 from reviewpatch.model import InputProblem
 from reviewpatch.settings import Settings
 
@@ -87,6 +78,8 @@ def classify(source: str) -> str:
         return "path"
     if source.lower().startswith(("http://", "https://") + _BARE_HOSTS):
         return "url"
+    from reviewpatch.fetch import normalize_msgid  # a local file never pays for the client
+
     mid = normalize_msgid(source)
     if "@" in mid and not any(ch.isspace() for ch in mid) and "\0" not in mid:
         return "msgid"
@@ -95,6 +88,8 @@ def classify(source: str) -> str:
 
 def parse_archive_url(url: str) -> tuple[str, str]:
     """(base URL, Message-ID) of a public-inbox message URL."""
+    from reviewpatch.fetch import canonical_base, normalize_msgid
+
     text = url.strip()
     if text.lower().startswith(_BARE_HOSTS):
         text = f"https://{text}"
@@ -134,6 +129,8 @@ def load_source(
         return _from_stdin(stdin, limit)
     if kind == "path":
         return _from_path(source, limit)
+    from reviewpatch.fetch import archive_base, normalize_msgid, read_git_config
+
     if kind == "url":
         base, msgid = parse_archive_url(source)
     else:
@@ -159,6 +156,8 @@ def _from_archive(
     if settings.offline and settings.refresh:
         raise UsageError("--offline and --refresh cannot be combined")
     import requests  # a local file never pays for importing it
+
+    from reviewpatch.fetch import ArchiveClient, Cache, message_url
 
     own = session is None
     http = requests.Session() if session is None else session
