@@ -33,6 +33,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from reviewpatch.addresses import parse_person, split_addresses
 from reviewpatch.errors import ParseError
@@ -49,6 +50,7 @@ _FOLD = re.compile(r"\r?\n[ \t]*")
 _ANGLE_ID = re.compile(r"<([^<>\s]+)>")
 _BARE_ID = re.compile(r"^[^\s<>@]+@[^\s<>]+$")
 _DIFF_START = re.compile(r"^(?:diff --git |--- \S.*\n\+\+\+ \S|Index: \S)", re.MULTILINE)
+_NESTED = ("multipart", "message")  # types whose body the parser reads as parts
 _KEY_HEADERS = ("from", "subject", "message-id", "date")
 _PATCH_TYPES = (
     "text/x-patch",
@@ -176,7 +178,7 @@ def parse_mail(data: bytes, origin: str, people: dict[str, Person | None] | None
     if not _HEADER_LINE.match(first):
         raise ParseError(f"{origin}: not a mail (no header block)")
     try:
-        msg = BytesParser(policy=compat32).parsebytes(raw)
+        msg = _parse_message(raw)
         headers = tuple((k, decode_header_value(_raw_text(v))) for k, v in msg.raw_items())
         body = _body_text(msg)
     except (email.errors.MessageError, ValueError, LookupError, TypeError, IndexError) as exc:
@@ -185,6 +187,20 @@ def parse_mail(data: bytes, origin: str, people: dict[str, Person | None] | None
     if not names & set(_KEY_HEADERS):
         raise ParseError(f"{origin}: not a mail (no From, Subject, Message-ID or Date header)")
     return _build_mail(msg, headers, body, raw, origin, {} if people is None else people)
+
+
+def _parse_message(raw: bytes) -> Message:
+    """``raw`` parsed by the email package (compat32).  A mail whose body is
+    one part (neither multipart nor a message/* type) has only its header
+    block parsed, and the body set as the payload: what the parser would
+    make of it line by line, without the lines."""
+    head, sep, rest = raw.partition(b"\n\n")
+    if sep:
+        msg = BytesParser(policy=compat32).parsebytes(head + sep)
+        if msg.get_content_maintype() not in _NESTED and msg.get_payload() == "":
+            msg.set_payload(rest.decode("ascii", "surrogateescape"))
+            return msg
+    return BytesParser(policy=compat32).parsebytes(raw)
 
 
 def _header_crs(raw: bytes) -> bytes:
@@ -309,7 +325,7 @@ def decode_header_value(value: str) -> str:
     """Unfold a header value and decode its RFC 2047 encoded words.
     Adjacent encoded words in one charset are joined before decoding so a
     character split across two words survives."""
-    text = _FOLD.sub(" ", value).strip()
+    text = (_FOLD.sub(" ", value) if "\n" in value else value).strip()
     if "=?" not in text:
         return text
     text = _BETWEEN_WORDS.sub(r"\1\2", text)
@@ -393,6 +409,13 @@ def _named_patch(part: Message) -> bool:
     return bool(_DIFF_START.search(_part_text(part)))
 
 
+@lru_cache(maxsize=512)
+def _split_addresses(text: str) -> tuple[str, ...]:
+    """``split_addresses``, remembered: the mails of a thread repeat their
+    To and Cc lists."""
+    return tuple(split_addresses(text))
+
+
 def parse_address_list(
     text: str, known: dict[str, Person | None] | None = None
 ) -> tuple[Person, ...]:
@@ -401,7 +424,7 @@ def parse_address_list(
     addresses read before (raw item -> Person), and learns the new ones."""
     known = {} if known is None else known
     people: list[Person] = []
-    for item in split_addresses(_FOLD.sub(" ", text)):
+    for item in _split_addresses(_FOLD.sub(" ", text)):
         if item not in known:
             known[item] = parse_person(decode_header_value(item))
         person = known[item]
