@@ -49,11 +49,10 @@ _FLAG_NAME_RE = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
 _CONST_RE = re.compile(r"^(?:_*[A-Z][A-Z0-9_]*|-?(?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*|'.*')$")
 _FALSY = frozenset({"0", "NULL", "false", "0UL", "0U", "0L", "0ULL"})
 _SWAP = {">": "<", ">=": "<="}
-_WS_RE = re.compile(r"\s+")
 
 
 def _text(node: Node) -> str:
-    return _WS_RE.sub(" ", (node.text or b"").decode("utf-8", "replace")).strip()
+    return " ".join((node.text or b"").decode("utf-8", "replace").split())
 
 
 def _unparen(node: Node) -> Node:

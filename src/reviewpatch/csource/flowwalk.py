@@ -51,13 +51,12 @@ _BIT_SET = frozenset({"set_bit", "__set_bit", "set_thread_flag", "set_tsk_thread
 _BIT_CLEAR = frozenset(
     {"clear_bit", "__clear_bit", "clear_thread_flag", "clear_tsk_thread_flag", "clear_bit_unlock"}
 )
-_WS_RE = re.compile(r"\s+")
 
 
 def _text(node: Node | None) -> str:
     if node is None:
         return ""
-    return _WS_RE.sub(" ", (node.text or b"").decode("utf-8", "replace")).strip()
+    return " ".join((node.text or b"").decode("utf-8", "replace").split())
 
 
 @dataclass(frozen=True)

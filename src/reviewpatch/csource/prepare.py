@@ -92,7 +92,10 @@ _ATTR_CALL_RE = re.compile(
     r"cond_acquires|cond_releases|section|aligned|printf|scanf|malloc|alloc_size)"
     r"\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\))"
 )
-_WORD_RE = re.compile(r"\b[A-Za-z_]\w*\b")
+# an attribute as a whole word (every attribute is one word: \w only)
+_ATTR_WORD_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(_ATTRIBUTES, key=lambda a: (-len(a), a))) + r")\b"
+)
 _LABEL_RE = re.compile(r"^\s*[A-Za-z_]\w*\s*:\s*$")
 _CASE_RE = re.compile(r"^\s*(?:case\b.*|default\s*):")
 
@@ -183,9 +186,7 @@ def _blank_preprocessor(lines: list[str]) -> None:
 
 def _blank_attributes(line: str) -> str:
     line = _ATTR_CALL_RE.sub(lambda m: " " * len(m.group(0)), line)
-    return _WORD_RE.sub(
-        lambda m: " " * len(m.group(0)) if m.group(0) in _ATTRIBUTES else m.group(0), line
-    )
+    return _ATTR_WORD_RE.sub(lambda m: " " * len(m.group(0)), line)
 
 
 def _indent(line: str) -> int:
