@@ -323,10 +323,11 @@ def set_clear_asymmetry(ctx: RuleContext) -> Iterator[Hit]:
         +	clear_task_syscall_work(task, SYSCALL_EXIT_TRAP);
     """
     fa = flow(ctx)
-    if fa is None or ctx.patch is None:
+    if fa is None or ctx.patch is None or ctx.code is None:
         return
     judge = _Judge(fa, ctx.patch.index, ctx.series)
-    removed = _removed(ctx.series)
+    series = ctx.series
+    removed = ctx.code.memo(("RP305", "removed"), lambda: _removed(series))
     bodies = fa.bodies(ctx.patch.index)
     seen: set[str] = set()
     for fv in bodies.functions(NEW).values():
