@@ -84,21 +84,54 @@ __all__ = [
     "DEFAULT_MAX_LINES",
 ]
 
-from reviewpatch.model import Series
-from reviewpatch.versions.carry import audit_trailers, carried_trailers, collected_trailers
-from reviewpatch.versions.followthrough import follow_through
-from reviewpatch.versions.history import (
-    find_previous,
-    history_queries,
-    previous_candidates,
-    search_query,
-    thread_versions,
-)
+from importlib import import_module
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+# eager: the submodule ``interdiff`` shares its name with the function, and
+# importing the submodule would otherwise leave the module in its place
 from reviewpatch.versions.interdiff import DEFAULT_MAX_LINES, interdiff, interdiffs
 from reviewpatch.versions.mapping import map_series
-from reviewpatch.versions.model import VersionReport
 from reviewpatch.versions.patchid import patch_id
-from reviewpatch.versions.requests import extract_requests, extract_responses
+
+if TYPE_CHECKING:
+    from reviewpatch.model import Series
+    from reviewpatch.versions.carry import audit_trailers, carried_trailers, collected_trailers
+    from reviewpatch.versions.followthrough import follow_through
+    from reviewpatch.versions.history import (
+        find_previous,
+        history_queries,
+        previous_candidates,
+        search_query,
+        thread_versions,
+    )
+    from reviewpatch.versions.model import VersionReport
+    from reviewpatch.versions.requests import extract_requests, extract_responses
+
+# the parts are imported when first asked for: a review that compares no
+# versions (or imports only ``reviewpatch.versions.model``) loads none of them
+_WHERE = MappingProxyType(
+    {
+        "audit_trailers": "carry",
+        "carried_trailers": "carry",
+        "collected_trailers": "carry",
+        "follow_through": "followthrough",
+        "find_previous": "history",
+        "history_queries": "history",
+        "previous_candidates": "history",
+        "search_query": "history",
+        "thread_versions": "history",
+        "extract_requests": "requests",
+        "extract_responses": "requests",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{where}"), name)
 
 
 def compare_versions(
@@ -107,6 +140,10 @@ def compare_versions(
     """vN (``new``) against vN-1 (``old``): mapping, interdiffs (each cut
     at ``max_lines`` lines), carried trailers, trailer audit and review
     follow-through."""
+    from reviewpatch.versions.carry import audit_trailers, carried_trailers
+    from reviewpatch.versions.followthrough import follow_through
+    from reviewpatch.versions.model import VersionReport
+
     smap = map_series(old, new)
     return VersionReport(
         map=smap,
