@@ -85,13 +85,17 @@ def _final_states(code: SeriesCode) -> dict[str, dict[str, tuple[int, int]]]:
             if piece.section:  # the hunk header names a function defined above the hunk
                 note(piece.section, path, index, 1)
         for line in fr.view.lines:
-            undef = _UNDEF_RE.match(line.text)
+            undef = _UNDEF_RE.match(line.text) or _ARRAY_DECLARATOR_RE.match(line.text)
             if undef:  # "#undef X": the file defines X (again) before it
                 note(undef.group(1), path, index, 1)
     return states
 
 
 _UNDEF_RE = re.compile(r"^\s*#\s*undef\s+(\w+)")
+# "	bq27426_regs[BQ27XXX_REG_MAX] = {": an array with an initialiser, the
+# next declarator of a list ("static u8 a[N] = {...}, b[N] = {...};") that
+# a hunk shows without its type; no statement has this shape
+_ARRAY_DECLARATOR_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:\[[^\]\n]{0,200}\]\s*){1,4}=\s*\{")
 
 
 def _removed_symbols(code: SeriesCode) -> tuple[Removed, ...]:
@@ -134,6 +138,9 @@ def is_use(code: str, name: str) -> bool:
     that macro is used), or in a declaration."""
     if _PREPROC_TEST_RE.match(code) or is_declaration(code, name):
         return False
+    declarator = _ARRAY_DECLARATOR_RE.match(code)
+    if declarator is not None and declarator.group(1) == name:
+        return False  # the line defines it
     if re.match(rf"^\s*typedef\b.*\b{re.escape(name)}\s*;", code):
         return False  # the line defines it as a type
     for m in word_re(name).finditer(code):
