@@ -119,6 +119,8 @@ def test_no_cover_letter():
         "This replaces\n\nhttps://lore.kernel.org/linux-pm/1929404.tdWV9SEqCh@rjwysocki.net/",
         "This is the fourth version of this series, in this version the changes\nare restricted",
         "Her I'm sending the second version of the patch that changes buffer_locked",
+        "New in v2:\n1. Reverse the patch order as suggested by Michael.",
+        "New since v1:\n\n - rebased on Eric's ghash cleanups",
     ],
 )
 def test_has_changelog(text):

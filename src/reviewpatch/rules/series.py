@@ -155,7 +155,9 @@ _THIS_VERSION = re.compile(
     re.IGNORECASE,
 )
 _SINCE = re.compile(
-    r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+(?:v\d+|(?:the\s+)?rfc)\b",
+    r"^[\s\-*#\[(]*(?:since|from|vs\.?|compared\s+to)\s+(?:v\d+|(?:the\s+)?rfc)\b"
+    # "New in v2:", "New since v1:", "What's new in v3:"
+    r"|^[\s\-*#\[(]*(?:what'?s\s+)?new\s+(?:in|since|for|from)\s+v\d+\b",
     re.IGNORECASE,
 )
 _LOG_HEAD = re.compile(
