@@ -192,3 +192,28 @@ def test_is_probably_mail() -> None:
     assert is_probably_mail((FIX / "format-patch.patch").read_bytes())
     assert not is_probably_mail(b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")
     assert not is_probably_mail(b"")
+
+
+def test_an_empty_subject_header_takes_the_subject_line_that_opens_the_body() -> None:
+    """git send-email of a cover letter whose header block was pasted below
+    a blank line: an empty Subject: header, the real one in the body (a
+    real v10 series of the linux-arch list).  Its patches answer it, and
+    the series is whole."""
+    from reviewpatch.series import assemble_series
+
+    cover = (
+        b"From: A <a@example.org>\nSubject: \nMessage-Id: <c@x>\nDate: Mon, 2 Jan 2023 07:12:50 +0000\n"
+        b"\nSubject: [PATCH v10 0/2] foo: bar\n\nThe series.\n"
+    )
+    patches = b"".join(
+        b"From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: A <a@example.org>\n"
+        b"Subject: [PATCH v10 %d/2] foo: part %d\nMessage-Id: <p%d@x>\nIn-Reply-To: <c@x>\n"
+        b"Date: Mon, 2 Jan 2023 07:12:5%d +0000\n\nPart.\n\nSigned-off-by: A <a@example.org>\n"
+        b"---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n" % (n, n, n, n)
+        for n in (1, 2)
+    )
+    mails, _ = read_mails(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + cover + patches, "t")
+    assert mails[0].subject == "[PATCH v10 0/2] foo: bar"
+    series = assemble_series(tuple(mails))
+    assert series.cover is not None and [p.index for p in series.patches] == [1, 2]
+    assert read_mails(cover.replace(b"Subject: [", b"Subj [", 1), "u")[0][0].subject == ""

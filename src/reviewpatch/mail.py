@@ -239,9 +239,10 @@ def _build_mail(
 
     senders = addresses("from") or addresses("sender")
     date = first("date") or ""
+    subject = _FOLD.sub(" ", first("subject") or "").strip()
     return Mail(
         msgid=msgid,
-        subject=_FOLD.sub(" ", first("subject") or "").strip(),
+        subject=subject or _body_subject(body),
         sender=senders[0] if senders else Person("", ""),
         date=date,
         in_reply_to=in_reply_to if in_reply_to != msgid else None,
@@ -253,6 +254,18 @@ def _build_mail(
         origin=origin,
         timestamp=_timestamp(date),
     )
+
+
+def _body_subject(body: str) -> str:
+    """The subject a mail with an empty Subject header carries as the first
+    line of its body (``Subject: [PATCH v10 0/5] ...``: git send-email
+    given a cover letter whose header block was pasted below a blank
+    line), else ""."""
+    head = body.lstrip("\r\n")[:2000]
+    first = head.split("\n", 1)[0].strip()
+    if first[:8].lower() == "subject:":
+        return " ".join(first[8:].split())
+    return ""
 
 
 def _raw_text(value: object) -> str:
