@@ -5,7 +5,6 @@ hand-made threads (one per branch)."""
 from __future__ import annotations
 
 import pytest
-
 from test_versions_support import (
     AUTHOR,
     FIXTURES,
