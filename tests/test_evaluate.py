@@ -14,7 +14,6 @@ import importlib.util
 import io
 import json
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -257,7 +256,7 @@ def test_corpus_recall_false_alarms_unavailable_and_old_versions(
     assert first == second and "9 case(s)" in first
 
 
-def test_dead_archive_is_unavailable_and_fast(tmp_path: Path) -> None:
+def test_dead_archive_is_unavailable(tmp_path: Path) -> None:
     corpus = _corpus(
         tmp_path / "corpus",
         [
@@ -266,10 +265,8 @@ def test_dead_archive_is_unavailable_and_fast(tmp_path: Path) -> None:
         ],
     )
     dead = f"http://127.0.0.1:{free_port()}"
-    started = time.monotonic()
     code, text, _ = _run(["--archive", dead, "--corpus", str(corpus), "-q"])
     assert code == 0
-    assert time.monotonic() - started < 20
     assert text.count("unavailable: archive") == 2
     code, _, err = _run(["--archive", dead, "--random", "2", "--list", "x", "-q"])
     assert code == 3 and len(err.strip().splitlines()) == 1 and "unreachable" in err

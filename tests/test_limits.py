@@ -27,7 +27,8 @@ from reviewpatch.errors import ConfigError
 from reviewpatch.findings import Report
 from reviewpatch.settings import Limits, Settings
 
-TIMEOUT = 20  # seconds; a linear pass over these inputs takes well under 1 s
+TIMEOUT = 90  # seconds, to catch a hang; a linear pass takes well under 1 s, a
+# quadratic or backtracking one over these inputs minutes
 
 # 100,000-character runs of the characters that make patterns backtrack:
 # blanks, tabs, word characters, brackets and at-signs; each in a few
