@@ -170,7 +170,7 @@ def test_a_promise_not_kept_is_recalled_in_the_draft(promise: Report) -> None:
     assert len(drafts) == 1
     body = _body(drafts[0])
     assert (
-        'On v1 you said you would fix in v2 (Joe Smith asked: "foo is devm-allocated '
+        'On v1 you said you would fix it in v2 (Joe Smith asked: "foo is devm-allocated '
         "in the next patch of the series anyway; please drop this kfree() and use "
         'devm_kzalloc() here."); I cannot find that in v2: the quoted code is unchanged '
         "in v2 1/1."
@@ -298,7 +298,9 @@ def test_the_html_shows_the_last_quoted_lines(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("sentence", "clause"),
     [
-        ("Right, will fix in v2.", "fix in v2"),
+        ("Right, will fix in v2.", "fix it in v2"),
+        ("Agreed, will update.", "update it"),
+        ("ok, will drop the check", "drop the check"),
         ("Sure, I'll fix your comment as you suggested.", "fix my comment as I suggested"),
         (
             "Good point, we will split it into its own patch in v3!",

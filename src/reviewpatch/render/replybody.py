@@ -287,7 +287,18 @@ def promised(sentence: str) -> str | None:
         return None
     if rest.lower() == "do":
         rest = "do that"
+    # "will fix in v2" / "will update" -> "fix it in v2" / "update it"
+    verb, _, tail = rest.partition(" ")
+    if verb.lower() in _BARE_VERBS and (not tail or _WHEN.match(tail)):
+        rest = f"{verb} it" + (f" {tail}" if tail else "")
     return _bounded(_PRONOUN.sub(_swap, rest))
+
+
+# verbs a promise often leaves without an object ("will fix", "will change")
+_BARE_VERBS = frozenset(
+    {"fix", "change", "update", "address", "rework", "drop", "remove", "rename", "move", "split"}
+)
+_WHEN = re.compile(r"(?:in|for|with)\s+(?:v\d+|the\s+next|next)\b", re.IGNORECASE)
 
 
 def follow_up_lines(request: RequestView, old: int, new: int) -> list[str]:
