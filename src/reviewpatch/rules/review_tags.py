@@ -145,7 +145,7 @@ def _followups(series: Series) -> list[tuple[Trailer, tuple[int, ...]]]:
 @rule(
     id="RP110",
     name="followup-trailer-sender-mismatch",
-    severity=Severity.WARNING,
+    severity=Severity.NOTE,
     confidence=Confidence.MEDIUM,
     scope=Scope.SERIES,
 )
@@ -155,8 +155,9 @@ def followup_trailer_sender_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     What it does
         For each Reviewed-by, Acked-by, Tested-by or Nacked-by given in a
         reply, compares the tagged person with the reply's sender.  Another
-        person is a warning (a note when the sender is the series' own
-        author passing on tags collected elsewhere); the same name with
+        person is a note (on fresh samples of two lists, 3 of 15 such
+        warnings were worth sending: tags passed on for a colleague or a
+        test team are common and legitimate); the same name with
         another address, or what looks like one person under two names
         ("fan <nifan@...>" for "Fan Ni"), is a note of
         low confidence (people often review from one address and tag with
