@@ -147,8 +147,8 @@ def test_plain_diff_without_git_header() -> None:
     ("text", "message"),
     [
         (
-            "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n",
-            r"diff of x: hunk '@@ -1,3 \+1,3 @@' .* does not match its line counts.* ends early",
+            "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,4 +1,3 @@\n a\n-b\n+c\n",
+            r"diff of x: hunk '@@ -1,4 \+1,3 @@' .* does not match its line counts.* ends early",
         ),
         (
             "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n+d\n",
@@ -222,3 +222,19 @@ def test_diff_without_git_header_new_and_deleted_files() -> None:
     new, gone = parse_diff(text, 1)
     assert (new.path, new.is_new, new.is_rename) == ("mm/n.c", True, False)
     assert (gone.path, gone.is_deleted, gone.is_rename) == ("mm/old.c", True, False)
+
+
+def test_blank_context_a_mail_path_stripped_from_the_last_hunk_is_restored() -> None:
+    """The last context line of the last hunk was blank (" "), lost its
+    space to a mail client and then the line to the archive's stripping
+    of trailing empty lines (a real linux-pm patch): git apply reads such
+    lines as empty context; the hunk is completed, not refused."""
+    text = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,4 +1,5 @@\n a\n b\n+c\n d\n"
+    (fdiff,) = parse_diff(text, 1)
+    (hunk,) = fdiff.hunks
+    assert [ln.kind for ln in hunk.lines] == [" ", " ", "+", " ", " "]
+    assert hunk.lines[-1].text == ""
+    # more than a few lines, or removed/added lines, missing: refused
+    for short in ("@@ -1,8 +1,9 @@\n a\n+c\n", "@@ -1,3 +1,2 @@\n a\n"):
+        with pytest.raises(ParseError, match="ends early"):
+            parse_diff("diff --git a/x b/x\n--- a/x\n+++ b/x\n" + short, 1)

@@ -228,8 +228,8 @@ def test_a_note_above_the_message_and_a_first_dash_line() -> None:
 
 
 def test_broken_hunk_names_mail() -> None:
-    body = "msg\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n"
-    with pytest.raises(ParseError, match=r"test\.eml: diff of x: hunk '@@ -1,3 \+1,3 @@'"):
+    body = "msg\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,4 +1,3 @@\n a\n-b\n+c\n"
+    with pytest.raises(ParseError, match=r"test\.eml: diff of x: hunk '@@ -1,4 \+1,3 @@'"):
         parse_patch(make_mail(body), subject())
 
 

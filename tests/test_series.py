@@ -151,7 +151,7 @@ def _patch_mail(msgid: str, subject: str, diff: str, irt: str | None = None) -> 
 
 
 GOOD = "diff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
-BROKEN = "diff --git a/g.c b/g.c\n--- a/g.c\n+++ b/g.c\n@@ -1,5 +1,5 @@\n a\n-b\n+c\n"
+BROKEN = "diff --git a/g.c b/g.c\n--- a/g.c\n+++ b/g.c\n@@ -1,6 +1,5 @@\n a\n-b\n+c\n"
 
 
 def test_unparsable_patch_becomes_problem() -> None:

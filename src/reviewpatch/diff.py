@@ -189,8 +189,41 @@ def diff_end(lines: list[str], first_mail_line: int = 1) -> int:
             last = None
         path = _path_of(line, path)
     if hunk is not None:
+        if _stripped_blank_context(hunk):
+            return len(lines)
         raise _short(hunk, first_mail_line, "the diff ends early")
     return len(lines)
+
+
+_STRIPPED_CONTEXT = 3
+"""Blank context lines at most that a mail path may have stripped from the
+end of the last hunk."""
+
+
+def _stripped_blank_context(hunk: _OpenHunk) -> bool:
+    """The last hunk of the mail lacks only a few context lines: blank ones
+    that lost their single space on the way (mail clients and archives
+    strip trailing whitespace, then trailing empty lines).  ``git apply``
+    reads an empty line in a hunk as an empty context line; the hunk is
+    completed with them (``missing_context``)."""
+    return hunk.old_left == hunk.new_left and 0 < hunk.old_left <= _STRIPPED_CONTEXT
+
+
+def missing_context(lines: list[str]) -> int:
+    """How many blank context lines the last hunk of ``lines`` (a whole
+    diff, checked by ``diff_end``) lacks at the end: 0 for a complete one."""
+    hunk: _OpenHunk | None = None
+    for line in lines:
+        if hunk is not None:
+            step = _hunk_step(hunk, line)
+            hunk = None if step is None or (step.old_left == 0 and step.new_left == 0) else step
+            if step is not None:
+                continue
+        match = _HUNK_RE.match(line)
+        if match:
+            old, new = _counts(match)
+            hunk = _OpenHunk(match.group(0), "?", old, new, 0) if old or new else None
+    return hunk.old_left if hunk is not None and _stripped_blank_context(hunk) else 0
 
 
 def _overflows(line: str) -> bool:
@@ -316,7 +349,10 @@ def parse_diff(text: str, first_mail_line: int) -> tuple[FileDiff, ...]:
     if text.endswith("\n"):
         lines.pop()  # the empty piece after the final newline is no line
     end = diff_end(lines, first_mail_line)
-    body = "".join(line + "\n" for line in lines[:end])
+    kept = lines[:end]
+    if end == len(lines):
+        kept += [" "] * missing_context(kept)  # blank context a mail path stripped
+    body = "".join(line + "\n" for line in kept)
     try:
         patchset = PatchSet(body)
     except UnidiffParseError as exc:
