@@ -169,6 +169,19 @@ def test_missing_signoff_none_at_all():
     assert len(hits) == 1 and "no Signed-off-by" in hits[0].message
 
 
+def test_a_signoff_below_the_separator_is_named_where_it_is() -> None:
+    """The sign-off below '---' (with the changelog) is dropped by git am:
+    the error says where it is rather than that there is none."""
+    from dataclasses import replace as _replace
+
+    patch = _replace(
+        make_patch([]), notes="V2:\n- reformat\n---\nSigned-off-by: Jane Doe <jane@example.org>"
+    )
+    (hit,) = run(tr.missing_signoff, patch)
+    assert "'Signed-off-by: Jane Doe <jane@example.org>' sits below the '---' line" in hit.message
+    assert hit.severity is None  # the rule's error
+
+
 def test_missing_signoff_on_an_rfc_is_a_note() -> None:
     from dataclasses import replace as _replace
 

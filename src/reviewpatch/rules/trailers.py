@@ -98,6 +98,16 @@ _NOT_FOR_MERGING_RE = re.compile(
 )
 
 
+def _signoff_below_separator(patch: Patch) -> str:
+    """A ``Signed-off-by:`` line in the notes below ``---`` (the commit
+    message has none), or ""."""
+    for line in patch.notes.splitlines():
+        text = line.strip()
+        if text[:14].lower() == "signed-off-by:":
+            return text[:200]
+    return ""
+
+
 def _is_rfc(patch: Patch) -> bool:
     """A request for comments, not for merging: ``[RFC PATCH]``, or RFC in
     the title ("RFC: ...", "(RFC only)")."""
@@ -147,6 +157,13 @@ def missing_signoff(ctx: RuleContext) -> Iterator[Hit]:
                 f"The RFC has no Signed-off-by; its author {shown(patch.author)} will have to "
                 "sign it off when it is posted for merging.",
                 severity=Severity.NOTE,
+            )
+            return
+        below = _signoff_below_separator(patch)
+        if below:
+            yield Hit(
+                f"The patch has no Signed-off-by in its commit message: {below!r} sits below the "
+                "'---' line, where git am drops it; move it above."
             )
             return
         yield Hit(
