@@ -653,6 +653,16 @@ def test_likely_same_person_under_two_names() -> None:
     assert likely_same_person(
         Person("cy_huang", "u0084500@gmail.com"), Person("ChiYuan Huang", "cy_huang@richtek.com")
     )
+    assert likely_same_person(
+        Person("FreeFlyingSheep", "chris.chenfeiyang@gmail.com"),
+        Person("Feiyang Chen", "chenfeiyang@loongson.cn"),
+    )
+    assert not likely_same_person(  # a short word is no evidence
+        Person("Li Wang", "x@a.org"), Person("Bob", "wangli@b.org")
+    )
+    assert not likely_same_person(  # one word of two
+        Person("Chen Wang", "x@a.org"), Person("Bob", "chenzhou@b.org")
+    )
 
 
 def test_a_fixup_without_signoff_is_a_note() -> None:

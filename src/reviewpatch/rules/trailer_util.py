@@ -116,7 +116,9 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
     other ("fan" and "Fan Ni") with an address whose mailbox holds every
     word of the full name ("nifan.cxl@..."); the same first and last name
     with a middle name on one side only ("Vinicius Petrucci" and "Vinicius
-    Tavares Petrucci")."""
+    Tavares Petrucci"); every word of one name (three letters or more) in
+    the other's mailbox ("Feiyang Chen" and "FreeFlyingSheep
+    <chris.chenfeiyang@...>")."""
     if not a or not b:
         return False
     if same_name(a, b):
@@ -125,6 +127,11 @@ def likely_same_person(a: Person | None, b: Person | None) -> bool:
         letters = "".join(c for c in x.name.casefold() if c.isalpha())
         if len(letters) >= 5 and letters == _mailbox(y):
             return True  # "cy_huang <u0084500@...>" and "ChiYuan Huang <cy_huang@...>"
+    for x, y in ((a, b), (b, a)):
+        words = _words(x.name)
+        box = _mailbox(y)
+        if len(words) >= 2 and all(len(w) >= 3 and w in box for w in words):
+            return True  # "Feiyang Chen" and "FreeFlyingSheep <chris.chenfeiyang@...>"
     wa, wb = _words(a.name), _words(b.name)
     if not wa or not wb:
         return _nameless_match(a, b)
