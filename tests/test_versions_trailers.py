@@ -145,3 +145,32 @@ def test_initrd_versions_carry_nothing() -> None:
     smap = map_series(real_series("initrd-v3"), real_series("initrd-v4"))
     got = {(t.name, t.person.email) for t in collected_trailers(smap, 1) if t.person}
     assert ("Acked-by", "arnd@arndb.de") in got and ("Reviewed-by", "hch@lst.de") in got
+
+
+def test_a_review_of_an_older_version_carries_while_the_patch_id_holds() -> None:
+    """Rita reviewed v1; v2 went out unchanged without her tag and drew no
+    reply; v3 is still the same patch: her Reviewed-by carries to v3 from
+    v1, as b4 collects it (a real v10 hyperv series: a v8 review)."""
+    v1 = patch_mail("v1@x", f"[PATCH] {TITLE}", "Check it.", foo_diff())
+    mails = (
+        v1,
+        reply("r@x", v1.subject, REVIEWER, f"Looks right.\n\n{RITA}\n", v1.msgid, stamp=1),
+        patch_mail("v2@x", f"[PATCH v2] {TITLE}", "Check it.", foo_diff(start=40), stamp=5),
+        patch_mail("v3@x", f"[PATCH v3] {TITLE}", "Check it.", foo_diff(start=80), stamp=9),
+    )
+    v2, v3 = (assemble_series(mails, version=n) for n in (2, 3))
+    smap = map_series(v2, v3)
+    assert carried_trailers(smap) == ()
+    (carried,) = carried_trailers(smap, (assemble_series(mails, version=1),))
+    assert carried.trailer.person == REVIEWER
+    assert (carried.old.label, carried.new.label) == ("v1 1/1", "v3 1/1")
+    # a changed patch carries nothing, from any version
+    changed = map_series(
+        v2,
+        assemble_series(
+            mails[:3]
+            + (patch_mail("v3@x", f"[PATCH v3] {TITLE}", "Check it.", foo_diff("ret"), stamp=9),),
+            version=3,
+        ),
+    )
+    assert carried_trailers(changed, (assemble_series(mails, version=1),)) == ()

@@ -356,7 +356,28 @@ def _since(
                 raise
             return None
     say(f"comparing with v{old.version}")
-    return compare_versions(old, series)
+    return compare_versions(old, series, older=_older_versions(thread, old.version))
+
+
+def _older_versions(thread: tuple[Mail, ...], below: int) -> tuple[Series, ...]:
+    """The versions of the thread before ``below`` (reviews given on them
+    carry to an unchanged patch, as b4 carries them), each assembled from
+    the mails of that version; one that cannot be is left out."""
+    from reviewpatch.series import assemble_series
+    from reviewpatch.subject import parse_subject
+
+    versions = {
+        s.version
+        for m in thread
+        if (s := parse_subject(m.subject)).is_patch and not s.is_reply and s.version < below
+    }
+    out: list[Series] = []
+    for version in sorted(versions, reverse=True)[:8]:
+        try:
+            out.append(assemble_series(thread, version=version))
+        except ReviewpatchError:
+            continue
+    return tuple(out)
 
 
 def _open_tree(

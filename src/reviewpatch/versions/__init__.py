@@ -135,11 +135,16 @@ def __getattr__(name: str) -> object:
 
 
 def compare_versions(
-    old: Series, new: Series, *, max_lines: int = DEFAULT_MAX_LINES
+    old: Series,
+    new: Series,
+    *,
+    max_lines: int = DEFAULT_MAX_LINES,
+    older: tuple[Series, ...] = (),
 ) -> VersionReport:
     """vN (``new``) against vN-1 (``old``): mapping, interdiffs (each cut
-    at ``max_lines`` lines), carried trailers, trailer audit and review
-    follow-through."""
+    at ``max_lines`` lines), carried trailers (also from ``older``
+    versions of a patch whose patch-id vN still has), trailer audit and
+    review follow-through."""
     from reviewpatch.versions.carry import audit_trailers, carried_trailers
     from reviewpatch.versions.followthrough import follow_through
     from reviewpatch.versions.model import VersionReport
@@ -148,7 +153,7 @@ def compare_versions(
     return VersionReport(
         map=smap,
         interdiffs=interdiffs(smap, max_lines=max_lines),
-        carried=carried_trailers(smap),
+        carried=carried_trailers(smap, older),
         audit=audit_trailers(smap),
         follow_through=follow_through(smap),
     )

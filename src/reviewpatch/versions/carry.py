@@ -25,7 +25,7 @@ __all__ = ["carried_trailers", "collected_trailers", "audit_trailers", "AUDITED_
 
 import re
 
-from reviewpatch.model import Patch, Trailer
+from reviewpatch.model import Patch, Series, Trailer
 from reviewpatch.versions.interdiff import interdiff
 from reviewpatch.versions.mapping import changelog_lines, patch_ref
 from reviewpatch.versions.model import (
@@ -36,6 +36,7 @@ from reviewpatch.versions.model import (
     SeriesMap,
     TrailerAudit,
 )
+from reviewpatch.versions.patchid import patch_id
 from reviewpatch.versions.text import contains_term, name_words
 
 AUDITED_TRAILERS: frozenset[str] = frozenset(
@@ -64,25 +65,39 @@ def _unique(trailers: list[Trailer]) -> tuple[Trailer, ...]:
     return tuple(out)
 
 
-def carried_trailers(smap: SeriesMap) -> tuple[CarriedTrailer, ...]:
+def carried_trailers(smap: SeriesMap, older: tuple[Series, ...] = ()) -> tuple[CarriedTrailer, ...]:
     """The follow-up trailers of vN-1 that vN inherits by patch-id, less
-    those vN has already (in its block or from replies to vN)."""
+    those vN has already (in its block or from replies to vN); and, as b4
+    does, those given on ``older`` versions (before vN-1, from the same
+    thread) of a patch whose patch-id is still vN's."""
     out: list[CarriedTrailer] = []
     for pair in smap.pairs:
         if pair.status is not PatchStatus.UNCHANGED or pair.old is None or pair.new is None:
             continue
         have = {_key(t) for t in (*pair.new.trailers, *pair.new.followup_trailers)}
-        for trailer in _unique(list(pair.old.followup_trailers)):
-            if _key(trailer) not in have:
-                out.append(
-                    CarriedTrailer(
-                        trailer, patch_ref(smap.old, pair.old), patch_ref(smap.new, pair.new)
+        sources = [(smap.old, pair.old)]
+        if older and pair.new_patch_id:
+            sources += [
+                (series, patch)
+                for series in sorted(older, key=lambda s: -s.version)
+                for patch in series.patches
+                if patch_id(patch) == pair.new_patch_id
+            ]
+        for series, patch in sources:
+            for trailer in _unique(list(patch.followup_trailers)):
+                if _key(trailer) not in have:
+                    have.add(_key(trailer))
+                    out.append(
+                        CarriedTrailer(
+                            trailer, patch_ref(series, patch), patch_ref(smap.new, pair.new)
+                        )
                     )
-                )
     return tuple(out)
 
 
-def collected_trailers(smap: SeriesMap, index: int) -> tuple[Trailer, ...]:
+def collected_trailers(
+    smap: SeriesMap, index: int, older: tuple[Series, ...] = ()
+) -> tuple[Trailer, ...]:
     """The trailers vN's patch ``index`` ends up with, as b4 would apply
     it: its own block, those given in replies to vN, and those carried
     from vN-1, each (name, person) once."""
@@ -90,7 +105,7 @@ def collected_trailers(smap: SeriesMap, index: int) -> tuple[Trailer, ...]:
     new = pair.new if pair is not None else smap.new.patch(index)
     if new is None:
         return ()
-    carried = [c.trailer for c in carried_trailers(smap) if c.new.index == index]
+    carried = [c.trailer for c in carried_trailers(smap, older) if c.new.index == index]
     return _unique([*new.trailers, *new.followup_trailers, *carried])
 
 
