@@ -700,3 +700,17 @@ def test_trailer_lines_are_read_where_the_parser_found_the_message() -> None:
     lines = [text for _n, text in head_lines(patch)]
     assert lines[0] == "Real message." and "Try this:" not in lines
     assert "Signed-off-by: C D <c@d.org>" in lines
+
+
+def test_a_codeveloper_signoff_given_in_a_reply_makes_a_note() -> None:
+    """Alan Stern, asked for his sign-off as co-developer, gave it in a
+    reply (a real linux-arch thread): the patch still lacks it, but the
+    maintainer has it; a note that says where, not an error."""
+    from dataclasses import replace as _replace
+
+    patch = make_patch([t("Signed-off-by", SOB_JANE, 5), t("Co-developed-by", SOB_JOE, 6)])
+    (hit,) = run(tr.codeveloper_without_signoff, patch)
+    assert hit.severity is None  # the rule's error
+    given = _replace(t("Signed-off-by", SOB_JOE), origin_msgid="r9@x")
+    (hit,) = run(tr.codeveloper_without_signoff, _replace(patch, followup_trailers=(given,)))
+    assert hit.severity is Severity.NOTE and "gave it in a reply (<r9@x>)" in hit.message

@@ -141,11 +141,16 @@ def test_followup_trailers_only_unquoted_lines() -> None:
         "Acked-by: In Signature <sig@example.org>\n"
     )
     trailers = followup_trailers(reply(body))
+    # the sender's own Signed-off-by counts (a co-developer gives it when
+    # asked, and b4 collects it); another person's would not
     assert [(t.name, t.line) for t in trailers] == [
         ("Reviewed-by", 8),
+        ("Signed-off-by", 9),
         ("Nacked-by", 10),
         ("Reported-by", 11),
     ]
+    other = body.replace("Signed-off-by: Rev Iewer <rev@", "Signed-off-by: Some One <one@")
+    assert "Signed-off-by" not in [t.name for t in followup_trailers(reply(other))]
     rev = trailers[0]
     assert rev.person == REVIEWER and rev.given_by == REVIEWER
     assert rev.origin_msgid == "r1@example.org" and rev.value == "Rev Iewer <rev@example.org>"

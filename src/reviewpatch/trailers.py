@@ -203,7 +203,8 @@ def _own(person: Person, sender: Person) -> bool:
 
 def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
     """The trailers a reply gives (``REVIEW_TRAILERS``: Reviewed-by,
-    Acked-by, Tested-by, Nacked-by, Reported-by, ...), each on its own
+    Acked-by, Tested-by, Nacked-by, Reported-by, ...; and the sender's own
+    Signed-off-by, as a co-developer gives it when asked), each on its own
     unquoted line with a name and address, outside any diff, before the
     ``-- `` signature and before a commit the reply pastes whole
     (``From:``/``Subject:``)."""
@@ -225,12 +226,16 @@ def followup_trailers(mail: Mail) -> tuple[Trailer, ...]:
             continue
         in_diff = False
         match = _TRAILER_RE.match(line.strip())
-        if not match or canonical_name(match.group(1)) not in REVIEW_TRAILERS:
+        if not match:
             continue
         name, value = canonical_name(match.group(1)), (match.group(2) or "").strip()
+        if name not in REVIEW_TRAILERS and name != "Signed-off-by":
+            continue
         person = person_from_value(value)
         if person is None:
             continue  # prose ("my Acked-by: or Suggested-by: to the portions ..."), no tag
+        if name == "Signed-off-by" and not _own(person, mail.sender):
+            continue  # only one's own sign-off (a co-developer's, asked for) counts
         if line[:1].isspace() and not _own(person, mail.sender):
             continue  # indented: a pasted commit's trailers, not the sender's own
         out.append(

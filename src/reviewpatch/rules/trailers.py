@@ -398,6 +398,23 @@ def codeveloper_without_signoff(ctx: RuleContext) -> Iterator[Hit]:
                 severity=Severity.NOTE,  # the certification is there, only out of order
             )
             continue
+        given = next(
+            (
+                x
+                for x in patch.followup_trailers
+                if is_named(x, SIGNOFF) and _same_trailer_person(t, x)
+            ),
+            None,
+        )
+        if given is not None:
+            yield Hit(
+                f"Co-developed-by: {who} is not followed by a Signed-off-by of {who} in the "
+                f"patch; {who} gave it in a reply (<{given.origin_msgid}>): put it below the "
+                "Co-developed-by.",
+                mail_line=t.line or None,
+                severity=Severity.NOTE,
+            )
+            continue
         yield Hit(
             f"Co-developed-by: {who} is not immediately followed by a Signed-off-by of {who}, "
             f"and {who} does not sign the patch off at all.",
