@@ -99,6 +99,31 @@ def test_rp306_removed_macro_used_elsewhere_in_the_tree_fires(tmp_path: Path) ->
     assert all(h.location.symbol == "TIF_SINGLESTEP" for h in hits)
 
 
+def test_rp306_uses_in_a_tree_the_series_does_not_apply_to_are_notes(tmp_path: Path) -> None:
+    """The tree moved on (the line the patch removes changed) and the
+    series names no base-commit: the patch does not apply, the tree is not
+    the series' base, and its uses are notes that say so (a real 2025
+    cpufreq series reviewed against 6.12: an error on a driver the base
+    had already converted)."""
+    repo = tmp_path / "linux"
+    base = build_repo(repo)
+    mbox = _series(
+        repo,
+        base,
+        (THREAD_INFO, "#define TIF_SINGLESTEP\t\t21\n", "", "arm64: drop TIF_SINGLESTEP"),
+    )
+    mbox = "\n".join(ln for ln in mbox.split("\n") if not ln.startswith("base-commit:"))
+    shutil.rmtree(repo)
+    build_repo(repo)
+    edit(repo, THREAD_INFO, "#define TIF_SINGLESTEP\t\t21\n", "#define TIF_SINGLESTEP\t\t22\n")
+    commit(repo, "arm64: renumber TIF_SINGLESTEP")
+    hits = _findings(mbox, tmp_path, "RP306", repo)
+    assert hits and {h.location.file for h in hits} >= {DEBUG, PTRACE}
+    for hit in hits:
+        assert hit.severity.value == "note"
+        assert "the tree may not be the series' base (patch 1 did not apply to it)" in hit.message
+
+
 def test_rp306_removed_function_still_called_in_its_file_fires(tmp_path: Path) -> None:
     repo = tmp_path / "linux"
     base = build_repo(repo)

@@ -88,17 +88,31 @@ def _use_hit(
     )
 
 
-def _tree_hits(tree: KernelTree, sym: Removed, seen: set[str]) -> Iterator[Hit]:
-    """Uses of the symbol elsewhere in the post-image tree."""
+def _tree_hits(
+    tree: KernelTree, sym: Removed, seen: set[str], failed: list[int] | None = None
+) -> Iterator[Hit]:
+    """Uses of the symbol elsewhere in the post-image tree.  When patches
+    of the series did not apply to the tree (``failed``), the tree is not
+    the series' base: a use there may be one the base no longer has, and
+    the finding is a note that says so."""
     where = sym.last
+    doubt = ""
+    if failed:
+        shown = ", ".join(str(n) for n in failed[:5]) + (" ..." if len(failed) > 5 else "")
+        doubt = (
+            f"; the tree may not be the series' base (patch{'es' if len(failed) > 1 else ''} "
+            f"{shown} did not apply to it), so the base may no longer use it"
+        )
     for count, (path, no, text) in enumerate(tree_uses(tree, sym.name, seen)):
         if count >= _MAX_TREE_REFS:
             return
         yield Hit(
             message=(
                 f"{sym.name} is still used at {path}:{no} in the tree after the series, but "
-                f"patch {where.patch_index} removes its definition from {where.path}"
+                f"patch {where.patch_index} removes its definition from {where.path}{doubt}"
             ),
+            severity=Severity.NOTE if doubt else None,
+            confidence=Confidence.LOW if doubt else None,
             file=path,
             line=no,
             symbol=sym.name,
@@ -164,7 +178,8 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
             seen.add(hit.file or "")
             yield hit
         if tree is not None and not _file_local(sym, code):
-            yield from _tree_hits(tree, sym, seen)
+            failed = sorted({p.patch_index for p in tree.problems})
+            yield from _tree_hits(tree, sym, seen, failed)
 
 
 def _file_local(sym: Removed, code: SeriesCode | None = None) -> bool:
