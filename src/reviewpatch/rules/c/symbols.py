@@ -92,16 +92,16 @@ def _tree_hits(
     tree: KernelTree, sym: Removed, seen: set[str], failed: list[int] | None = None
 ) -> Iterator[Hit]:
     """Uses of the symbol elsewhere in the post-image tree.  When patches
-    of the series did not apply to the tree (``failed``), the tree is not
-    the series' base: a use there may be one the base no longer has, and
-    the finding is a note that says so."""
+    of the series did not apply to the file the definition is removed from
+    (``failed``), the tree is not the series' base there: a use may be one
+    the base no longer has, and the finding is a note that says so."""
     where = sym.last
     doubt = ""
     if failed:
         shown = ", ".join(str(n) for n in failed[:5]) + (" ..." if len(failed) > 5 else "")
         doubt = (
             f"; the tree may not be the series' base (patch{'es' if len(failed) > 1 else ''} "
-            f"{shown} did not apply to it), so the base may no longer use it"
+            f"{shown} did not apply to {where.path} in it), so the base may no longer use it"
         )
     for count, (path, no, text) in enumerate(tree_uses(tree, sym.name, seen)):
         if count >= _MAX_TREE_REFS:
@@ -178,7 +178,15 @@ def removed_symbol_still_used(ctx: RuleContext) -> Iterator[Hit]:
             seen.add(hit.file or "")
             yield hit
         if tree is not None and not _file_local(sym, code):
-            failed = sorted({p.patch_index for p in tree.problems})
+            # the tree differs from the series' base where the definition
+            # is: a patch failed to apply on that very file
+            failed = sorted(
+                {
+                    p.patch_index
+                    for p in tree.problems
+                    if f"patch failed: {sym.last.path}:" in f"{p.git_error} {p.message}"
+                }
+            )
             yield from _tree_hits(tree, sym, seen, failed)
 
 
