@@ -84,7 +84,12 @@ def carried_trailers(smap: SeriesMap, older: tuple[Series, ...] = ()) -> tuple[C
                 if patch_id(patch) == pair.new_patch_id
             ]
         for series, patch in sources:
+            # from an older version, only what was said of the patch itself
+            # (a review of that version's cover letter is b4's to leave)
+            skip = _cover_origins(series) if series is not smap.old else frozenset()
             for trailer in _unique(list(patch.followup_trailers)):
+                if trailer.origin_msgid in skip:
+                    continue
                 if _key(trailer) not in have:
                     have.add(_key(trailer))
                     out.append(
@@ -93,6 +98,15 @@ def carried_trailers(smap: SeriesMap, older: tuple[Series, ...] = ()) -> tuple[C
                         )
                     )
     return tuple(out)
+
+
+def _cover_origins(series: Series) -> frozenset[str]:
+    """The Message-IDs of the replies to ``series``' cover letter that gave
+    trailers (credited to every patch)."""
+    cover = series.cover
+    if cover is None:
+        return frozenset()
+    return frozenset(t.origin_msgid for t in cover.followup_trailers if t.origin_msgid)
 
 
 def collected_trailers(
