@@ -21,6 +21,13 @@ _DIRECTIVE_RE = re.compile(r"^\s*#")
 # a line of a block comment the fragment starts inside of: `` * text``
 _COMMENT_LINE_RE = re.compile(r"^\s*(?:\*(?:\s|/|$)|/\*)")
 _IDENT_BODY_RE = re.compile(r"^\(?\s*[A-Za-z_]\w*\s*\)?$")
+_COMMENT_RE = re.compile(r"/\*.*?\*/|//.*$")
+# a body no call can go through: ``false``, ``0``, ``(-1)``, ``NULL``
+_CONSTANT_BODY_RE = re.compile(
+    r"^\(?\s*(?:false|true|NULL|-?(?:0x[0-9a-fA-F]+|\d+)[uUlL]{0,3})\s*\)?$"
+)
+# ``#define NAME(args) BODY`` / ``#define NAME BODY``: the body
+_DEFINE_BODY_RE = re.compile(r"^\s*#\s*define\s+\w+(?:\([^)\n]{0,400}\))?(.*)$")
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ def _changes(code: SeriesCode) -> dict[tuple[str, bool], _Change]:
         # keyed by (name, tree): tools/ builds apart from the kernel
         gone: dict[tuple[str, bool], str] = {}
         came: dict[tuple[str, bool], Macro] = {}
-        functions: set[tuple[str, bool]] = set()
+        functions: dict[tuple[str, bool], set[str]] = {}  # the arch dirs that define it
         for fc in pc.files:
             tree = _tools(fc.path)
             for fr in fc.old:
@@ -68,16 +75,19 @@ def _changes(code: SeriesCode) -> dict[tuple[str, bool], _Change]:
                         came[(m.name, tree)] = m
                 for d in fr.definitions:
                     if d.kind == "function" and d.line.kind == "+":
-                        functions.add((d.name, tree))
+                        functions.setdefault((d.name, tree), set()).add(_arch(fc.path))
         for key, m in came.items():
             name = m.name
             was = gone.get(key)
-            if was is None or key in functions:
+            where = functions.get(key, set())
+            if was is None or "" in where or _arch(m.path) in where:
                 continue  # a function of that name remains: a bare name still means it
             now = "function-like macro" if m.params is not None else "object-like macro"
-            if was == now or was == "function" and now == "object-like macro":
+            body = _COMMENT_RE.sub(" ", m.body).strip()
+            constant = _CONSTANT_BODY_RE.match(body) is not None
+            if was == now or was == "function" and now == "object-like macro" and not constant:
                 continue
-            if now == "object-like macro" and _IDENT_BODY_RE.match(m.body.strip()):
+            if now == "object-like macro" and _IDENT_BODY_RE.match(body) and not constant:
                 continue  # ``#define foo bar``: foo(x) still calls bar(x)
             out[key] = _Change(name, pc.index, m, was)
     return out
@@ -100,6 +110,13 @@ def _masked(code: SeriesCode) -> list[tuple[int, str, tuple[tuple[CodeLine, str]
     return code.memo(("RP316", "masked"), build)
 
 
+def _arch(path: str) -> str:
+    """The architecture a file belongs to (``arch/riscv/...`` -> riscv),
+    "" for common code: a definition under one arch is not another's."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "arch" else ""
+
+
 def _tools(path: str) -> bool:
     """A file of tools/, built apart from the kernel with its own headers."""
     return path.startswith("tools/")
@@ -119,8 +136,20 @@ def _wrong_uses(code: SeriesCode, ch: _Change) -> list[_Use]:
             continue
         if _tools(path) != _tools(ch.macro.path):
             continue
+        if _arch(ch.macro.path) and _arch(path) not in ("", _arch(ch.macro.path)):
+            continue  # another architecture never sees this one's macro
         for ln, text in lines:
-            if ch.name not in text or ln.kind == "-" or _DIRECTIVE_RE.match(text):
+            if ch.name not in text or ln.kind == "-":
+                continue
+            if _DIRECTIVE_RE.match(text):
+                # a call in another macro's body fails wherever that macro
+                # expands (``#define pud_user_exec(p) (pud_user(p) && ...)``
+                # once pud_user is object-like); a bare name there may be
+                # pasted or passed on, and conditions are not uses
+                body = _DEFINE_BODY_RE.match(text)
+                if bare or body is None or not pat.search(body.group(1)):
+                    continue
+                out.append(_Use(path, ln, index))
                 continue
             if _COMMENT_LINE_RE.match(ln.text):
                 continue
