@@ -176,9 +176,10 @@ def test_a_review_of_an_older_version_carries_while_the_patch_id_holds() -> None
     assert carried_trailers(changed, (assemble_series(mails, version=1),)) == ()
 
 
-def test_a_review_of_an_older_version_s_cover_letter_is_not_carried() -> None:
-    """What a reviewer said of v1's cover letter is not carried to v3 over
-    v2, as b4 leaves it; what was said of v2's own cover letter is."""
+def test_a_review_of_an_earlier_version_s_cover_letter_is_not_carried() -> None:
+    """What a reviewer said of v1's or v2's cover letter is not carried to
+    v3 (b4 leaves it with its version, on 9 patches of the b4 comparison);
+    what was said of v1's patch is."""
     mails: list[Mail] = []
     for n, stamp in ((1, 0.0), (2, 5.0), (3, 9.0)):
         label = "PATCH" if n == 1 else f"PATCH v{n}"
@@ -195,7 +196,8 @@ def test_a_review_of_an_older_version_s_cover_letter_is_not_carried() -> None:
         )
     mails.append(reply("r1@x", mails[0].subject, REVIEWER, f"Fine.\n\n{RITA}\n", "c1@x", 2))
     mails.append(reply("r2@x", mails[2].subject, OTHER, f"Fine.\n\n{OLAF}\n", "c2@x", 7))
+    mails.append(reply("r3@x", mails[1].subject, OTHER, f"Yes.\n\n{OLAF}\n", "p1@x", 3))
     thread = tuple(mails)
     v1, v2, v3 = (assemble_series(thread, version=n) for n in (1, 2, 3))
     carried = carried_trailers(map_series(v2, v3), (v1,))
-    assert [c.trailer.person for c in carried] == [OTHER]
+    assert [(c.trailer.person, c.old.label) for c in carried] == [(OTHER, "v1 1/1")]

@@ -1,8 +1,9 @@
 """Trailers across versions.
 
-*Carried* trailers are the review trailers given in replies to vN-1 (to the
-patch, or to the cover letter for every patch) that vN inherits because the
-patch-id did not change, as b4 carries them: vN's collected trailers are
+*Carried* trailers are the review trailers given in replies to the patch
+in vN-1 (or in an older version of the thread) that vN inherits because
+the patch-id did not change, as b4 carries them (a reply to an earlier
+version's cover letter stays with that version): vN's collected trailers are
 its own block, the trailers given in replies to vN, and the carried ones,
 without repeats (compared by trailer name and person).
 
@@ -66,10 +67,11 @@ def _unique(trailers: list[Trailer]) -> tuple[Trailer, ...]:
 
 
 def carried_trailers(smap: SeriesMap, older: tuple[Series, ...] = ()) -> tuple[CarriedTrailer, ...]:
-    """The follow-up trailers of vN-1 that vN inherits by patch-id, less
-    those vN has already (in its block or from replies to vN); and, as b4
-    does, those given on ``older`` versions (before vN-1, from the same
-    thread) of a patch whose patch-id is still vN's."""
+    """The follow-up trailers of vN-1's patch that vN inherits by patch-id,
+    less those vN has already (in its block or from replies to vN); and, as
+    b4 does, those given on ``older`` versions (before vN-1, from the same
+    thread) of a patch whose patch-id is still vN's.  Replies to a cover
+    letter are left with their version, as b4 leaves them."""
     out: list[CarriedTrailer] = []
     for pair in smap.pairs:
         if pair.status is not PatchStatus.UNCHANGED or pair.old is None or pair.new is None:
@@ -84,9 +86,9 @@ def carried_trailers(smap: SeriesMap, older: tuple[Series, ...] = ()) -> tuple[C
                 if patch_id(patch) == pair.new_patch_id
             ]
         for series, patch in sources:
-            # from an older version, only what was said of the patch itself
-            # (a review of that version's cover letter is b4's to leave)
-            skip = _cover_origins(series) if series is not smap.old else frozenset()
+            # only what was said of the patch itself: a review of a previous
+            # version's cover letter stays with that version, as b4 leaves it
+            skip = _cover_origins(series)
             for trailer in _unique(list(patch.followup_trailers)):
                 if trailer.origin_msgid in skip:
                     continue
