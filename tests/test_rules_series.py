@@ -121,6 +121,8 @@ def test_no_cover_letter():
         "Her I'm sending the second version of the patch that changes buffer_locked",
         "New in v2:\n1. Reverse the patch order as suggested by Michael.",
         "New since v1:\n\n - rebased on Eric's ghash cleanups",
+        "This is the updated version of my ARM set_fs patches, hopefully\nI managed to address your",
+        "I managed to address your previous concerns.",
     ],
 )
 def test_has_changelog(text):

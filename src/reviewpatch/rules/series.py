@@ -190,7 +190,12 @@ _CHANGES_ARE = re.compile(
     r"|\b(?:version|revision)\s+\d+\b[^:]{0,80}\bchanges?\s*:\s*$"
     r"|\bcompared\s+(?:to|with)\s+v\d+\b"
     r"|\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|new)\s+version\s+of\s+"
-    r"(?:the|this|my)\s+(?:patch|series|patchset|patch\s+set)\b",
+    r"(?:the|this|my)\s+(?:patch|series|patchset|patch\s+set)\b"
+    # "This is the updated version of my ARM set_fs patches, hopefully I
+    # managed to address your previous concerns."
+    r"|\b(?:this\s+is|here\s+is|here's)\s+(?:the|an|my)\s+updated\s+(?:version|series|patchset)\b"
+    r"|\baddress(?:ed)?\s+(?:your|the)\s+(?:previous\s+|earlier\s+)?"
+    r"(?:concerns|comments|review|feedback)\b",
     re.IGNORECASE,
 )
 
